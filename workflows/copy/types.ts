@@ -1,0 +1,56 @@
+/** The copy engine's contract, shared by the Lambdas, the heavy task, the local runner and the CLI. */
+
+/** One source object version to back up. `key` is already decoded (see workflows/backup/keys.ts). */
+export interface CopyRequest {
+  bucket: string;
+  key: string;
+  /** Pins the exact version when the bucket is versioned. */
+  versionId?: string;
+  /** The event's ETag (no quotes). Pins the content via IfMatch when there is no versionId. */
+  etag?: string;
+  /** S3 event sequencer: orders events of one key (hex string, compare after left-padding). */
+  sequencer?: string;
+  /** Size from the event or HeadObject, used for routing and the memory model. */
+  size?: number;
+}
+
+/** Where copies go. */
+export interface CopyTarget {
+  /** GCS bucket name. */
+  bucket: string;
+  /** Prepended to every key (Default: ''). */
+  prefix: string;
+  /** GCS storage class for new objects (Default: the bucket's default). */
+  storageClass?: string;
+}
+
+export type OutcomeName =
+  | 'copied'
+  | 'already-current'
+  | 'stale-event'
+  | 'superseded'
+  | 'source-gone'
+  | 'skipped'
+  | 'delete-retained'
+  | 'deleted';
+
+export type TierName = 'small' | 'large' | 'heavy';
+
+/** What a successful step reports; the execution's output. */
+export interface CopyOutcome {
+  outcome: OutcomeName;
+  /** Bytes moved to GCS by this attempt (0 for already-current and friends). */
+  bytes: number;
+  durationMs: number;
+  /** Base64 CRC32C (GCS's encoding) of the destination content, when known. */
+  crc32c?: string;
+  /** Base64 MD5 of the destination content, when known. */
+  md5?: string;
+  /** gs://bucket/name */
+  destination: string;
+  /** GCS generation of the destination object, as a decimal string. */
+  generation?: string;
+  sourceVersionId?: string;
+  sourceEtag?: string;
+  tier?: TierName;
+}
