@@ -1,4 +1,4 @@
-import { decodeS3EventKey, destinationName, gcsNameProblem } from '../../workflows/backup/keys';
+import { decodeS3EventKey, destinationName, gcsNameProblem } from '../../../workflows/backup/keys';
 
 describe('decodeS3EventKey', () => {
   it.each([
