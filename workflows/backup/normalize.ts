@@ -1,0 +1,243 @@
+import { InvalidInput } from './errors';
+import { decodeS3EventKey } from './keys';
+
+/**
+ * One object event, whatever way it arrived. Everything downstream (naming, skip rules, routing, the copy engine)
+ * works on this shape only.
+ */
+export interface BackupEvent {
+  action: 'copy' | 'delete';
+  bucket: string;
+  /** Decoded, exactly as stored in S3. */
+  key: string;
+  versionId?: string;
+  /** Without quotes. */
+  etag?: string;
+  size?: number;
+  sequencer?: string;
+  eventTime?: string;
+  eventName?: string;
+  origin: 's3-notification' | 'eventbridge' | 'manual';
+}
+
+type Json = Record<string, unknown>;
+
+const MANUAL_FIELDS = new Set(['bucket', 'key', 'versionId']);
+
+/**
+ * The state machine's input: ONE S3 notification record ({eventSource:'aws:s3', eventName, s3:{bucket,object}}), or
+ * {Records:[exactly one]}, an EventBridge 'Object Created'/'Object Deleted' event, or manual {bucket, key, versionId?}
+ * (plain key). Throws InvalidInput naming the problem.
+ *
+ * Key encoding differs by origin: notification records carry form-URL-encoded keys ('+' = space), EventBridge and
+ * manual inputs carry the plain key ('+' is a plus). Only notification keys go through decodeS3EventKey.
+ */
+export function normalizeExecutionInput(input: unknown): BackupEvent {
+  if (!isObject(input)) throw new InvalidInput(`Execution input must be a JSON object, got ${describe(input)}`);
+  if ('Records' in input) {
+    const records = input['Records'];
+    if (!Array.isArray(records) || records.length !== 1) {
+      const got = Array.isArray(records) ? `${records.length} records` : describe(records);
+      throw new InvalidInput(
+        `Execution input {Records: [...]} must hold exactly one S3 notification record, got ${got}. ` +
+          'Start one execution per record.',
+      );
+    }
+    return normalizeExecutionInput(records[0]);
+  }
+  if (input['eventSource'] === 'aws:s3') return fromNotificationRecord(input);
+  if (input['source'] === 'aws.s3' && 'detail-type' in input) return fromEventBridge(input);
+  if (input['Event'] === 's3:TestEvent') {
+    throw new InvalidInput('Execution input is the S3 TestEvent, not an object event; there is nothing to back up');
+  }
+  if ('bucket' in input || 'key' in input) return fromManual(input);
+  throw new InvalidInput(
+    'Execution input is not a recognized shape: expected an S3 notification record (or {Records:[one record]}), ' +
+      "an EventBridge 'Object Created'/'Object Deleted' event from aws.s3, or {bucket, key, versionId?}; " +
+      `got an object with keys [${Object.keys(input).join(', ')}]`,
+  );
+}
+
+/**
+ * One SQS message body → the execution inputs it carries: S3 notification JSON (Records[] → one input per record),
+ * an SNS envelope whose Message is that JSON, an EventBridge event; the S3 TestEvent → [] (acknowledged, logged by
+ * the caller). Malformed → InvalidInput with a clear reason. Inputs are returned as received (not normalized): the
+ * state machine gets the original record/event.
+ */
+export function executionInputsFromMessage(body: string): unknown[] {
+  const parsed = parseJson(body, 'SQS message body');
+  if (isObject(parsed) && parsed['Type'] === 'Notification' && 'TopicArn' in parsed) {
+    const message = parsed['Message'];
+    if (typeof message !== 'string') {
+      throw new InvalidInput(`SNS envelope has no string Message (got ${describe(message)})`);
+    }
+    return inputsFromEvent(parseJson(message, 'SNS Message'), 'SNS Message');
+  }
+  return inputsFromEvent(parsed, 'SQS message body');
+}
+
+function inputsFromEvent(event: unknown, where: string): unknown[] {
+  if (!isObject(event)) throw new InvalidInput(`${where} must be a JSON object, got ${describe(event)}`);
+  if (event['Event'] === 's3:TestEvent') return [];
+  if ('Records' in event) {
+    const records = event['Records'];
+    if (!Array.isArray(records) || records.length === 0) {
+      throw new InvalidInput(`${where} has no S3 notification records (Records is ${describe(records)})`);
+    }
+    records.forEach((record, i) => {
+      if (!isObject(record) || record['eventSource'] !== 'aws:s3') {
+        const source = isObject(record) ? describe(record['eventSource']) : describe(record);
+        throw new InvalidInput(`${where} Records[${i}] is not an S3 notification record (eventSource ${source})`);
+      }
+    });
+    return records;
+  }
+  if (event['source'] === 'aws.s3' && 'detail-type' in event) return [event];
+  throw new InvalidInput(
+    `${where} is not an S3 event: expected S3 notification JSON {Records:[...]}, an SNS envelope carrying it, ` +
+      `an EventBridge event from aws.s3, or the S3 TestEvent; got an object with keys [${Object.keys(event).join(', ')}]`,
+  );
+}
+
+function fromNotificationRecord(record: Json): BackupEvent {
+  const eventName = requireString(record, 'eventName', 'S3 notification record');
+  const s3 = requireObject(record, 's3', 'S3 notification record');
+  const bucket = requireObject(s3, 'bucket', 'S3 notification record s3');
+  const object = requireObject(s3, 'object', 'S3 notification record s3');
+  return compact({
+    action: notificationAction(eventName),
+    bucket: requireString(bucket, 'name', 'S3 notification record s3.bucket'),
+    key: decodeS3EventKey(requireString(object, 'key', 'S3 notification record s3.object')),
+    versionId: optionalString(object, 'versionId', 'S3 notification record s3.object'),
+    etag: unquote(optionalString(object, 'eTag', 'S3 notification record s3.object')),
+    size: optionalSize(object, 'size', 'S3 notification record s3.object'),
+    sequencer: optionalString(object, 'sequencer', 'S3 notification record s3.object'),
+    eventTime: optionalString(record, 'eventTime', 'S3 notification record'),
+    eventName,
+    origin: 's3-notification',
+  });
+}
+
+/**
+ * Only events that change an object's content count. ObjectRestore:Delete (a restored copy expiring) is NOT a
+ * deletion of the object; tagging/ACL/restore/replication events are refused so a misconfigured notification shows up.
+ */
+function notificationAction(eventName: string): BackupEvent['action'] {
+  if (eventName.startsWith('ObjectCreated:')) return 'copy';
+  if (eventName.startsWith('ObjectRemoved:') || eventName.startsWith('LifecycleExpiration:')) return 'delete';
+  throw new InvalidInput(
+    `S3 notification event ${JSON.stringify(eventName)} is not backed up: only ObjectCreated:*, ObjectRemoved:* and ` +
+      'LifecycleExpiration:* events are. Narrow the bucket notification configuration to those event types.',
+  );
+}
+
+function fromEventBridge(event: Json): BackupEvent {
+  const detailType = requireString(event, 'detail-type', 'EventBridge event');
+  let action: BackupEvent['action'];
+  if (detailType === 'Object Created') action = 'copy';
+  else if (detailType === 'Object Deleted') action = 'delete';
+  else {
+    throw new InvalidInput(
+      `EventBridge event detail-type ${JSON.stringify(detailType)} is not backed up: only 'Object Created' and ` +
+        "'Object Deleted' are. Narrow the EventBridge rule's detail-type.",
+    );
+  }
+  const detail = requireObject(event, 'detail', 'EventBridge event');
+  const bucket = requireObject(detail, 'bucket', 'EventBridge event detail');
+  const object = requireObject(detail, 'object', 'EventBridge event detail');
+  const reason = optionalString(detail, 'reason', 'EventBridge event detail');
+  return compact({
+    action,
+    bucket: requireString(bucket, 'name', 'EventBridge event detail.bucket'),
+    // EventBridge keys are plain: never decode them ('+' stays '+').
+    key: requireString(object, 'key', 'EventBridge event detail.object'),
+    versionId: optionalString(object, 'version-id', 'EventBridge event detail.object'),
+    etag: unquote(optionalString(object, 'etag', 'EventBridge event detail.object')),
+    size: optionalSize(object, 'size', 'EventBridge event detail.object'),
+    sequencer: optionalString(object, 'sequencer', 'EventBridge event detail.object'),
+    eventTime: optionalString(event, 'time', 'EventBridge event'),
+    eventName: reason ? `${detailType}:${reason}` : detailType,
+    origin: 'eventbridge',
+  });
+}
+
+function fromManual(input: Json): BackupEvent {
+  const unknown = Object.keys(input).filter((k) => !MANUAL_FIELDS.has(k));
+  if (unknown.length > 0) {
+    throw new InvalidInput(
+      `Manual input accepts only {bucket, key, versionId?}; unexpected field(s) ${unknown.map((k) => JSON.stringify(k)).join(', ')}`,
+    );
+  }
+  return compact({
+    action: 'copy',
+    bucket: requireString(input, 'bucket', 'Manual input'),
+    // The plain key, as a person types it: never decoded.
+    key: requireString(input, 'key', 'Manual input'),
+    versionId: optionalString(input, 'versionId', 'Manual input'),
+    origin: 'manual',
+  });
+}
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    const preview = text.length > 120 ? `${text.slice(0, 120)}…` : text;
+    throw new InvalidInput(`${what} is not JSON: ${JSON.stringify(preview)}`, { cause: err });
+  }
+}
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'missing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  const text = JSON.stringify(value);
+  return `${typeof value} ${text.length > 60 ? `${text.slice(0, 60)}…` : text}`;
+}
+
+function requireObject(parent: Json, field: string, where: string): Json {
+  const value = parent[field];
+  if (!isObject(value)) throw new InvalidInput(`${where} needs an object "${field}", got ${describe(value)}`);
+  return value;
+}
+
+function requireString(parent: Json, field: string, where: string): string {
+  const value = parent[field];
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new InvalidInput(`${where} needs a non-empty string "${field}", got ${describe(value)}`);
+  }
+  return value;
+}
+
+function optionalString(parent: Json, field: string, where: string): string | undefined {
+  const value = parent[field];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new InvalidInput(`${where} "${field}" must be a non-empty string when present, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function optionalSize(parent: Json, field: string, where: string): number | undefined {
+  const value = parent[field];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new InvalidInput(`${where} "${field}" must be a non-negative integer, got ${describe(value)}`);
+  }
+  return value;
+}
+
+/** Events carry ETags without quotes; strip them anyway if a producer added some. */
+function unquote(etag: string | undefined): string | undefined {
+  return etag?.replace(/^"(.*)"$/, '$1');
+}
+
+/** Drops undefined optionals so events compare and serialize cleanly. */
+function compact(ev: BackupEvent): BackupEvent {
+  return Object.fromEntries(Object.entries(ev).filter(([, v]) => v !== undefined)) as unknown as BackupEvent;
+}
