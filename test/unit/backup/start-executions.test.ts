@@ -1,0 +1,305 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import {
+  ExecutionAlreadyExists,
+  SFNClient,
+  SFNServiceException,
+  StartExecutionCommand,
+  StateMachineDoesNotExist,
+} from '@aws-sdk/client-sfn';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { executionName } from '../../../workflows/backup/execution-name';
+import { normalizeExecutionInput } from '../../../workflows/backup/normalize';
+import { compileSkipRules } from '../../../workflows/backup/skip-rules';
+import {
+  isRetryableStartError,
+  readStartExecutionsConfig,
+  startExecutionsForBatch,
+  type StartExecutionsDeps,
+  type StartLogger,
+} from '../../../workflows/backup/start-executions';
+
+const FIXTURES = path.join(__dirname, '../../fixtures/events');
+const fixture = <T = Record<string, unknown>>(name: string): T => JSON.parse(readFileSync(path.join(FIXTURES, name), 'utf8')) as T;
+const batch = (name: string): SQSEvent => fixture<SQSEvent>(name);
+const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:111122223333:stateMachine:backup-object';
+
+const sfnMock = mockClient(SFNClient);
+
+const throttling = () =>
+  new SFNServiceException({ name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'Rate exceeded' });
+const alreadyExists = () => new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: { httpStatusCode: 400 } });
+
+function messageFor(body: unknown, messageId: string): SQSRecord {
+  const [template] = batch('sqs-batch-s3-direct.json').Records;
+  return { ...template!, messageId, body: typeof body === 'string' ? body : JSON.stringify(body) };
+}
+
+function setup(overrides: Partial<StartExecutionsDeps> = {}) {
+  const logger = { debug: jest.fn(), info: jest.fn(), warn: jest.fn(), error: jest.fn() } satisfies StartLogger;
+  const sleep = jest.fn((_ms: number) => Promise.resolve());
+  const deps: StartExecutionsDeps = {
+    sfn: new SFNClient({ region: 'us-east-1', maxAttempts: 1 }),
+    stateMachineArn: STATE_MACHINE_ARN,
+    skipReason: compileSkipRules([]),
+    logger,
+    sleep,
+    random: () => 1,
+    ...overrides,
+  };
+  return { deps, logger, sleep };
+}
+
+beforeEach(() => {
+  sfnMock.reset();
+  sfnMock.on(StartExecutionCommand).callsFake((input: { name: string }) => ({
+    executionArn: `${STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${input.name}`,
+    startDate: new Date(),
+  }));
+});
+
+describe('startExecutionsForBatch', () => {
+  it('S3→SQS: starts the object event, acknowledges the TestEvent, reports only the malformed message', async () => {
+    const { deps, logger } = setup();
+    const event = batch('sqs-batch-s3-direct.json');
+    const result = await startExecutionsForBatch(event, deps);
+
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'a1b2c3d4-0000-4000-8000-000000000003' }] });
+    const record = (JSON.parse(event.Records[0]!.body) as { Records: unknown[] }).Records[0];
+    expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
+    expect(sfnMock).toHaveReceivedCommandWith(StartExecutionCommand, {
+      stateMachineArn: STATE_MACHINE_ARN,
+      name: executionName(normalizeExecutionInput(record)),
+      input: JSON.stringify(record),
+    });
+    expect(executionName(normalizeExecutionInput(record))).toMatch(/^copy-docs-report-Q3-pdf-/);
+    expect(logger.info).toHaveBeenCalledWith(expect.stringMatching(/TestEvent acknowledged/), {
+      messageId: '2e1424d4-f796-459a-8184-9c92662be6da',
+    });
+    expect(logger.error).toHaveBeenCalledWith(
+      expect.stringMatching(/DLQ after maxReceiveCount/),
+      expect.objectContaining({
+        messageId: 'a1b2c3d4-0000-4000-8000-000000000003',
+        receiveCount: 1,
+        errorName: 'InvalidInput',
+        reason: expect.stringMatching(/SQS message body is not JSON: "not json at all"/),
+      }),
+    );
+    expect(logger.info).toHaveBeenCalledWith('Batch processed', {
+      messages: 3,
+      started: 1,
+      alreadyExists: 0,
+      skipped: 0,
+      testEvents: 1,
+      failedMessages: 1,
+    });
+  });
+
+  it('S3→SNS→SQS: starts the record carried in the SNS Message, not the envelope', async () => {
+    const { deps } = setup();
+    const result = await startExecutionsForBatch(batch('sqs-batch-s3-via-sns.json'), deps);
+
+    expect(result.batchItemFailures).toEqual([]);
+    const calls = sfnMock.commandCalls(StartExecutionCommand);
+    expect(calls).toHaveLength(1);
+    const input = JSON.parse(calls[0]!.args[0].input.input!) as Record<string, unknown>;
+    expect(input['eventSource']).toBe('aws:s3');
+    expect(normalizeExecutionInput(input).key).toBe('images/日本語.png');
+    expect(calls[0]!.args[0].input.name).toMatch(/^copy-images-png-[a-z2-7]{26}$/);
+  });
+
+  it('EventBridge→SQS: starts each event with its plain key, deletes included', async () => {
+    const { deps } = setup();
+    const event = batch('sqs-batch-eventbridge.json');
+    const result = await startExecutionsForBatch(event, deps);
+
+    expect(result.batchItemFailures).toEqual([]);
+    const started = sfnMock.commandCalls(StartExecutionCommand).map((c) => c.args[0].input);
+    expect(started).toHaveLength(3);
+    for (const record of event.Records) {
+      const ev = normalizeExecutionInput(JSON.parse(record.body));
+      expect(started).toContainEqual({ stateMachineArn: STATE_MACHINE_ARN, name: executionName(ev), input: record.body });
+    }
+    expect(started.map((s) => s.name)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^delete-photos-old-jpg-/), expect.stringMatching(/^copy-notes-c-a-b-20c-txt-/)]),
+    );
+  });
+
+  it('dedupes: ExecutionAlreadyExists counts as success and is logged', async () => {
+    sfnMock.on(StartExecutionCommand).rejects(alreadyExists());
+    const { deps, logger } = setup();
+    const result = await startExecutionsForBatch(batch('sqs-batch-s3-via-sns.json'), deps);
+
+    expect(result.batchItemFailures).toEqual([]);
+    expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
+    expect(logger.info).toHaveBeenCalledWith(
+      expect.stringMatching(/duplicate delivery deduped/),
+      expect.objectContaining({ key: 'images/日本語.png', executionName: expect.stringMatching(/^copy-images-png-/) }),
+    );
+    expect(logger.info).toHaveBeenCalledWith('Batch processed', expect.objectContaining({ started: 0, alreadyExists: 1 }));
+  });
+
+  it('gives duplicate deliveries of one event in one batch the same name', async () => {
+    const { deps } = setup();
+    const [message] = batch('sqs-batch-s3-via-sns.json').Records;
+    await startExecutionsForBatch({ Records: [message!, { ...message!, messageId: 'duplicate' }] }, deps);
+
+    const names = sfnMock.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.name);
+    expect(names).toHaveLength(2);
+    expect(names[0]).toBe(names[1]);
+  });
+
+  it('retries throttling with full-jitter backoff, then succeeds', async () => {
+    sfnMock.on(StartExecutionCommand).rejectsOnce(throttling()).rejectsOnce(throttling()).resolves({ executionArn: 'arn:x' });
+    const { deps, sleep, logger } = setup({ random: () => 0.5 });
+    const result = await startExecutionsForBatch(batch('sqs-batch-s3-via-sns.json'), deps);
+
+    expect(result.batchItemFailures).toEqual([]);
+    expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 3);
+    // random 0.5 × min(5000, 200 × 2^(attempt−1))
+    expect(sleep.mock.calls.map(([ms]) => ms)).toEqual([100, 200]);
+    expect(logger.warn).toHaveBeenCalledWith(
+      expect.stringMatching(/retrying/),
+      expect.objectContaining({ attempt: 1, error: 'ThrottlingException: Rate exceeded' }),
+    );
+  });
+
+  it('caps the backoff and reports the message failed when throttling outlasts the attempts', async () => {
+    sfnMock.on(StartExecutionCommand).rejects(throttling());
+    const { deps, sleep, logger } = setup({ retry: { maxAttempts: 6, baseDelayMs: 200, maxDelayMs: 1_000 } });
+    const event = batch('sqs-batch-s3-via-sns.json');
+    const result = await startExecutionsForBatch(event, deps);
+
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: event.Records[0]!.messageId }] });
+    expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 6);
+    expect(sleep.mock.calls.map(([ms]) => ms)).toEqual([200, 400, 800, 1000, 1000]);
+    expect(logger.error).toHaveBeenCalledWith(
+      expect.any(String),
+      expect.objectContaining({ reason: expect.stringMatching(/still failing after 6 attempts: ThrottlingException/) }),
+    );
+  });
+
+  it('retries 5xx and network resets too', async () => {
+    const unavailable = new SFNServiceException({ name: 'ServiceUnavailable', $fault: 'server', $metadata: { httpStatusCode: 503 }, message: 'x' });
+    const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    sfnMock.on(StartExecutionCommand).rejectsOnce(unavailable).rejectsOnce(reset).resolves({ executionArn: 'arn:x' });
+    const { deps } = setup();
+    const result = await startExecutionsForBatch(batch('sqs-batch-s3-via-sns.json'), deps);
+
+    expect(result.batchItemFailures).toEqual([]);
+    expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 3);
+  });
+
+  it('does not retry a permanent error in place, and fails the message with its name', async () => {
+    sfnMock.on(StartExecutionCommand).rejects(new StateMachineDoesNotExist({ message: 'State Machine Does Not Exist', $metadata: {} }));
+    const { deps, sleep, logger } = setup();
+    const event = batch('sqs-batch-s3-via-sns.json');
+    const result = await startExecutionsForBatch(event, deps);
+
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: event.Records[0]!.messageId }]);
+    expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
+    expect(sleep).not.toHaveBeenCalled();
+    expect(logger.error).toHaveBeenCalledWith(
+      expect.any(String),
+      expect.objectContaining({ reason: expect.stringMatching(/StateMachineDoesNotExist/) }),
+    );
+  });
+
+  it('skips keys matching a skip rule early, logging the pattern, and never starts them', async () => {
+    const { deps, logger } = setup({ skipReason: compileSkipRules(['docs/**', '**/*.tmp']) });
+    const result = await startExecutionsForBatch(batch('sqs-batch-s3-direct.json'), deps);
+
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'a1b2c3d4-0000-4000-8000-000000000003' }]);
+    expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 0);
+    expect(logger.info).toHaveBeenCalledWith(
+      expect.stringMatching(/Skipped by skip rule/),
+      expect.objectContaining({ pattern: 'docs/**', bucket: 'source-bucket', key: 'docs/report Q3.pdf' }),
+    );
+    expect(logger.info).toHaveBeenCalledWith('Batch processed', expect.objectContaining({ skipped: 1, started: 0 }));
+  });
+
+  it('fails a multi-record message when one record fails, after starting the others; redelivery dedupes them', async () => {
+    const put = (fixture<{ Records: Record<string, unknown>[] }>('s3-notification-put.json')).Records[0]!;
+    const restore = { ...put, eventName: 'ObjectRestore:Delete' };
+    const del = (fixture<{ Records: Record<string, unknown>[] }>('s3-notification-delete.json')).Records[0]!;
+    const message = messageFor({ Records: [put, restore, del] }, 'multi');
+    const { deps, logger } = setup();
+
+    const first = await startExecutionsForBatch({ Records: [message] }, deps);
+    expect(first.batchItemFailures).toEqual([{ itemIdentifier: 'multi' }]);
+    expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 2);
+    expect(logger.error).toHaveBeenCalledWith(
+      expect.any(String),
+      expect.objectContaining({ reason: expect.stringMatching(/1 of 3 event\(s\) in message multi failed: event #2: .*ObjectRestore:Delete/) }),
+    );
+
+    expect(logger.info).toHaveBeenCalledWith('Batch processed', expect.objectContaining({ started: 2, failedMessages: 1 }));
+
+    // SQS redelivers the whole message: the two started events are now duplicates, not new executions.
+    const firstNames = sfnMock.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.name);
+    sfnMock.on(StartExecutionCommand).rejects(alreadyExists());
+    const second = await startExecutionsForBatch({ Records: [message] }, deps);
+    expect(second.batchItemFailures).toEqual([{ itemIdentifier: 'multi' }]);
+    const secondNames = sfnMock.commandCalls(StartExecutionCommand).slice(2).map((c) => c.args[0].input.name);
+    expect(secondNames).toEqual(firstNames);
+    expect(logger.info).toHaveBeenLastCalledWith('Batch processed', expect.objectContaining({ started: 0, alreadyExists: 2, failedMessages: 1 }));
+  });
+
+  it('reports every message of a wholly failed batch instead of throwing', async () => {
+    const event: SQSEvent = { Records: [messageFor('nope', 'm1'), messageFor('{"foo":1}', 'm2')] };
+    const { deps } = setup();
+    await expect(startExecutionsForBatch(event, deps)).resolves.toEqual({
+      batchItemFailures: [{ itemIdentifier: 'm1' }, { itemIdentifier: 'm2' }],
+    });
+  });
+});
+
+describe('isRetryableStartError', () => {
+  it.each<[string, unknown]>([
+    ['ThrottlingException', { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }],
+    ['KmsThrottlingException', { name: 'KmsThrottlingException' }],
+    ['HTTP 429', { name: 'Whatever', $metadata: { httpStatusCode: 429 } }],
+    ['HTTP 500', { name: 'InternalServerError', $metadata: { httpStatusCode: 500 } }],
+    ['an unmodeled HTTP 502', { name: 'Unknown', $metadata: { httpStatusCode: 502 } }],
+    ['the SDK TimeoutError', { name: 'TimeoutError' }],
+    ['ECONNRESET', { name: 'Error', code: 'ECONNRESET' }],
+    ['an error the SDK marked retryable', { name: 'X', $retryable: { throttling: false } }],
+  ])('retries %s in place', (_label, err) => {
+    expect(isRetryableStartError(err)).toBe(true);
+  });
+
+  it.each<[string, unknown]>([
+    ['ExecutionLimitExceeded (lasts longer: SQS redelivers later)', { name: 'ExecutionLimitExceeded', $metadata: { httpStatusCode: 400 } }],
+    ['InvalidExecutionInput', { name: 'InvalidExecutionInput', $metadata: { httpStatusCode: 400 } }],
+    ['AccessDeniedException', { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }],
+    ['a thrown string', 'boom'],
+  ])('does not retry %s in place', (_label, err) => {
+    expect(isRetryableStartError(err)).toBe(false);
+  });
+});
+
+describe('readStartExecutionsConfig', () => {
+  it('reads the ARN and compiles SKIP_PATTERNS', () => {
+    const config = readStartExecutionsConfig({ STATE_MACHINE_ARN, SKIP_PATTERNS: '["**/*.tmp"]' });
+    expect(config.stateMachineArn).toBe(STATE_MACHINE_ARN);
+    expect(config.skipPatterns).toEqual(['**/*.tmp']);
+    expect(config.skipReason('a/b.tmp')).toBe('**/*.tmp');
+    expect(config.skipReason('a/b.txt')).toBeUndefined();
+  });
+
+  it('accepts no SKIP_PATTERNS', () => {
+    expect(readStartExecutionsConfig({ STATE_MACHINE_ARN }).skipPatterns).toEqual([]);
+  });
+
+  it.each([
+    ['STATE_MACHINE_ARN missing', {}, /^STATE_MACHINE_ARN is not set/],
+    ['STATE_MACHINE_ARN not a state machine', { STATE_MACHINE_ARN: 'arn:aws:lambda:us-east-1:1:function:f' }, /^STATE_MACHINE_ARN is not a state machine ARN/],
+    ['SKIP_PATTERNS not JSON', { STATE_MACHINE_ARN, SKIP_PATTERNS: '**/*.tmp' }, /^SKIP_PATTERNS must be a JSON array/],
+    ['SKIP_PATTERNS negated', { STATE_MACHINE_ARN, SKIP_PATTERNS: '["!keep/**"]' }, /^SKIP_PATTERNS: .*negated/],
+  ])('fails fast when %s, naming the variable', (_label, env, pattern) => {
+    expect(() => readStartExecutionsConfig(env)).toThrow(
+      expect.objectContaining({ name: 'ConfigurationError', message: expect.stringMatching(pattern) }),
+    );
+  });
+});

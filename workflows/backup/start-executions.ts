@@ -1,0 +1,207 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { ConfigurationError, TransientError } from './errors';
+import { executionName } from './execution-name';
+import { executionInputsFromMessage, normalizeExecutionInput } from './normalize';
+import { compileSkipRules, parseSkipPatterns } from './skip-rules';
+
+/**
+ * The start-executions policy: SQS messages (S3→SQS, S3→SNS→SQS, EventBridge→SQS) → object events → one
+ * StartExecution each, under a deterministic name so duplicate deliveries dedupe.
+ *
+ * Failure model: a message is acknowledged only when every event it carries was started, was already started
+ * (ExecutionAlreadyExists), or was skipped by a rule. Anything else reports the message in batchItemFailures, so
+ * SQS delivers it again; events of the message that did start are then deduped by name, so retrying whole messages
+ * is safe. A message that can never succeed (malformed body, unsupported event) is still reported failed rather than
+ * acknowledged: after the queue's maxReceiveCount SQS moves it to the dead-letter queue, where it is visible (alarm),
+ * can be inspected and redriven. Acknowledging it would drop an event silently.
+ */
+
+export interface StartExecutionsConfig {
+  stateMachineArn: string;
+  skipPatterns: string[];
+  /** The matching skip pattern for a key, or undefined. */
+  skipReason: (key: string) => string | undefined;
+}
+
+/** Reads STATE_MACHINE_ARN and SKIP_PATTERNS once; fails fast naming the variable. */
+export function readStartExecutionsConfig(env: NodeJS.ProcessEnv = process.env): StartExecutionsConfig {
+  const stateMachineArn = env['STATE_MACHINE_ARN'];
+  if (!stateMachineArn) throw new ConfigurationError('STATE_MACHINE_ARN is not set: the ARN of the backup-object state machine');
+  if (!/^arn:aws[a-z-]*:states:[^:]*:[^:]*:stateMachine:[^:]+$/.test(stateMachineArn)) {
+    throw new ConfigurationError(`STATE_MACHINE_ARN is not a state machine ARN: ${JSON.stringify(stateMachineArn)}`);
+  }
+  const skipPatterns = parseSkipPatterns(env['SKIP_PATTERNS'], 'SKIP_PATTERNS');
+  let skipReason: StartExecutionsConfig['skipReason'];
+  try {
+    skipReason = compileSkipRules(skipPatterns);
+  } catch (err) {
+    throw new ConfigurationError(`SKIP_PATTERNS: ${(err as Error).message}`, { cause: err });
+  }
+  return { stateMachineArn, skipPatterns, skipReason };
+}
+
+/** The slice of Powertools Logger used here (also handed to the BatchProcessor). */
+export type StartLogger = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
+
+/**
+ * In-place retry of throttling and 5xx. This loop is the only layer that retries StartExecution: build the SFN
+ * client with `maxAttempts: 1`. Full jitter: delay = random × min(maxDelayMs, baseDelayMs × 2^(attempt−1)).
+ * Defaults bound the extra wait per event to ~6 s (worst case), well inside the function's timeout.
+ */
+export interface RetryPolicy {
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+export const DEFAULT_START_RETRY: RetryPolicy = { maxAttempts: 6, baseDelayMs: 200, maxDelayMs: 5_000 };
+
+export interface StartExecutionsDeps {
+  sfn: SFNClient;
+  stateMachineArn: string;
+  skipReason: (key: string) => string | undefined;
+  logger: StartLogger;
+  retry?: RetryPolicy;
+  /** Injected by tests to avoid real waits. */
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+export type StartResult =
+  | { status: 'started'; name: string; executionArn: string | undefined }
+  | { status: 'already-exists'; name: string }
+  | { status: 'skipped'; pattern: string };
+
+/** Processes one SQS batch and reports failed messages so nothing is dropped. */
+export async function startExecutionsForBatch(
+  event: SQSEvent,
+  deps: StartExecutionsDeps,
+  context?: Context,
+): Promise<SQSBatchResponse> {
+  const tally = { messages: event.Records.length, started: 0, alreadyExists: 0, skipped: 0, testEvents: 0, failedMessages: 0 };
+  const processor = new BatchProcessor(EventType.SQS, { logger: deps.logger });
+  const count = (r: StartResult): void => {
+    if (r.status === 'started') tally.started++;
+    else if (r.status === 'already-exists') tally.alreadyExists++;
+    else tally.skipped++;
+  };
+  const handleRecord = async (record: SQSRecord): Promise<void> => {
+    try {
+      const results = await startExecutionsForMessage(record, deps, count);
+      if (results.length === 0) tally.testEvents++;
+    } catch (err) {
+      tally.failedMessages++;
+      deps.logger.error('Message failed; SQS will deliver it again (then to the DLQ after maxReceiveCount)', {
+        messageId: record.messageId,
+        receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? 0),
+        eventSourceARN: record.eventSourceARN,
+        reason: (err as Error).message,
+        errorName: (err as Error).name,
+      });
+      throw err;
+    }
+  };
+  // throwOnFullBatchFailure: false — a batch where every message failed is reported the same way (all items failed)
+  // instead of as a Lambda error, so the logs and the SQS retry behaviour are the same in both cases.
+  const response = await processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false });
+  deps.logger.info('Batch processed', tally);
+  return response;
+}
+
+/**
+ * One SQS message → its events → StartExecution each (in parallel). Resolves with one result per event ([] for the
+ * S3 TestEvent); rejects if the message is malformed or any of its events could not be started. `onResult` sees each
+ * event that did succeed, also when a sibling fails.
+ */
+export async function startExecutionsForMessage(
+  record: SQSRecord,
+  deps: StartExecutionsDeps,
+  onResult: (result: StartResult) => void = () => undefined,
+): Promise<StartResult[]> {
+  const inputs = executionInputsFromMessage(record.body);
+  if (inputs.length === 0) {
+    deps.logger.info('S3 TestEvent acknowledged: not an object event, nothing to start', { messageId: record.messageId });
+    return [];
+  }
+  const settled = await Promise.allSettled(
+    inputs.map(async (input) => {
+      const result = await startExecutionForInput(input, deps);
+      onResult(result);
+      return result;
+    }),
+  );
+  const reasons = settled.flatMap((s, i) => (s.status === 'rejected' ? [`event #${i + 1}: ${(s.reason as Error).message}`] : []));
+  if (reasons.length > 0) {
+    throw new Error(`${reasons.length} of ${inputs.length} event(s) in message ${record.messageId} failed: ${reasons.join('; ')}`);
+  }
+  return settled.map((s) => (s as PromiseFulfilledResult<StartResult>).value);
+}
+
+/** Normalize, apply skip rules, start. The state machine receives the original record/event, not the normalized one. */
+export async function startExecutionForInput(input: unknown, deps: StartExecutionsDeps): Promise<StartResult> {
+  const ev = normalizeExecutionInput(input);
+  const where = { bucket: ev.bucket, key: ev.key, versionId: ev.versionId, action: ev.action, origin: ev.origin };
+  const pattern = deps.skipReason(ev.key);
+  if (pattern !== undefined) {
+    deps.logger.info('Skipped by skip rule: no execution started', { ...where, pattern });
+    return { status: 'skipped', pattern };
+  }
+  const name = executionName(ev);
+  const params = { stateMachineArn: deps.stateMachineArn, name, input: JSON.stringify(input) };
+  const retry = deps.retry ?? DEFAULT_START_RETRY;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const random = deps.random ?? Math.random;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const out = await deps.sfn.send(new StartExecutionCommand(params));
+      deps.logger.info('Execution started', { ...where, executionName: name, executionArn: out.executionArn, attempt });
+      return { status: 'started', name, executionArn: out.executionArn };
+    } catch (err) {
+      if (errorName(err) === 'ExecutionAlreadyExists') {
+        // Same name = same object version/event: a duplicate delivery, already handled (or being handled).
+        deps.logger.info('Execution already exists: duplicate delivery deduped', { ...where, executionName: name });
+        return { status: 'already-exists', name };
+      }
+      const detail = `${errorName(err)}: ${(err as Error).message}`;
+      if (!isRetryableStartError(err)) {
+        throw new Error(`StartExecution ${name} for s3://${ev.bucket}/${ev.key} failed: ${detail}`, { cause: err });
+      }
+      if (attempt >= retry.maxAttempts) {
+        throw new TransientError(
+          `StartExecution ${name} for s3://${ev.bucket}/${ev.key} still failing after ${attempt} attempts: ${detail}`,
+          { cause: err },
+        );
+      }
+      const delayMs = Math.round(random() * Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1)));
+      deps.logger.warn('StartExecution failed transiently; retrying', { ...where, executionName: name, attempt, delayMs, error: detail });
+      await sleep(delayMs);
+    }
+  }
+}
+
+const THROTTLING_ERRORS = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'KmsThrottlingException',
+]);
+const TRANSIENT_ERRORS = new Set(['ServiceUnavailable', 'InternalServerError', 'InternalFailure', 'RequestTimeout', 'TimeoutError']);
+const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN']);
+
+/** Throttling, 5xx and connection failures are worth retrying now; anything else fails the message at once. */
+export function isRetryableStartError(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const e = err as { name?: string; code?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
+  if (THROTTLING_ERRORS.has(e.name ?? '') || TRANSIENT_ERRORS.has(e.name ?? '')) return true;
+  if (NETWORK_CODES.has(e.code ?? '')) return true;
+  const status = e.$metadata?.httpStatusCode;
+  if (status !== undefined && (status === 429 || status >= 500)) return true;
+  return e.$retryable !== undefined && e.$retryable !== null;
+}
+
+function errorName(err: unknown): string {
+  return typeof err === 'object' && err !== null && typeof (err as Error).name === 'string' ? (err as Error).name : 'Error';
+}
