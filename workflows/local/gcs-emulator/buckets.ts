@@ -1,0 +1,18 @@
+import type { EmulatorState, RequestContext } from './context';
+import { badRequest, sendJson } from './errors';
+import { readJson } from './http-util';
+import { bucketResource } from './resource';
+
+export async function insertBucket(state: EmulatorState, ctx: RequestContext): Promise<void> {
+  const body = await readJson(ctx.req);
+  if (typeof body.name !== 'string' || !body.name) throw badRequest('Required field: name');
+  sendJson(ctx.res, 200, bucketResource(state.store.createBucket(body.name), ctx.baseUrl));
+}
+
+export function getBucket(state: EmulatorState, ctx: RequestContext, bucket: string): void {
+  sendJson(ctx.res, 200, bucketResource(state.store.bucket(bucket), ctx.baseUrl));
+}
+
+export function listBuckets(state: EmulatorState, ctx: RequestContext): void {
+  sendJson(ctx.res, 200, { kind: 'storage#buckets', items: state.store.listBuckets().map((b) => bucketResource(b, ctx.baseUrl)) });
+}

@@ -1,0 +1,22 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ContentStore } from './content';
+import type { Fault, FaultInjector } from './faults';
+import type { ObjectStore } from './store';
+import type { UploadSessions } from './resumable';
+
+/** Everything one emulator instance holds. */
+export interface EmulatorState {
+  store: ObjectStore;
+  contents: ContentStore;
+  faults: FaultInjector;
+  sessions: UploadSessions;
+}
+
+/** One request as the handlers see it. `fault` is a byte-level fault already taken for this request. */
+export interface RequestContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  baseUrl: string;
+  fault?: Fault;
+}

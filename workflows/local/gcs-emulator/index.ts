@@ -1,0 +1,65 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileContentStore, memoryContentStore } from './content';
+import type { EmulatorState } from './context';
+import { FaultInjector } from './faults';
+import { createRequestListener } from './router';
+import { ObjectStore } from './store';
+
+export { FaultInjector } from './faults';
+export type { FaultInstruction, FiredFault, RetryTest } from './faults';
+
+export interface StartGcsEmulatorOptions {
+  /** 0 (default) = a random free port */
+  port?: number;
+  /** default '127.0.0.1' */
+  host?: string;
+  /** keep object bytes in files here instead of memory (a benchmark's 1 GiB then costs no heap) */
+  dataDir?: string;
+}
+
+export interface GcsEmulator {
+  /** 'http://127.0.0.1:PORT' — the value for STORAGE_EMULATOR_HOST and for new Storage({ apiEndpoint }) */
+  readonly url: string;
+  readonly port: number;
+  readonly faults: FaultInjector;
+  /** Creates the bucket; a bucket that already exists is kept as it is. */
+  createBucket(name: string): void;
+  close(): Promise<void>;
+}
+
+/** A Google Cloud Storage JSON API emulator over real HTTP, for @google-cloud/storage and rclone. */
+export async function startGcsEmulator(opts: StartGcsEmulatorOptions = {}): Promise<GcsEmulator> {
+  const state: EmulatorState = {
+    store: new ObjectStore(),
+    contents: opts.dataDir ? fileContentStore(opts.dataDir) : memoryContentStore(),
+    faults: new FaultInjector(),
+    sessions: new Map(),
+  };
+  // Uploads of 1 GiB may take longer than Node's default 5-minute request timeout.
+  const server = createServer({ requestTimeout: 0, keepAliveTimeout: 5_000 }, createRequestListener(state));
+  const host = opts.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return {
+    url,
+    port,
+    faults: state.faults,
+    createBucket: (name) => void state.store.ensureBucket(name),
+    close: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+      for (const session of state.sessions.values()) await session.writer.abort();
+      state.sessions.clear();
+      state.store.disposeAll();
+    },
+  };
+}

@@ -1,0 +1,130 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { getBucket, insertBucket, listBuckets } from './buckets';
+import type { EmulatorState, RequestContext } from './context';
+import { controlRequest } from './control';
+import { badRequest, GcsHttpError, notFound, sendError } from './errors';
+import { baseUrlOf, drain, hasBody } from './http-util';
+import { deleteObject, downloadObject, getObjectMetadata, listObjects, patchObject } from './objects';
+import { sessionRequest, startResumable } from './resumable';
+import { mediaUpload, multipartUpload } from './simple-upload';
+
+/** A resolved JSON API call: its testbench operation name (for faults) and what runs it. */
+interface Route {
+  operation: string;
+  objectName?: string;
+  carriesData: boolean;
+  run: (state: EmulatorState, ctx: RequestContext) => void | Promise<void>;
+}
+
+/**
+ * `/b/...` (STORAGE_EMULATOR_HOST), `/storage/v1/b/...` (apiEndpoint), `/upload/storage/v1/b/...` (uploads) and
+ * `/download/storage/v1/b/...` (mediaLink) all address the same resources.
+ */
+const PATH = /^(?:\/(upload|download))?(?:\/storage\/v1)?\/b(?:\/([^/]+)(?:(\/o)(?:\/(.+))?)?)?\/?$/;
+
+export function resolveRoute(state: EmulatorState, method: string, url: URL, req: IncomingMessage): Route | undefined {
+  const m = PATH.exec(url.pathname);
+  if (!m) return undefined;
+  const [, api, rawBucket, objectsSegment, rawObject] = m;
+  const bucket = rawBucket === undefined ? undefined : decodeURIComponent(rawBucket);
+  const objectName = rawObject === undefined ? undefined : decodeURIComponent(rawObject);
+  const isObjectsPath = objectsSegment !== undefined;
+  const q = url.searchParams;
+
+  if (api === 'upload') {
+    if (!bucket || !isObjectsPath || objectName !== undefined) return undefined;
+    const uploadId = q.get('upload_id');
+    const insert = 'storage.objects.insert';
+    if (uploadId) {
+      const name = state.sessions.get(uploadId)?.name;
+      return { operation: insert, ...named(name), carriesData: hasBody(req), run: (s, ctx) => sessionRequest(s, ctx, uploadId) };
+    }
+    if (method !== 'POST') return undefined;
+    const name = q.get('name') ?? undefined;
+    switch (q.get('uploadType')) {
+      case 'resumable':
+        return { operation: insert, ...named(name), carriesData: false, run: (s, ctx) => startResumable(s, ctx, bucket) };
+      case 'multipart':
+        return { operation: insert, ...named(name), carriesData: true, run: (s, ctx) => multipartUpload(s, ctx, bucket) };
+      case 'media':
+        return { operation: insert, ...named(name), carriesData: true, run: (s, ctx) => mediaUpload(s, ctx, bucket) };
+      default:
+        throw badRequest(`Unsupported uploadType '${q.get('uploadType') ?? ''}'`);
+    }
+  }
+
+  if (bucket === undefined) {
+    if (api) return undefined;
+    if (method === 'GET') return { operation: 'storage.buckets.list', carriesData: false, run: listBuckets };
+    if (method === 'POST') return { operation: 'storage.buckets.insert', carriesData: false, run: insertBucket };
+    return undefined;
+  }
+  if (!isObjectsPath) {
+    if (method === 'GET' && !api) return { operation: 'storage.buckets.get', carriesData: false, run: (s, ctx) => getBucket(s, ctx, bucket) };
+    return undefined;
+  }
+  if (objectName === undefined) {
+    if (method === 'GET' && !api) return { operation: 'storage.objects.list', carriesData: false, run: (s, ctx) => listObjects(s, ctx, bucket) };
+    return undefined;
+  }
+  const media = api === 'download' || q.get('alt') === 'media';
+  if (method === 'GET') {
+    return media
+      ? { operation: 'storage.objects.get', objectName, carriesData: true, run: (s, ctx) => downloadObject(s, ctx, bucket, objectName) }
+      : { operation: 'storage.objects.get', objectName, carriesData: false, run: (s, ctx) => getObjectMetadata(s, ctx, bucket, objectName) };
+  }
+  if (api) return undefined;
+  if (method === 'PATCH') return { operation: 'storage.objects.patch', objectName, carriesData: false, run: (s, ctx) => patchObject(s, ctx, bucket, objectName) };
+  if (method === 'DELETE') return { operation: 'storage.objects.delete', objectName, carriesData: false, run: (s, ctx) => deleteObject(s, ctx, bucket, objectName) };
+  return undefined;
+}
+
+/** The node:http request listener: control paths, then fault injection, then the JSON API. */
+export function createRequestListener(state: EmulatorState): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    handle(state, req, res).catch((err: unknown) => sendError(res, err));
+  };
+}
+
+async function handle(state: EmulatorState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const baseUrl = baseUrlOf(req);
+  const ctx: RequestContext = { req, res, url: new URL(req.url ?? '/', baseUrl), baseUrl };
+  if (await controlRequest(state, ctx)) return;
+  const method = req.method ?? 'GET';
+  const route = resolveRoute(state, method, ctx.url, req);
+  if (!route) {
+    await drain(req);
+    throw notFound(`route ${method} ${ctx.url.pathname}`);
+  }
+  const retryTestId = req.headers['x-retry-test-id'];
+  const fault = state.faults.take({
+    operation: route.operation,
+    carriesData: route.carriesData,
+    ...named(route.objectName),
+    ...(typeof retryTestId === 'string' ? { retryTestId } : {}),
+  });
+  if (fault?.kind === 'status') {
+    await drain(req);
+    throw new GcsHttpError(fault.status, reasonFor(fault.status), `Injected fault: HTTP ${fault.status}`);
+  }
+  if (fault?.kind === 'reset') {
+    req.socket.resetAndDestroy();
+    return;
+  }
+  if (fault?.kind === 'stall' && fault.afterBytes === 0) await sleep(fault.ms);
+  else if (fault) ctx.fault = fault;
+  await route.run(state, ctx);
+}
+
+function reasonFor(status: number): string {
+  if (status === 429) return 'rateLimitExceeded';
+  if (status === 503) return 'backendError';
+  if (status === 500) return 'internalError';
+  if (status === 408) return 'requestTimeout';
+  return 'injectedFault';
+}
+
+function named(name: string | undefined): { objectName?: string } {
+  return name === undefined ? {} : { objectName: name };
+}
