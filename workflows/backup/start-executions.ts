@@ -132,6 +132,8 @@ export async function startExecutionsForMessage(
       return result;
     }),
   );
+  const [only] = settled;
+  if (settled.length === 1 && only?.status === 'rejected') throw only.reason; // keep its name (InvalidInput, TransientError, …)
   const reasons = settled.flatMap((s, i) => (s.status === 'rejected' ? [`event #${i + 1}: ${(s.reason as Error).message}`] : []));
   if (reasons.length > 0) {
     throw new Error(`${reasons.length} of ${inputs.length} event(s) in message ${record.messageId} failed: ${reasons.join('; ')}`);

@@ -176,7 +176,7 @@ describe('startExecutionsForBatch', () => {
     expect(sleep.mock.calls.map(([ms]) => ms)).toEqual([200, 400, 800, 1000, 1000]);
     expect(logger.error).toHaveBeenCalledWith(
       expect.any(String),
-      expect.objectContaining({ reason: expect.stringMatching(/still failing after 6 attempts: ThrottlingException/) }),
+      expect.objectContaining({ errorName: 'TransientError', reason: expect.stringMatching(/still failing after 6 attempts: ThrottlingException/) }),
     );
   });
 
