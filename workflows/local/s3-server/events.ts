@@ -1,0 +1,24 @@
+/**
+ * What the local S3 server reports when an object appears or disappears. A later step turns these into
+ * S3 event notifications (fauxqs, like every npm S3 server, delivers none itself).
+ */
+export type S3ObjectEvent =
+  | {
+      type: 'created';
+      bucket: string;
+      /** Plain (not URL-encoded) key. */
+      key: string;
+      size: number;
+      /** ETag without quotes. */
+      etag: string;
+      /** Hex, grows with time: orders events of one key like S3's. */
+      sequencer: string;
+      eventTime: string;
+    }
+  | { type: 'removed'; bucket: string; key: string; sequencer: string; eventTime: string };
+
+export function isS3ObjectEvent(value: unknown): value is S3ObjectEvent {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return (v.type === 'created' || v.type === 'removed') && typeof v.bucket === 'string' && typeof v.key === 'string';
+}

@@ -1,0 +1,116 @@
+/**
+ * Local S3 server: fauxqs 2.4.1 in a child process, speaking the real S3 protocol on 127.0.0.1.
+ *
+ * Why fauxqs (measured, see FACTS.md): it honours IfMatch (412), paginates ListObjectsV2 and serves GETs at
+ * ~400-940 MB/s; s3rver stores streamed bodies with their aws-chunked framing (silent corruption) and ignores IfMatch.
+ * It is ESM-only while this project is CommonJS under jest, hence the child process (./server.mts).
+ *
+ * What fauxqs 2.4.1 supports, checked against @aws-sdk/client-s3 by test/integration/copy/s3-server.test.ts:
+ * - GetObject Range (206 + Content-Range), IfMatch on GET (412 PreconditionFailed, checked before Range), 404 NoSuchKey.
+ * - HeadObject: Content-Type/-Encoding/-Disposition/-Language, Cache-Control, x-amz-meta-*, ETag, Last-Modified;
+ *   with ChecksumMode ENABLED the stored ChecksumCRC32C + ChecksumType (FULL_OBJECT for PutObject with a checksum,
+ *   COMPOSITE for multipart uploads). HeadObject IGNORES IfMatch (real S3 answers 412); the engine compares ETags itself.
+ * - GetObject with ChecksumMode returns checksums on whole-object responses only (as S3 does for ranges).
+ * - Multipart upload (parts >= 5 MiB except the last; request bodies are capped at ~11 MiB, so parts <= 8 MiB),
+ *   multipart ETags `md5-of-md5s-N`. CopyObject, DeleteObject(s), ListObjectsV2 with pagination.
+ * - NOT supported: versioning (no VersionId; a VersionId parameter is ignored), bucket notifications (we forward
+ *   store events instead: onObjectEvent), SSE, storage classes/Glacier, FULL_OBJECT checksums for multipart uploads.
+ * Configure clients with localS3Client(): the SDK's default flexible checksums are off ('WHEN_REQUIRED'), which
+ * keeps streamed uploads of unknown length working and avoids hashing every GET twice.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
+import { S3Client } from '@aws-sdk/client-s3';
+import { isS3ObjectEvent, type S3ObjectEvent } from './events';
+
+export type { S3ObjectEvent } from './events';
+
+export interface S3ServerOptions {
+  /** TCP port on 127.0.0.1 (Default: 0, a free port). */
+  port?: number;
+  /** Keep objects as files under this directory so they survive restarts (Default: in memory). */
+  dataDir?: string;
+}
+
+export interface LocalS3Server {
+  /** e.g. http://127.0.0.1:41234 */
+  endpoint: string;
+  close(): Promise<void>;
+  /** Called for every object created (PutObject, CompleteMultipartUpload, CopyObject) or removed. */
+  onObjectEvent(cb: (event: S3ObjectEvent) => void): void;
+}
+
+const READY_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 5_000;
+
+export async function startS3Server(opts: S3ServerOptions = {}): Promise<LocalS3Server> {
+  const entry = join(__dirname, 'server.mts');
+  const tsxLoader = pathToFileURL(require.resolve('tsx/package.json').replace(/package\.json$/, 'dist/loader.mjs')).href;
+  const args = ['--import', tsxLoader, entry, String(opts.port ?? 0), ...(opts.dataDir ? [opts.dataDir] : [])];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+
+  const stderr: string[] = [];
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+    stderr.push(d);
+    if (stderr.length > 50) stderr.shift();
+  });
+  const listeners: ((event: S3ObjectEvent) => void)[] = [];
+  child.on('message', (msg) => {
+    if (isS3ObjectEvent(msg)) for (const cb of listeners) cb(msg);
+  });
+
+  const endpoint = await waitForReady(child, () => stderr.join(''));
+  return {
+    endpoint,
+    onObjectEvent: (cb) => void listeners.push(cb),
+    close: () => stopChild(child),
+  };
+}
+
+async function waitForReady(child: ChildProcess, stderr: () => string): Promise<string> {
+  const lines = createInterface({ input: child.stdout! });
+  const timer = setTimeout(() => child.kill('SIGKILL'), READY_TIMEOUT_MS);
+  try {
+    const ready = new Promise<string>((resolve, reject) => {
+      lines.once('line', (line) => {
+        try {
+          const parsed = JSON.parse(line) as { ready?: boolean; endpoint?: string };
+          if (parsed.ready && parsed.endpoint) resolve(parsed.endpoint);
+          else reject(new Error(`unexpected first line from the S3 server: ${line}`));
+        } catch {
+          reject(new Error(`unexpected first line from the S3 server: ${line}`));
+        }
+      });
+      child.once('exit', (code, signal) =>
+        reject(new Error(`S3 server exited before it was ready (code ${code}, signal ${signal}): ${stderr()}`)),
+      );
+    });
+    return await ready;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** An S3 client for the local server: path-style, dummy credentials, no default flexible checksums. */
+export function localS3Client(endpoint: string): S3Client {
+  return new S3Client({
+    endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
