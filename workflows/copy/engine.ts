@@ -1,0 +1,287 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Storage } from '@google-cloud/storage';
+import { Readable } from 'node:stream';
+import { decideCopy, decideDelete, type SourceVersion } from '../backup/destination-state';
+import { ConfigurationError, IntegrityError, TransientError } from '../backup/errors';
+import { destinationName } from '../backup/keys';
+import { forObject } from '../logger';
+import { StreamHasher, checksumsOf, hashEach, type ContentChecksums } from './checksums';
+import {
+  DestinationPreconditionFailed,
+  deleteGeneration,
+  gsUrl,
+  readDestination,
+  uploadBuffer,
+  uploadStream,
+  type StoredObject,
+  type UploadSpec,
+} from './gcs-sink';
+import { toGcsMetadata, type SourceObject } from './metadata';
+import { orderedParts } from './ordered-parts';
+import { getRange, getWhole, headSource, s3Url, type SourcePin } from './s3-source';
+import type { CopyOutcome, CopyRequest, CopyTarget, TierName } from './types';
+import { assertReadable, assertSameEtag, sourceChecksums, storedMismatch, verifyAgainstSource } from './verify';
+
+/**
+ * The copy engine: policy over the two transports. Reads the destination first (idempotency, order),
+ * pins and describes the source, streams it through CRC32C+MD5 into GCS, verifies, and never leaves a
+ * corrupt or partial object current.
+ */
+
+export interface EngineOptions {
+  /** Objects up to this size are read whole and sent in one request (Default: 8 MiB). */
+  singleRequestMaxBytes: number;
+  /** Ranged-GET part size and resumable chunk size; a multiple of 256 KiB (Default: 8 MiB). */
+  partSizeBytes: number;
+  /** Parallel ranged GETs (Default: 4). */
+  concurrency: number;
+}
+
+export interface CopyContext {
+  s3: S3Client;
+  storage: Storage;
+  target: CopyTarget;
+  options?: Partial<EngineOptions>;
+  tier?: TierName;
+  /** Aborts an in-flight copy; the call then rejects with `signal.reason`. No partial object is committed. */
+  signal?: AbortSignal;
+}
+
+const MIB = 1024 * 1024;
+const GCS_CHUNK_MULTIPLE = 256 * 1024;
+export const DEFAULT_ENGINE_OPTIONS: Readonly<EngineOptions> = {
+  singleRequestMaxBytes: 8 * MIB,
+  partSizeBytes: 8 * MIB,
+  concurrency: 4,
+};
+/** Re-read and decide again at most this often when another writer changes the destination under us. */
+const MAX_DECISIONS = 3;
+/** Attempts per ranged GET when its body is cut (the SDK already retries failed requests). */
+const PART_ATTEMPTS = 3;
+
+export function resolveEngineOptions(partial: Partial<EngineOptions> = {}): EngineOptions {
+  const o: EngineOptions = { ...DEFAULT_ENGINE_OPTIONS, ...stripUndefined(partial) };
+  if (!Number.isInteger(o.partSizeBytes) || o.partSizeBytes <= 0 || o.partSizeBytes % GCS_CHUNK_MULTIPLE !== 0) {
+    throw new ConfigurationError(`partSizeBytes must be a positive multiple of 256 KiB (GCS chunk rule), got ${o.partSizeBytes}`);
+  }
+  if (!Number.isInteger(o.concurrency) || o.concurrency < 1) {
+    throw new ConfigurationError(`concurrency must be a positive integer, got ${o.concurrency}`);
+  }
+  if (!Number.isInteger(o.singleRequestMaxBytes) || o.singleRequestMaxBytes < 0) {
+    throw new ConfigurationError(`singleRequestMaxBytes must be a non-negative integer, got ${o.singleRequestMaxBytes}`);
+  }
+  return o;
+}
+
+/**
+ * Memory model: the bytes of object data this engine holds at once for an object of `sizeBytes`.
+ * Small objects: the whole object (one buffer). Large: up to `concurrency` parts being fetched or waiting
+ * in order, one part being hashed/handed to the upload, and one chunk kept by the GCS client for resends.
+ */
+export function engineMemoryBytes(sizeBytes: number, options?: Partial<EngineOptions>): number {
+  const o = resolveEngineOptions(options);
+  if (sizeBytes <= o.singleRequestMaxBytes) return sizeBytes;
+  const parts = Math.ceil(sizeBytes / o.partSizeBytes);
+  return Math.min(parts, o.concurrency + 2) * o.partSizeBytes;
+}
+
+export async function copyObject(req: CopyRequest, ctx: CopyContext): Promise<CopyOutcome> {
+  const started = Date.now();
+  const options = resolveEngineOptions(ctx.options);
+  const name = destinationName(ctx.target.prefix, req.key);
+  const destination = gsUrl(ctx.target.bucket, name);
+  const log = forObject(req);
+  const where = s3Url(req);
+  const done = (o: Omit<CopyOutcome, 'durationMs' | 'destination' | 'tier'>): CopyOutcome => {
+    const outcome: CopyOutcome = { ...o, durationMs: Date.now() - started, destination, ...(ctx.tier ? { tier: ctx.tier } : {}) };
+    log.info(`outcome ${outcome.outcome}`, { outcome });
+    return outcome;
+  };
+
+  try {
+    let source: SourceObject | undefined;
+    let smallBody: Buffer | undefined; // kept across re-decisions so a 412 does not re-read S3
+    for (let decision = 1; decision <= MAX_DECISIONS; decision++) {
+      ctx.signal?.throwIfAborted();
+      const current = await readDestination(ctx.storage, ctx.target.bucket, name);
+      // Decide before touching S3 when the event says enough; again once HeadObject filled in the rest.
+      let verdict = decideCopy(versionOf(req, source), current);
+      if (verdict.action === 'copy' && !source) {
+        source = await describeSource(req, ctx, where);
+        verdict = decideCopy(versionOf(req, source), current);
+      }
+      log.debug('destination decision', { decision: verdict, generation: current?.generation });
+      if (verdict.action !== 'copy') {
+        return done({
+          outcome: verdict.action,
+          bytes: 0,
+          crc32c: current?.crc32c,
+          md5: current?.md5Hash,
+          generation: verdict.generation,
+          sourceVersionId: source?.versionId ?? req.versionId,
+          sourceEtag: source?.etag ?? req.etag,
+        });
+      }
+      const src = source!;
+      const spec = (crc32c: string | undefined): UploadSpec => ({
+        bucket: ctx.target.bucket,
+        name,
+        ifGenerationMatch: verdict.ifGenerationMatch,
+        metadata: toGcsMetadata(src, { crc32c, sequencer: req.sequencer }, ctx.target.storageClass),
+      });
+      try {
+        let copied: { stored: StoredObject; ours: ContentChecksums };
+        if (src.size <= options.singleRequestMaxBytes) {
+          smallBody ??= await getWhole(ctx.s3, pinOf(src), src.size, ctx.signal);
+          copied = await copySmall(ctx, src, smallBody, spec, where);
+        } else {
+          copied = await copyLarge(ctx, src, options, spec, where);
+        }
+        await verifyStored(ctx, name, copied.stored, copied.ours, src.size);
+        return done({
+          outcome: 'copied',
+          bytes: src.size,
+          crc32c: copied.ours.crc32c,
+          md5: copied.ours.md5,
+          generation: copied.stored.generation,
+          sourceVersionId: src.versionId,
+          sourceEtag: src.etag,
+        });
+      } catch (err) {
+        if (!(err instanceof DestinationPreconditionFailed)) throw err;
+        log.info('destination changed during the copy; deciding again', { decision });
+      }
+    }
+    throw new TransientError(`${destination} changed ${MAX_DECISIONS} times while copying ${where}; retry later.`);
+  } catch (err) {
+    if (ctx.signal?.aborted) throw ctx.signal.reason;
+    log.warn('copy failed', { error: err as Error });
+    throw err;
+  }
+}
+
+export async function deleteBackup(req: CopyRequest, ctx: CopyContext): Promise<CopyOutcome> {
+  const started = Date.now();
+  const name = destinationName(ctx.target.prefix, req.key);
+  const destination = gsUrl(ctx.target.bucket, name);
+  const log = forObject(req);
+  const done = (o: Omit<CopyOutcome, 'durationMs' | 'destination' | 'tier' | 'bytes'>): CopyOutcome => {
+    const outcome: CopyOutcome = { ...o, bytes: 0, durationMs: Date.now() - started, destination, ...(ctx.tier ? { tier: ctx.tier } : {}) };
+    log.info(`outcome ${outcome.outcome}`, { outcome });
+    return outcome;
+  };
+  for (let decision = 1; decision <= MAX_DECISIONS; decision++) {
+    ctx.signal?.throwIfAborted();
+    const current = await readDestination(ctx.storage, ctx.target.bucket, name);
+    const verdict = decideDelete(versionOf(req, undefined), current);
+    if (verdict.action === 'absent') return done({ outcome: 'deleted', sourceVersionId: req.versionId });
+    if (verdict.action === 'stale-event') {
+      return done({ outcome: 'stale-event', generation: verdict.generation, sourceVersionId: req.versionId });
+    }
+    const result = await deleteGeneration(ctx.storage, ctx.target.bucket, name, verdict.ifGenerationMatch);
+    if (result !== 'changed') return done({ outcome: 'deleted', generation: verdict.ifGenerationMatch, sourceVersionId: req.versionId });
+    log.info('destination changed before the delete; deciding again', { decision });
+  }
+  throw new TransientError(`${destination} changed ${MAX_DECISIONS} times while deleting it; retry later.`);
+}
+
+async function describeSource(req: CopyRequest, ctx: CopyContext, where: string): Promise<SourceObject> {
+  const source = await headSource(ctx.s3, { bucket: req.bucket, key: req.key, versionId: req.versionId, etag: req.etag }, ctx.signal);
+  assertSameEtag(req.etag, source, where);
+  assertReadable(source, where);
+  return source;
+}
+
+/** Small: whole object in memory, checked against S3 before anything is sent; GCS checks our hashes itself. */
+async function copySmall(
+  ctx: CopyContext,
+  src: SourceObject,
+  body: Buffer,
+  spec: (crc32c: string | undefined) => UploadSpec,
+  where: string,
+): Promise<{ stored: StoredObject; ours: ContentChecksums }> {
+  const ours = checksumsOf(body);
+  verifyAgainstSource(ours, body.length, src, sourceChecksums(src), where);
+  const stored = await uploadBuffer(ctx.storage, spec(ours.crc32c), body, ours, ctx.signal);
+  return { stored, ours };
+}
+
+/**
+ * Large: parallel ranged GETs, reassembled in order, hashed on the way, into a resumable upload.
+ * The source checks run after the last byte and before the stream ends, so a mismatch never commits.
+ * The provenance CRC32C is recorded only when S3 vouches for one (ours is unknown when the session starts).
+ */
+async function copyLarge(
+  ctx: CopyContext,
+  src: SourceObject,
+  options: EngineOptions,
+  spec: (crc32c: string | undefined) => UploadSpec,
+  where: string,
+): Promise<{ stored: StoredObject; ours: ContentChecksums }> {
+  const pin = pinOf(src);
+  const partSize = options.partSizeBytes;
+  const count = Math.ceil(src.size / partSize);
+  const expected = sourceChecksums(src);
+  const hasher = new StreamHasher();
+  let ours: ContentChecksums | undefined;
+
+  const parts = orderedParts(
+    count,
+    options.concurrency,
+    (i, signal) => {
+      const start = i * partSize;
+      const end = Math.min(src.size, start + partSize) - 1;
+      return withTransientRetry(() => getRange(ctx.s3, pin, start, end, signal), PART_ATTEMPTS, signal);
+    },
+    ctx.signal,
+  );
+  const checked = hashEach(parts, hasher, () => {
+    ours = hasher.digest();
+    verifyAgainstSource(ours, hasher.bytes, src, expected, where);
+  });
+  const body = Readable.from(checked, { objectMode: false, highWaterMark: 1 });
+  const uploadSpec = spec(expected.crc32c);
+  const stored = await uploadStream(ctx.storage, uploadSpec, body, partSize, ctx.signal);
+  if (!ours) throw new IntegrityError(`${where}: the upload finished before the source stream ended`);
+  return { stored, ours };
+}
+
+/** GCS must hold exactly what we hashed; otherwise remove that generation so nothing corrupt stays current. */
+async function verifyStored(ctx: CopyContext, name: string, stored: StoredObject, ours: ContentChecksums, size: number): Promise<void> {
+  const mismatch = storedMismatch(ours, size, stored);
+  if (!mismatch) return;
+  const removal = await deleteGeneration(ctx.storage, ctx.target.bucket, name, stored.generation);
+  throw new IntegrityError(
+    `${gsUrl(ctx.target.bucket, name)} generation ${stored.generation} failed verification (${mismatch}); ` +
+      `that generation was ${removal === 'deleted' ? 'deleted' : `not deleted (${removal})`}. Retry once, then investigate.`,
+  );
+}
+
+function versionOf(req: CopyRequest, source: SourceObject | undefined): SourceVersion {
+  return {
+    bucket: req.bucket,
+    key: req.key,
+    versionId: source?.versionId ?? req.versionId,
+    etag: source?.etag ?? req.etag,
+    size: source?.size ?? req.size,
+    sequencer: req.sequencer,
+  };
+}
+
+function pinOf(src: SourceObject): SourcePin {
+  return { bucket: src.bucket, key: src.key, versionId: src.versionId, etag: src.etag };
+}
+
+async function withTransientRetry<T>(fn: () => Promise<T>, attempts: number, signal: AbortSignal): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!(err instanceof TransientError) || attempt >= attempts || signal.aborted) throw err;
+    }
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

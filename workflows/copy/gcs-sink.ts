@@ -1,0 +1,175 @@
+import type { Storage } from '@google-cloud/storage';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { classifyError } from '../backup/classify-error';
+import type { GcsObjectMetadata } from './metadata';
+
+/**
+ * Transport for the GCS side. Every write carries ifGenerationMatch, which (a) stops concurrent copies from
+ * clobbering newer data and (b) is what makes @google-cloud/storage retry uploads at all (it retries
+ * 408/429/5xx/resets, and resumes failed resumable chunks, only for writes with a precondition).
+ * The client's own hashing is off (validation: false): the engine hashes once and compares.
+ */
+
+/** What GCS reports for a stored object. */
+export interface StoredObject {
+  generation: string;
+  size: number;
+  /** Base64 big-endian CRC32C, as GCS reports it. */
+  crc32c?: string;
+  /** Base64 MD5 (absent for composite objects). */
+  md5Hash?: string;
+  metadata: Record<string, unknown>;
+}
+
+/** The destination changed between our read and our write (HTTP 412): re-read and decide again. */
+export class DestinationPreconditionFailed extends Error {
+  override readonly name = 'DestinationPreconditionFailed';
+}
+
+export interface UploadSpec {
+  bucket: string;
+  name: string;
+  /** '0' when the object must not exist yet, else the generation we read. */
+  ifGenerationMatch: string;
+  metadata: GcsObjectMetadata;
+}
+
+export async function readDestination(storage: Storage, bucket: string, name: string): Promise<StoredObject | undefined> {
+  try {
+    const [meta] = await storage.bucket(bucket).file(name).getMetadata();
+    return stored(meta);
+  } catch (err) {
+    if (statusOf(err) === 404) return undefined; // no such object (a missing bucket shows up at upload)
+    throw classifyError(err, { side: 'gcs', operation: 'read destination metadata', location: gsUrl(bucket, name) });
+  }
+}
+
+/**
+ * Single-request (multipart) upload of bytes already in memory. The content's CRC32C and MD5 go in the
+ * object resource, so GCS itself refuses bytes that arrive corrupted.
+ */
+export async function uploadBuffer(
+  storage: Storage,
+  spec: UploadSpec,
+  data: Buffer,
+  hashes: { crc32c: string; md5: string },
+  signal?: AbortSignal,
+): Promise<StoredObject> {
+  const file = storage.bucket(spec.bucket).file(spec.name);
+  try {
+    const saving = file.save(data, {
+      resumable: false,
+      validation: false,
+      preconditionOpts: { ifGenerationMatch: Number(spec.ifGenerationMatch) },
+      metadata: { ...spec.metadata, crc32c: hashes.crc32c, md5Hash: hashes.md5 },
+    });
+    // save() takes no signal; stop waiting instead. A request already sent either completes whole (a valid
+    // object, bytes checked by GCS) or fails: a single-request upload is never left partial.
+    await (signal ? raceAbort(saving, signal) : saving);
+    return stored(file.metadata);
+  } catch (err) {
+    throw sinkError(err, 'upload', spec);
+  }
+}
+
+/**
+ * Resumable upload fed by a stream, in `chunkSize` requests (a multiple of 256 KiB). The total length is not
+ * announced, so GCS commits the object only after the source stream ENDS: a source that fails or a check that
+ * throws before the end leaves no new object behind (just an abandoned session).
+ */
+export async function uploadStream(
+  storage: Storage,
+  spec: UploadSpec,
+  source: Readable,
+  chunkSize: number,
+  signal?: AbortSignal,
+): Promise<StoredObject> {
+  const file = storage.bucket(spec.bucket).file(spec.name);
+  try {
+    const sink = file.createWriteStream({
+      resumable: true,
+      chunkSize,
+      validation: false,
+      preconditionOpts: { ifGenerationMatch: Number(spec.ifGenerationMatch) },
+      metadata: { ...spec.metadata },
+    });
+    await pipeline(source, sink, signal ? { signal } : {});
+    return stored(file.metadata);
+  } catch (err) {
+    throw sinkError(err, 'resumable upload', spec);
+  }
+}
+
+/** Delete the object only while it is still `generation`. */
+export async function deleteGeneration(
+  storage: Storage,
+  bucket: string,
+  name: string,
+  generation: string,
+): Promise<'deleted' | 'absent' | 'changed'> {
+  try {
+    await storage.bucket(bucket).file(name).delete({ ifGenerationMatch: Number(generation) });
+    return 'deleted';
+  } catch (err) {
+    const status = statusOf(err);
+    if (status === 404) return 'absent';
+    if (status === 412) return 'changed';
+    throw classifyError(err, { side: 'gcs', operation: 'delete', location: gsUrl(bucket, name) });
+  }
+}
+
+export function gsUrl(bucket: string, name: string): string {
+  return `gs://${bucket}/${name}`;
+}
+
+function sinkError(err: unknown, operation: string, spec: UploadSpec): Error {
+  if (statusOf(err) === 412) {
+    return new DestinationPreconditionFailed(
+      `${operation} of ${gsUrl(spec.bucket, spec.name)}: generation is no longer ${spec.ifGenerationMatch}`,
+      { cause: err },
+    );
+  }
+  return classifyError(err, { side: 'gcs', operation, location: gsUrl(spec.bucket, spec.name) });
+}
+
+function stored(meta: Record<string, unknown> | undefined): StoredObject {
+  const m = meta ?? {};
+  return {
+    generation: String(m.generation ?? ''),
+    size: Number(m.size ?? NaN),
+    crc32c: typeof m.crc32c === 'string' ? m.crc32c : undefined,
+    md5Hash: typeof m.md5Hash === 'string' ? m.md5Hash : undefined,
+    metadata: (m.metadata as Record<string, unknown> | undefined) ?? {},
+  };
+}
+
+/** HTTP status from an ApiError, a GaxiosError, a resumable-upload error or a raw JSON error body. */
+function statusOf(err: unknown): number | undefined {
+  const e = (typeof err === 'object' && err !== null ? err : {}) as Record<string, unknown>;
+  const response = e.response as { status?: unknown } | undefined;
+  const cause = e.cause as Record<string, unknown> | undefined;
+  for (const v of [e.code, e.status, response?.status, cause?.code, cause?.status]) {
+    if (typeof v === 'number') return v;
+    if (typeof v === 'string' && /^\d{3}$/.test(v)) return Number(v);
+  }
+  return undefined;
+}
+
+function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}

@@ -1,0 +1,115 @@
+import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { Readable } from 'node:stream';
+import { classifyError } from '../backup/classify-error';
+import { IntegrityError, TransientError } from '../backup/errors';
+import type { SourceObject } from './metadata';
+
+/**
+ * Transport for the S3 side: pinned HeadObject, whole GETs and ranged GETs into exactly-sized buffers.
+ * Every request is pinned to one version: VersionId when known, else If-Match on the ETag,
+ * so a changed object fails with SourceChanged instead of being copied half old, half new.
+ * Failures leave here already classified (workflows/backup/classify-error.ts).
+ */
+export interface SourcePin {
+  bucket: string;
+  key: string;
+  versionId?: string;
+  /** Without quotes. Used for If-Match when there is no versionId. */
+  etag?: string;
+}
+
+export async function headSource(s3: S3Client, pin: SourcePin, signal?: AbortSignal): Promise<SourceObject> {
+  try {
+    const head = await s3.send(
+      new HeadObjectCommand({ Bucket: pin.bucket, Key: pin.key, ChecksumMode: 'ENABLED', ...pinParams(pin) }),
+      { abortSignal: signal },
+    );
+    return {
+      bucket: pin.bucket,
+      key: pin.key,
+      size: head.ContentLength ?? 0,
+      etag: (head.ETag ?? '').replace(/"/g, ''),
+      versionId: head.VersionId && head.VersionId !== 'null' ? head.VersionId : pin.versionId,
+      lastModified: head.LastModified,
+      contentType: head.ContentType,
+      contentEncoding: head.ContentEncoding,
+      contentDisposition: head.ContentDisposition,
+      contentLanguage: head.ContentLanguage,
+      cacheControl: head.CacheControl,
+      userMetadata: head.Metadata ?? {},
+      checksumCrc32c: head.ChecksumCRC32C,
+      checksumType: head.ChecksumType,
+      storageClass: head.StorageClass,
+      restore: head.Restore,
+      serverSideEncryption: head.ServerSideEncryption,
+      sseCustomerAlgorithm: head.SSECustomerAlgorithm,
+    };
+  } catch (err) {
+    throw classifyError(err, { side: 's3', operation: 'HeadObject', location: s3Url(pin) });
+  }
+}
+
+/** The whole object (small objects only: the caller bounds `size`). */
+export function getWhole(s3: S3Client, pin: SourcePin, size: number, signal?: AbortSignal): Promise<Buffer> {
+  return getInto(s3, pin, undefined, size, signal);
+}
+
+/** Bytes [start, endInclusive] of the object. */
+export function getRange(s3: S3Client, pin: SourcePin, start: number, endInclusive: number, signal?: AbortSignal): Promise<Buffer> {
+  return getInto(s3, pin, `bytes=${start}-${endInclusive}`, endInclusive - start + 1, signal);
+}
+
+async function getInto(s3: S3Client, pin: SourcePin, range: string | undefined, length: number, signal?: AbortSignal): Promise<Buffer> {
+  const operation = range ? `GetObject ${range}` : 'GetObject';
+  try {
+    const res = await s3.send(
+      new GetObjectCommand({ Bucket: pin.bucket, Key: pin.key, Range: range, ...pinParams(pin) }),
+      { abortSignal: signal },
+    );
+    if (res.ContentLength !== undefined && res.ContentLength !== length) {
+      throw new IntegrityError(
+        `${operation} on ${s3Url(pin)} returned ${res.ContentLength} bytes, expected ${length}; the object changed size under a pinned read.`,
+      );
+    }
+    return await readExactly(res.Body as Readable | undefined, length, `${operation} on ${s3Url(pin)}`, signal);
+  } catch (err) {
+    throw classifyError(err, { side: 's3', operation, location: s3Url(pin) });
+  }
+}
+
+/** Copy a body stream into one preallocated buffer (no chunk list, no concat copy). */
+async function readExactly(body: Readable | undefined, length: number, what: string, signal?: AbortSignal): Promise<Buffer> {
+  const out = Buffer.allocUnsafe(length);
+  let offset = 0;
+  if (body) {
+    // The SDK's abortSignal covers the request; a body already streaming needs its own stop.
+    const stop = (): void => void body.destroy(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+    signal?.addEventListener('abort', stop, { once: true });
+    try {
+      for await (const chunk of body as AsyncIterable<Buffer>) {
+        if (offset + chunk.length > length) {
+          body.destroy();
+          throw new IntegrityError(`${what}: the body is longer than the ${length} bytes expected.`);
+        }
+        chunk.copy(out, offset);
+        offset += chunk.length;
+      }
+    } finally {
+      signal?.removeEventListener('abort', stop);
+    }
+  }
+  if (offset !== length) {
+    throw new TransientError(`${what}: the body ended after ${offset} of ${length} bytes (connection cut); retry.`);
+  }
+  return out;
+}
+
+function pinParams(pin: SourcePin): { VersionId?: string; IfMatch?: string } {
+  if (pin.versionId) return { VersionId: pin.versionId };
+  if (pin.etag) return { IfMatch: `"${pin.etag.replace(/"/g, '')}"` };
+  return {};
+}
+
+export function s3Url(pin: { bucket: string; key: string; versionId?: string }): string {
+  return `s3://${pin.bucket}/${pin.key}${pin.versionId ? ` (version ${pin.versionId})` : ''}`;
+}
