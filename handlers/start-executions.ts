@@ -3,14 +3,12 @@
  * Env: STATE_MACHINE_ARN (required), SKIP_PATTERNS (optional JSON array of globs). Read once at cold start.
  * Wire the SQS event source with ReportBatchItemFailures; the queue needs a DLQ (see workflows/backup/start-executions.ts).
  */
-import { Logger } from '@aws-lambda-powertools/logger';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { readStartExecutionsConfig, startExecutionsForBatch } from '../workflows/backup/start-executions';
+import { logger } from '../workflows/logger';
 
 const config = readStartExecutionsConfig(process.env);
-// TODO(logger): switch to the shared workflows/logger.ts once it lands; until then a local Powertools Logger.
-const logger = new Logger({ serviceName: 's3-gcs-backup' });
 // maxAttempts 1: the policy's bounded full-jitter loop is the one layer that retries StartExecution.
 const sfn = new SFNClient({ maxAttempts: 1 });
 
