@@ -1,0 +1,378 @@
+import { GetObjectCommand, HeadObjectCommand, S3Client, type GetObjectCommandInput } from '@aws-sdk/client-s3';
+import type { Storage } from '@google-cloud/storage';
+import { mockClient } from 'aws-sdk-client-mock';
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable, Writable } from 'node:stream';
+import { checksumsOf } from '../../../workflows/copy/checksums';
+import {
+  DEFAULT_ENGINE_OPTIONS,
+  copyObject,
+  deleteBackup,
+  engineMemoryBytes,
+  resolveEngineOptions,
+  type CopyContext,
+} from '../../../workflows/copy/engine';
+import { PROVENANCE_KEYS as K } from '../../../workflows/copy/metadata';
+import { logger } from '../../../workflows/logger';
+
+/**
+ * Policy tests of the engine with no network: S3 through aws-sdk-client-mock, GCS through an in-memory fake of
+ * the few @google-cloud/storage calls the sink makes (getMetadata, save, createWriteStream, delete) that applies
+ * generation preconditions and declared hashes the way GCS does.
+ */
+
+const KIB = 1024;
+const s3Mock = mockClient(S3Client);
+const s3 = new S3Client({ region: 'us-east-1' });
+
+interface StoredFake {
+  data: Buffer;
+  generation: number;
+  resource: Record<string, unknown>;
+}
+
+class FakeGcs {
+  objects = new Map<string, StoredFake>();
+  private nextGeneration = 1_700_000_000_000_000;
+  corruptNextWrite = false;
+  /** Runs just before a write checks its precondition (simulates a concurrent writer). */
+  beforeWrite: (() => void) | undefined;
+  writes: { kind: 'save' | 'resumable'; opts: Record<string, unknown> }[] = [];
+  deletes: { name: string; ifGenerationMatch: unknown }[] = [];
+
+  put(name: string, data: Buffer, metadata: Record<string, string>): StoredFake {
+    const sums = checksumsOf(data);
+    const generation = this.nextGeneration++;
+    const stored = {
+      data,
+      generation,
+      resource: { name, generation: String(generation), size: String(data.length), crc32c: sums.crc32c, md5Hash: sums.md5, metadata },
+    };
+    this.objects.set(name, stored);
+    return stored;
+  }
+
+  private write(name: string, data: Buffer, opts: Record<string, unknown>): Record<string, unknown> {
+    const fire = this.beforeWrite;
+    this.beforeWrite = undefined;
+    fire?.();
+    const want = Number((opts.preconditionOpts as { ifGenerationMatch: number }).ifGenerationMatch);
+    const current = this.objects.get(name)?.generation ?? 0;
+    if (want !== current) throw Object.assign(new Error('Precondition Failed'), { code: 412 });
+    const meta = opts.metadata as Record<string, unknown>;
+    if (this.corruptNextWrite) {
+      this.corruptNextWrite = false;
+      data = Buffer.from(data);
+      if (data.length > 0) data[0] = data[0]! ^ 0xff;
+    }
+    const sums = checksumsOf(data);
+    if (meta.crc32c !== undefined && meta.crc32c !== sums.crc32c) {
+      throw Object.assign(new Error(`Provided CRC32C "${String(meta.crc32c)}" doesn't match calculated CRC32C`), { code: 400 });
+    }
+    const { metadata: custom, ...rest } = meta;
+    const stored = this.put(name, data, custom as Record<string, string>);
+    Object.assign(stored.resource, rest, { crc32c: sums.crc32c, md5Hash: sums.md5 });
+    return stored.resource;
+  }
+
+  storage(): Storage {
+    const file = (name: string) => {
+      const api = {
+        metadata: undefined as Record<string, unknown> | undefined,
+        getMetadata: async () => {
+          const o = this.objects.get(name);
+          if (!o) throw Object.assign(new Error('No such object'), { code: 404 });
+          return [o.resource];
+        },
+        save: async (data: Buffer, opts: Record<string, unknown>) => {
+          this.writes.push({ kind: 'save', opts });
+          api.metadata = this.write(name, data, opts);
+        },
+        createWriteStream: (opts: Record<string, unknown>) => {
+          this.writes.push({ kind: 'resumable', opts });
+          const chunks: Buffer[] = [];
+          return new Writable({
+            write(chunk: Buffer, _enc, cb) {
+              chunks.push(chunk);
+              cb();
+            },
+            final: (cb) => {
+              try {
+                api.metadata = this.write(name, Buffer.concat(chunks), opts);
+                cb();
+              } catch (err) {
+                cb(err as Error);
+              }
+            },
+          });
+        },
+        delete: async (opts: { ifGenerationMatch: number }) => {
+          this.deletes.push({ name, ifGenerationMatch: opts.ifGenerationMatch });
+          const o = this.objects.get(name);
+          if (!o) throw Object.assign(new Error('Not found'), { code: 404 });
+          if (o.generation !== opts.ifGenerationMatch) throw Object.assign(new Error('Precondition Failed'), { code: 412 });
+          this.objects.delete(name);
+        },
+      };
+      return api;
+    };
+    return { bucket: () => ({ file }) } as unknown as Storage;
+  }
+}
+
+/** Serve one S3 object through the mock, honouring Range, and count the calls. */
+function serveS3(data: Buffer, head: Record<string, unknown> = {}) {
+  const etag = createHash('md5').update(data).digest('hex');
+  s3Mock.on(HeadObjectCommand).resolves({ ContentLength: data.length, ETag: `"${etag}"`, ContentType: 'text/plain', ...head });
+  s3Mock.on(GetObjectCommand).callsFake((input: GetObjectCommandInput) => {
+    const m = /bytes=(\d+)-(\d+)/.exec(input.Range ?? '');
+    const slice = m ? data.subarray(Number(m[1]), Number(m[2]) + 1) : data;
+    return { ContentLength: slice.length, Body: Readable.from([slice]) };
+  });
+  return etag;
+}
+
+let gcs: FakeGcs;
+function ctx(extra: Partial<CopyContext> = {}): CopyContext {
+  return {
+    s3,
+    storage: gcs.storage(),
+    target: { bucket: 'dst', prefix: 'backup/' },
+    options: { singleRequestMaxBytes: 256 * KIB, partSizeBytes: 256 * KIB, concurrency: 3 },
+    tier: 'small',
+    ...extra,
+  };
+}
+
+beforeAll(() => logger.setLogLevel('SILENT'));
+beforeEach(() => {
+  s3Mock.reset();
+  gcs = new FakeGcs();
+});
+
+describe('copyObject — small objects', () => {
+  it('reads once, sends one request carrying our hashes, and reports the copy', async () => {
+    const data = randomBytes(10 * KIB);
+    const etag = serveS3(data);
+    const out = await copyObject({ bucket: 'src', key: 'a.txt', etag, size: data.length, sequencer: '0A' }, ctx());
+
+    const sums = checksumsOf(data);
+    expect(out).toMatchObject({ outcome: 'copied', bytes: data.length, crc32c: sums.crc32c, md5: sums.md5, sourceEtag: etag, tier: 'small' });
+    expect(out.destination).toBe('gs://dst/backup/a.txt');
+    expect(out.generation).toBe(String(gcs.objects.get('backup/a.txt')!.generation));
+    expect(s3Mock.commandCalls(GetObjectCommand)).toHaveLength(1);
+    expect(s3Mock).toHaveReceivedCommandWith(GetObjectCommand, { IfMatch: `"${etag}"` });
+    expect(gcs.writes).toHaveLength(1);
+    expect(gcs.writes[0]!.opts).toMatchObject({
+      resumable: false,
+      validation: false,
+      preconditionOpts: { ifGenerationMatch: 0 },
+      metadata: { crc32c: sums.crc32c, md5Hash: sums.md5, contentType: 'text/plain' },
+    });
+    expect(gcs.objects.get('backup/a.txt')!.resource.metadata).toMatchObject({ [K.sequencer]: '0A', [K.etag]: etag, [K.crc32c]: sums.crc32c });
+  });
+
+  it('is already-current without touching S3 when the event names the version already copied', async () => {
+    gcs.put('backup/a.txt', Buffer.from('x'), { [K.bucket]: 'src', [K.key]: 'a.txt', [K.etag]: 'e1', [K.size]: '1' });
+    const out = await copyObject({ bucket: 'src', key: 'a.txt', etag: 'e1', size: 1, sequencer: '0B' }, ctx());
+    expect(out).toMatchObject({ outcome: 'already-current', bytes: 0 });
+    expect(s3Mock.calls()).toHaveLength(0);
+    expect(gcs.writes).toHaveLength(0);
+  });
+
+  it('is already-current after HeadObject when a manual request names only the key', async () => {
+    const data = Buffer.from('same');
+    const etag = serveS3(data);
+    gcs.put('backup/a.txt', data, { [K.bucket]: 'src', [K.key]: 'a.txt', [K.etag]: etag, [K.size]: '4' });
+    const out = await copyObject({ bucket: 'src', key: 'a.txt' }, ctx());
+    expect(out).toMatchObject({ outcome: 'already-current', bytes: 0, sourceEtag: etag });
+    expect(s3Mock.commandCalls(GetObjectCommand)).toHaveLength(0);
+  });
+
+  it('is stale-event without touching S3 when the destination holds a newer sequencer', async () => {
+    gcs.put('backup/a.txt', Buffer.from('new'), { [K.bucket]: 'src', [K.key]: 'a.txt', [K.etag]: 'e2', [K.size]: '3', [K.sequencer]: '0100' });
+    const out = await copyObject({ bucket: 'src', key: 'a.txt', etag: 'e1', size: 3, sequencer: 'FF' }, ctx());
+    expect(out).toMatchObject({ outcome: 'stale-event', bytes: 0 });
+    expect(s3Mock.calls()).toHaveLength(0);
+  });
+
+  it('throws SourceChanged when S3 holds another ETag than the event', async () => {
+    serveS3(Buffer.from('newer content'));
+    await expect(copyObject({ bucket: 'src', key: 'a.txt', etag: 'd41d8cd98f00b204e9800998ecf8427e', size: 0 }, ctx())).rejects.toMatchObject({
+      name: 'SourceChanged',
+    });
+    expect(gcs.writes).toHaveLength(0);
+  });
+
+  it('refuses an archived object before reading it', async () => {
+    serveS3(Buffer.from('cold'), { StorageClass: 'DEEP_ARCHIVE' });
+    await expect(copyObject({ bucket: 'src', key: 'a.txt' }, ctx())).rejects.toMatchObject({ name: 'SourceNotReadable' });
+    expect(s3Mock.commandCalls(GetObjectCommand)).toHaveLength(0);
+  });
+
+  it('uploads nothing when the bytes read disagree with the S3 ETag (MD5)', async () => {
+    const data = Buffer.from('original');
+    serveS3(data, { ETag: `"${createHash('md5').update('something else').digest('hex')}"` });
+    await expect(copyObject({ bucket: 'src', key: 'a.txt' }, ctx())).rejects.toMatchObject({ name: 'IntegrityError' });
+    expect(gcs.writes).toHaveLength(0);
+  });
+
+  it('does not treat an SSE-KMS ETag as an MD5', async () => {
+    const data = Buffer.from('kms');
+    serveS3(data, { ETag: '"0123456789abcdef0123456789abcdef"', ServerSideEncryption: 'aws:kms' });
+    await expect(copyObject({ bucket: 'src', key: 'a.txt' }, ctx())).resolves.toMatchObject({ outcome: 'copied' });
+  });
+
+  it('checks an S3 full-object CRC32C against the bytes read', async () => {
+    const data = Buffer.from('hello world');
+    serveS3(data, { ETag: '"abc-2"', ChecksumCRC32C: checksumsOf(Buffer.from('hello there')).crc32c, ChecksumType: 'FULL_OBJECT' });
+    await expect(copyObject({ bucket: 'src', key: 'a.txt' }, ctx())).rejects.toMatchObject({ name: 'IntegrityError' });
+    expect(gcs.writes).toHaveLength(0);
+  });
+
+  it('turns GCS refusing our declared hash into IntegrityError and leaves nothing behind', async () => {
+    const data = Buffer.from('payload');
+    serveS3(data);
+    gcs.corruptNextWrite = true;
+    await expect(copyObject({ bucket: 'src', key: 'a.txt' }, ctx())).rejects.toMatchObject({ name: 'IntegrityError' });
+    expect(gcs.objects.has('backup/a.txt')).toBe(false);
+  });
+
+  it('re-reads and decides again when another writer changed the destination (412)', async () => {
+    const data = Buffer.from('v2 content');
+    const etag = serveS3(data);
+    gcs.beforeWrite = () => gcs.put('backup/a.txt', Buffer.from('v1'), { [K.bucket]: 'src', [K.key]: 'a.txt', [K.etag]: 'old', [K.size]: '2' });
+    const out = await copyObject({ bucket: 'src', key: 'a.txt', etag, size: data.length }, ctx());
+    expect(out.outcome).toBe('copied');
+    expect(gcs.writes.map((w) => (w.opts.preconditionOpts as { ifGenerationMatch: number }).ifGenerationMatch)).toEqual([
+      0,
+      gcs.objects.get('backup/a.txt')!.generation - 1,
+    ]);
+    expect(s3Mock.commandCalls(GetObjectCommand)).toHaveLength(1); // the bytes were kept, not re-read
+    expect(gcs.objects.get('backup/a.txt')!.data).toEqual(data);
+  });
+
+  it('ends already-current when the concurrent writer copied the same version', async () => {
+    const data = Buffer.from('same version');
+    const etag = serveS3(data);
+    gcs.beforeWrite = () => gcs.put('backup/a.txt', data, { [K.bucket]: 'src', [K.key]: 'a.txt', [K.etag]: etag, [K.size]: String(data.length) });
+    await expect(copyObject({ bucket: 'src', key: 'a.txt', etag, size: data.length }, ctx())).resolves.toMatchObject({
+      outcome: 'already-current',
+      bytes: 0,
+    });
+  });
+
+  it('rejects keys GCS cannot store before any request', async () => {
+    await expect(copyObject({ bucket: 'src', key: 'bad\nname' }, ctx())).rejects.toMatchObject({ name: 'InvalidDestinationName' });
+    expect(s3Mock.calls()).toHaveLength(0);
+  });
+});
+
+describe('copyObject — large objects', () => {
+  const size = 1000 * KIB + 123; // 4 parts of 256 KiB, the last one short
+
+  it('fetches pinned ranges in parallel and streams them in order into a resumable upload', async () => {
+    const data = randomBytes(size);
+    serveS3(data, { ETag: '"multipart-4"' });
+    const out = await copyObject({ bucket: 'src', key: 'big.bin', etag: 'multipart-4', size }, ctx({ tier: 'large' }));
+
+    expect(out).toMatchObject({ outcome: 'copied', bytes: size, md5: checksumsOf(data).md5, tier: 'large' });
+    expect(gcs.objects.get('backup/big.bin')!.data.equals(data)).toBe(true);
+    const ranges = s3Mock.commandCalls(GetObjectCommand).map((c) => c.args[0].input.Range);
+    expect(ranges.sort()).toEqual(['bytes=0-262143', 'bytes=262144-524287', 'bytes=524288-786431', `bytes=786432-${size - 1}`].sort());
+    for (const call of s3Mock.commandCalls(GetObjectCommand)) expect(call.args[0].input.IfMatch).toBe('"multipart-4"');
+    expect(gcs.writes[0]).toMatchObject({
+      kind: 'resumable',
+      opts: { resumable: true, chunkSize: 256 * KIB, validation: false, preconditionOpts: { ifGenerationMatch: 0 } },
+    });
+  });
+
+  it('never commits when the S3 full-object CRC32C disagrees with the stream', async () => {
+    const data = randomBytes(size);
+    serveS3(data, { ETag: '"m-4"', ChecksumCRC32C: 'AAAAAA==', ChecksumType: 'FULL_OBJECT' });
+    await expect(copyObject({ bucket: 'src', key: 'big.bin' }, ctx())).rejects.toMatchObject({ name: 'IntegrityError' });
+    expect(gcs.objects.has('backup/big.bin')).toBe(false);
+  });
+
+  it('deletes the generation GCS stored when it hashes differently, then throws IntegrityError', async () => {
+    const data = randomBytes(size);
+    serveS3(data, { ETag: '"m-4"' });
+    gcs.corruptNextWrite = true;
+    await expect(copyObject({ bucket: 'src', key: 'big.bin' }, ctx())).rejects.toMatchObject({ name: 'IntegrityError' });
+    expect(gcs.deletes).toHaveLength(1);
+    expect(gcs.objects.has('backup/big.bin')).toBe(false);
+  });
+
+  it('aborts on the signal with its reason and commits nothing', async () => {
+    const data = randomBytes(size);
+    serveS3(data, { ETag: '"m-4"' });
+    const controller = new AbortController();
+    const reason = new Error('tier time budget exceeded');
+    s3Mock.on(GetObjectCommand).callsFake(async (input: GetObjectCommandInput) => {
+      controller.abort(reason);
+      const m = /bytes=(\d+)-(\d+)/.exec(input.Range ?? '')!;
+      return { ContentLength: Number(m[2]) - Number(m[1]) + 1, Body: Readable.from([data.subarray(Number(m[1]), Number(m[2]) + 1)]) };
+    });
+    await expect(copyObject({ bucket: 'src', key: 'big.bin' }, ctx({ signal: controller.signal }))).rejects.toBe(reason);
+    expect(gcs.objects.has('backup/big.bin')).toBe(false);
+  });
+});
+
+describe('deleteBackup', () => {
+  it('reports deleted with 0 bytes when there is nothing to delete', async () => {
+    await expect(deleteBackup({ bucket: 'src', key: 'a.txt', sequencer: '05' }, ctx())).resolves.toMatchObject({ outcome: 'deleted', bytes: 0 });
+    expect(gcs.deletes).toHaveLength(0);
+  });
+
+  it('deletes guarded by the generation it read', async () => {
+    const stored = gcs.put('backup/a.txt', Buffer.from('x'), { [K.bucket]: 'src', [K.key]: 'a.txt', [K.sequencer]: '01' });
+    const out = await deleteBackup({ bucket: 'src', key: 'a.txt', sequencer: '05' }, ctx());
+    expect(out).toMatchObject({ outcome: 'deleted', generation: String(stored.generation) });
+    expect(gcs.deletes).toEqual([{ name: 'backup/a.txt', ifGenerationMatch: stored.generation }]);
+    expect(gcs.objects.has('backup/a.txt')).toBe(false);
+  });
+
+  it('keeps a backup written by a later event', async () => {
+    gcs.put('backup/a.txt', Buffer.from('x'), { [K.bucket]: 'src', [K.key]: 'a.txt', [K.sequencer]: '09' });
+    await expect(deleteBackup({ bucket: 'src', key: 'a.txt', sequencer: '05' }, ctx())).resolves.toMatchObject({ outcome: 'stale-event' });
+    expect(gcs.objects.has('backup/a.txt')).toBe(true);
+  });
+});
+
+describe('engineMemoryBytes', () => {
+  it('is the object itself for single-request copies', () => {
+    expect(engineMemoryBytes(5 * KIB)).toBe(5 * KIB);
+    expect(engineMemoryBytes(DEFAULT_ENGINE_OPTIONS.singleRequestMaxBytes)).toBe(DEFAULT_ENGINE_OPTIONS.singleRequestMaxBytes);
+  });
+
+  it('is bounded by part buffers, not object size, for large copies', () => {
+    const opts = { partSizeBytes: 8 * 1024 * KIB, concurrency: 4 };
+    expect(engineMemoryBytes(1024 ** 3, opts)).toBe(6 * 8 * 1024 * KIB);
+    expect(engineMemoryBytes(5 * 1024 ** 4, opts)).toBe(6 * 8 * 1024 * KIB);
+  });
+
+  it('counts only the parts an object has when it has few', () => {
+    expect(engineMemoryBytes(9 * 1024 * KIB, { partSizeBytes: 8 * 1024 * KIB, concurrency: 4 })).toBe(2 * 8 * 1024 * KIB);
+  });
+
+  it('grows with concurrency and part size', () => {
+    const big = 10 * 1024 ** 3;
+    expect(engineMemoryBytes(big, { concurrency: 8 })).toBeGreaterThan(engineMemoryBytes(big, { concurrency: 2 }));
+    expect(engineMemoryBytes(big, { partSizeBytes: 16 * 1024 * KIB })).toBeGreaterThan(engineMemoryBytes(big));
+  });
+});
+
+describe('resolveEngineOptions', () => {
+  it('uses 8 MiB / 8 MiB / 4 by default', () => {
+    expect(resolveEngineOptions()).toEqual({ singleRequestMaxBytes: 8 * 1024 * KIB, partSizeBytes: 8 * 1024 * KIB, concurrency: 4 });
+  });
+
+  it.each([
+    [{ partSizeBytes: 300 * KIB }, /256 KiB/],
+    [{ partSizeBytes: 0 }, /256 KiB/],
+    [{ concurrency: 0 }, /concurrency/],
+    [{ singleRequestMaxBytes: -1 }, /singleRequestMaxBytes/],
+  ])('rejects %j with ConfigurationError', (opts, message) => {
+    expect(() => resolveEngineOptions(opts)).toThrow(expect.objectContaining({ name: 'ConfigurationError', message: expect.stringMatching(message) }));
+  });
+});

@@ -1,0 +1,136 @@
+import { GetObjectCommand, HeadObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { Readable } from 'node:stream';
+import { getRange, getWhole, headSource } from '../../../workflows/copy/s3-source';
+
+const s3Mock = mockClient(S3Client);
+const s3 = new S3Client({ region: 'us-east-1' });
+
+/** GetObject's Body as the SDK hands it over: a Node stream (the engine only iterates it). */
+function body(...chunks: Buffer[]) {
+  return Readable.from(chunks) as never;
+}
+function s3Error(name: string, status: number) {
+  return new S3ServiceException({ name, $fault: 'client', $metadata: { httpStatusCode: status }, message: name });
+}
+
+beforeEach(() => s3Mock.reset());
+
+describe('headSource', () => {
+  it('pins by VersionId when known and asks for the stored checksum', async () => {
+    s3Mock.on(HeadObjectCommand).resolves({ ContentLength: 3, ETag: '"abc"', VersionId: 'v1' });
+    const src = await headSource(s3, { bucket: 'b', key: 'k', versionId: 'v1', etag: 'abc' });
+    expect(s3Mock).toHaveReceivedCommandWith(HeadObjectCommand, { Bucket: 'b', Key: 'k', VersionId: 'v1', ChecksumMode: 'ENABLED' });
+    expect(s3Mock.commandCalls(HeadObjectCommand)[0]!.args[0].input).not.toHaveProperty('IfMatch');
+    expect(src).toMatchObject({ size: 3, etag: 'abc', versionId: 'v1' });
+  });
+
+  it('pins by a quoted If-Match on the ETag when there is no version', async () => {
+    s3Mock.on(HeadObjectCommand).resolves({ ContentLength: 3, ETag: '"abc"' });
+    await headSource(s3, { bucket: 'b', key: 'k', etag: 'abc' });
+    expect(s3Mock).toHaveReceivedCommandWith(HeadObjectCommand, { IfMatch: '"abc"' });
+  });
+
+  it('maps every field the engine needs', async () => {
+    s3Mock.on(HeadObjectCommand).resolves({
+      ContentLength: 10,
+      ETag: '"e"',
+      VersionId: 'null',
+      LastModified: new Date('2026-01-01T00:00:00Z'),
+      ContentType: 'text/plain',
+      ContentEncoding: 'gzip',
+      ContentDisposition: 'inline',
+      ContentLanguage: 'en',
+      CacheControl: 'no-cache',
+      Metadata: { a: '1' },
+      ChecksumCRC32C: 'yZRlqg==',
+      ChecksumType: 'FULL_OBJECT',
+      StorageClass: 'GLACIER',
+      Restore: 'ongoing-request="false"',
+      ServerSideEncryption: 'aws:kms',
+    });
+    const src = await headSource(s3, { bucket: 'b', key: 'k' });
+    expect(src).toEqual({
+      bucket: 'b',
+      key: 'k',
+      size: 10,
+      etag: 'e',
+      versionId: undefined, // 'null' is S3's name for "unversioned"
+      lastModified: new Date('2026-01-01T00:00:00Z'),
+      contentType: 'text/plain',
+      contentEncoding: 'gzip',
+      contentDisposition: 'inline',
+      contentLanguage: 'en',
+      cacheControl: 'no-cache',
+      userMetadata: { a: '1' },
+      checksumCrc32c: 'yZRlqg==',
+      checksumType: 'FULL_OBJECT',
+      storageClass: 'GLACIER',
+      restore: 'ongoing-request="false"',
+      serverSideEncryption: 'aws:kms',
+      sseCustomerAlgorithm: undefined,
+    });
+  });
+
+  it.each([
+    ['NotFound', 404, 'SourceNotFound'],
+    ['PreconditionFailed', 412, 'SourceChanged'],
+    ['Forbidden', 403, 'SourceNotReadable'],
+  ])('classifies %s', async (name, status, expected) => {
+    s3Mock.on(HeadObjectCommand).rejects(s3Error(name, status));
+    await expect(headSource(s3, { bucket: 'b', key: 'k' })).rejects.toMatchObject({ name: expected });
+  });
+});
+
+describe('getWhole / getRange', () => {
+  it('reads a ranged part into one buffer, pinned by If-Match', async () => {
+    s3Mock.on(GetObjectCommand).resolves({ ContentLength: 6, Body: body(Buffer.from('abc'), Buffer.from('def')) });
+    const part = await getRange(s3, { bucket: 'b', key: 'k', etag: 'e' }, 8, 13);
+    expect(part.toString()).toBe('abcdef');
+    expect(s3Mock).toHaveReceivedCommandWith(GetObjectCommand, { Bucket: 'b', Key: 'k', Range: 'bytes=8-13', IfMatch: '"e"' });
+  });
+
+  it('reads the whole object pinned by VersionId', async () => {
+    s3Mock.on(GetObjectCommand).resolves({ ContentLength: 2, Body: body(Buffer.from('hi')) });
+    await expect(getWhole(s3, { bucket: 'b', key: 'k', versionId: 'v9', etag: 'e' }, 2)).resolves.toEqual(Buffer.from('hi'));
+    const input = s3Mock.commandCalls(GetObjectCommand)[0]!.args[0].input;
+    expect(input).toMatchObject({ VersionId: 'v9' });
+    expect(input).not.toHaveProperty('IfMatch');
+    expect(input.Range).toBeUndefined();
+  });
+
+  it('treats a body cut short as transient', async () => {
+    s3Mock.on(GetObjectCommand).resolves({ Body: body(Buffer.from('abc')) });
+    await expect(getWhole(s3, { bucket: 'b', key: 'k' }, 5)).rejects.toMatchObject({ name: 'TransientError' });
+  });
+
+  it('treats a body longer than announced as an integrity failure', async () => {
+    s3Mock.on(GetObjectCommand).resolves({ Body: body(Buffer.from('abcdef')) });
+    await expect(getWhole(s3, { bucket: 'b', key: 'k' }, 5)).rejects.toMatchObject({ name: 'IntegrityError' });
+  });
+
+  it('rejects a response whose Content-Length disagrees with the range', async () => {
+    s3Mock.on(GetObjectCommand).resolves({ ContentLength: 4, Body: body(Buffer.from('abcd')) });
+    await expect(getRange(s3, { bucket: 'b', key: 'k' }, 0, 9)).rejects.toMatchObject({ name: 'IntegrityError' });
+  });
+
+  it.each([
+    ['PreconditionFailed', 412, 'SourceChanged'],
+    ['NoSuchKey', 404, 'SourceNotFound'],
+    ['InvalidObjectState', 403, 'SourceNotReadable'],
+    ['SlowDown', 503, 'TransientError'],
+  ])('classifies %s', async (name, status, expected) => {
+    s3Mock.on(GetObjectCommand).rejects(s3Error(name, status));
+    await expect(getRange(s3, { bucket: 'b', key: 'k', etag: 'e' }, 0, 1)).rejects.toMatchObject({ name: expected });
+  });
+
+  it('classifies a connection reset while reading the body', async () => {
+    const broken = new Readable({
+      read() {
+        this.destroy(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
+      },
+    });
+    s3Mock.on(GetObjectCommand).resolves({ Body: broken as never });
+    await expect(getWhole(s3, { bucket: 'b', key: 'k' }, 5)).rejects.toMatchObject({ name: 'TransientError' });
+  });
+});
