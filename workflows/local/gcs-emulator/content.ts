@@ -134,7 +134,7 @@ class FileWriter implements ContentWriter {
     return {
       size,
       read: (start, end) => fileReader(path, start, end),
-      dispose: () => fs.rm(path, { force: true }, () => undefined),
+      dispose: () => fs.rmSync(path, { force: true }), // open readers keep their fd; unlink is safe
     };
   }
 

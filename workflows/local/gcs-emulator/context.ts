@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { ContentStore } from './content';
 import type { Fault, FaultInjector } from './faults';
 import type { ObjectStore } from './store';
@@ -16,6 +17,8 @@ export interface EmulatorState {
 export interface RequestContext {
   req: IncomingMessage;
   res: ServerResponse;
+  /** kept from the start: `req.socket` is detached once the body stream is destroyed */
+  socket: Socket;
   url: URL;
   baseUrl: string;
   fault?: Fault;

@@ -107,8 +107,8 @@ async function handleSessionRequest(state: EmulatorState, ctx: RequestContext, s
   } catch (err) {
     // Like GCS, keep what arrived in whole 256 KiB units; the client asks (bytes */*) and resumes from there.
     await rollBackTo(session, snapshot, startSize, alignDown(writer.size, startSize));
-    if (err instanceof BrokenStreamFault) ctx.req.socket.destroy();
-    if (err instanceof BrokenStreamFault || ctx.req.destroyed) return; // nobody is left to answer
+    if (err instanceof BrokenStreamFault) ctx.socket.destroy();
+    if (err instanceof BrokenStreamFault || ctx.socket.destroyed) return; // nobody is left to answer
     throw err;
   }
   const total = range.total;

@@ -89,7 +89,7 @@ export function createRequestListener(state: EmulatorState): (req: IncomingMessa
 
 async function handle(state: EmulatorState, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const baseUrl = baseUrlOf(req);
-  const ctx: RequestContext = { req, res, url: new URL(req.url ?? '/', baseUrl), baseUrl };
+  const ctx: RequestContext = { req, res, socket: req.socket, url: new URL(req.url ?? '/', baseUrl), baseUrl };
   if (await controlRequest(state, ctx)) return;
   const method = req.method ?? 'GET';
   const route = resolveRoute(state, method, ctx.url, req);
@@ -109,7 +109,7 @@ async function handle(state: EmulatorState, req: IncomingMessage, res: ServerRes
     throw new GcsHttpError(fault.status, reasonFor(fault.status), `Injected fault: HTTP ${fault.status}`);
   }
   if (fault?.kind === 'reset') {
-    req.socket.resetAndDestroy();
+    ctx.socket.resetAndDestroy();
     return;
   }
   if (fault?.kind === 'stall' && fault.afterBytes === 0) await sleep(fault.ms);

@@ -64,7 +64,7 @@ async function storeUpload(state: EmulatorState, ctx: RequestContext, bucket: st
   } catch (err) {
     await writer.abort();
     if (err instanceof BrokenStreamFault) {
-      ctx.req.socket.destroy();
+      ctx.socket.destroy();
       return;
     }
     throw err;
