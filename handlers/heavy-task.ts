@@ -1,0 +1,42 @@
+/**
+ * Container main of the heavy tier (Fargate), started by "Copy the object with the heavy task" with TASK_TOKEN and
+ * COPY_REQUEST in its environment. Same engine as the Lambdas, with more memory and parallelism (PART_SIZE_BYTES,
+ * CONCURRENCY from the task definition). Reports through the task token — SendTaskSuccess with the outcome,
+ * SendTaskFailure with the error NAME — and exits non-zero on failure.
+ * Env: TASK_TOKEN, COPY_REQUEST (per run); DEST_BUCKET, DEST_PREFIX, STORAGE_CLASS, PART_SIZE_BYTES, CONCURRENCY,
+ * GCS_AUTH_MODE + its parameter/secret NAME, HEARTBEAT_INTERVAL_SECONDS (Default: 60), DEADLINE_SECONDS (optional).
+ */
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { destinationStorage, sourceS3Client } from '../workflows/backup/clients';
+import { runCopyStep, tierDeadline } from '../workflows/backup/copy-step';
+import { readHeavyTaskToken, runHeavyTask, sfnTaskTokenReporter } from '../workflows/backup/heavy-task';
+import { readCopierConfig } from '../workflows/backup/settings';
+import { copyObject, deleteBackup } from '../workflows/copy/engine';
+import { logger } from '../workflows/logger';
+
+async function main(env: NodeJS.ProcessEnv): Promise<boolean> {
+  const reporter = sfnTaskTokenReporter(new SFNClient({}), readHeavyTaskToken(env));
+  const heartbeatMs = Number(env['HEARTBEAT_INTERVAL_SECONDS'] ?? 60) * 1000;
+  return runHeavyTask(
+    env,
+    async (event) => {
+      // Inside the reported part: a configuration error reaches the state machine by name instead of a silent exit.
+      const config = readCopierConfig(env, 'heavy');
+      const signal = tierDeadline('heavy', env['DEADLINE_SECONDS'] ? Number(env['DEADLINE_SECONDS']) * 1000 : undefined);
+      const ctx = { s3: sourceS3Client(env), storage: await destinationStorage(env), target: config.target };
+      return runCopyStep(event, { ...ctx, options: config.engine, tier: config.tier, ...(signal ? { signal } : {}) }, { copyObject, deleteBackup });
+    },
+    reporter,
+    { heartbeatMs },
+  );
+}
+
+main(process.env).then(
+  (ok) => {
+    process.exitCode = ok ? 0 : 1;
+  },
+  (err: unknown) => {
+    logger.error('heavy task could not report its result', { error: err as Error });
+    process.exitCode = 2;
+  },
+);

@@ -1,0 +1,12 @@
+/**
+ * Lambda entry for "Normalize the event": one execution input (S3 notification record, EventBridge event or manual
+ * {bucket, key, versionId?}) → the state machine's record (PreparedEvent). InvalidInput / InvalidDestinationName
+ * propagate by name, so the ASL alerts with the reason.
+ * Env: DEST_BUCKET, DEST_PREFIX (optional), SKIP_PATTERNS (optional JSON array of globs). Read once at cold start.
+ */
+import { prepareBackup, type PreparedEvent } from '../workflows/backup/prepare';
+import { readPrepareConfig } from '../workflows/backup/settings';
+
+const config = readPrepareConfig(process.env);
+
+export const handler = async (input: unknown): Promise<PreparedEvent> => prepareBackup(input, config);
