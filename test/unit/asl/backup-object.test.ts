@@ -1,0 +1,385 @@
+/**
+ * asl/backup-object.asl.json, run by aws-local-stepfunctions through the local runner, with a stand-in engine and a
+ * mocked HeadObject (no network). Each test drives one path of the state machine and asserts what Step Functions
+ * would show: the status, the output or error, the states visited, retries, and the alert.
+ */
+import { HeadObjectCommand, NotFound, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { chooseTier } from '../../../workflows/backup/routing';
+import type { TierName } from '../../../workflows/copy/types';
+import { runBackupExecution } from '../../../workflows/local/runner';
+import { copied, failWith, fixture, StandInEngine, standInEnvironment } from './stand-in-engine';
+
+const MIB = 1024 * 1024;
+const routing = { smallMaxBytes: 4 * MIB, largeMaxBytes: 16 * MIB };
+
+function manual(size: number, key = `data/object-${size}.bin`): Record<string, unknown> {
+  return {
+    Records: [
+      {
+        eventSource: 'aws:s3',
+        eventName: 'ObjectCreated:Put',
+        s3: { bucket: { name: 'source-bucket' }, object: { key, size, eTag: '0123456789abcdef0123456789abcdef', sequencer: '0A' } },
+      },
+    ],
+  };
+}
+
+function visited(result: Awaited<ReturnType<typeof runBackupExecution>>): string[] {
+  return result.timeline.steps.map((s) => s.state);
+}
+
+describe('routing by size', () => {
+  const cases: [number, TierName][] = [
+    [0, 'small'],
+    [1, 'small'],
+    [routing.smallMaxBytes, 'small'],
+    [routing.smallMaxBytes + 1, 'large'],
+    [routing.largeMaxBytes, 'large'],
+    [routing.largeMaxBytes + 1, 'heavy'],
+    [5 * 1024 * MIB * 1024, 'heavy'],
+  ];
+  test.each(cases)('an object of %d bytes starts on the %s tier, as chooseTier says', async (size, tier) => {
+    const engine = new StandInEngine();
+    const result = await runBackupExecution(manual(size), standInEnvironment(engine, { routing }));
+    expect(result.status).toBe('SUCCEEDED');
+    expect(engine.tiers()).toEqual([tier]);
+    expect(chooseTier(size, routing)).toBe(tier);
+    expect(result.output).toMatchObject({ outcome: 'copied', tier, bytes: size });
+  });
+});
+
+describe('success output', () => {
+  test('is the copy outcome itself (outcome, bytes, checksums, destination, generation, tier)', async () => {
+    const engine = new StandInEngine();
+    const result = await runBackupExecution(fixture('s3-notification-put.json'), standInEnvironment(engine));
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.output).toEqual({
+      outcome: 'copied',
+      bytes: 1048576,
+      durationMs: 1,
+      destination: 'gs://backup-bucket/src/photos/red flower c++ ✿.jpg',
+      generation: '1700000000000001',
+      crc32c: 'AAAAAA==',
+      tier: 'small',
+    });
+  });
+
+  test.each(['already-current', 'stale-event'] as const)('passes the engine outcome %s through unchanged', async (outcome) => {
+    const engine = new StandInEngine(async (req, ctx) => ({ ...copied(req, ctx), outcome, bytes: 0 }));
+    const result = await runBackupExecution(fixture('s3-notification-put.json'), standInEnvironment(engine));
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.output).toMatchObject({ outcome, bytes: 0, tier: 'small' });
+  });
+});
+
+describe('input shapes', () => {
+  test('an S3 notification record: the form-encoded key is decoded once', async () => {
+    const engine = new StandInEngine();
+    await runBackupExecution(fixture('s3-notification-put.json'), standInEnvironment(engine));
+    expect(engine.calls[0]?.req).toEqual({
+      bucket: 'source-bucket',
+      key: 'photos/red flower c++ ✿.jpg',
+      versionId: '096fKKXTRTtl3on89fVO.nfljtsv6qko',
+      etag: '0123456789abcdef0123456789abcdef',
+      sequencer: '0055AED6DCD90281E5',
+      size: 1048576,
+    });
+  });
+
+  test('an EventBridge Object Created event: the key is used as is, "+" stays "+"', async () => {
+    const engine = new StandInEngine();
+    const result = await runBackupExecution(fixture('eventbridge-object-created-plus-key.json'), standInEnvironment(engine));
+    expect(result.status).toBe('SUCCEEDED');
+    expect(engine.calls[0]?.req.key).toBe('notes/c++ a+b%20c.txt');
+    expect(visited(result)).not.toContain('Describe the object');
+  });
+
+  test('a manual input is described first (HeadObject), then copied pinned to what HeadObject saw', async () => {
+    const env = standInEnvironment(new StandInEngine());
+    const s3 = mockClient(env.s3);
+    s3.on(HeadObjectCommand).resolves({ ContentLength: 2048, ETag: '"fedcba9876543210fedcba9876543210"', VersionId: 'v-7' });
+    const engine = env.engine as StandInEngine;
+    const result = await runBackupExecution(fixture('manual-replay.json'), env);
+    expect(result.status).toBe('SUCCEEDED');
+    expect(visited(result)).toEqual([
+      'Read the deployment settings',
+      'Normalize the event',
+      'Decide what the event asks for',
+      'Describe the object',
+      'Choose a copier by size',
+      'Copy the object with the small Lambda',
+    ]);
+    expect(s3).toHaveReceivedCommandWith(HeadObjectCommand, { Bucket: 'source-bucket', Key: 'photos/red flower c++ ✿.jpg' });
+    expect(engine.calls[0]?.req).toEqual({
+      bucket: 'source-bucket',
+      key: 'photos/red flower c++ ✿.jpg',
+      size: 2048,
+      etag: 'fedcba9876543210fedcba9876543210',
+      versionId: 'v-7',
+    });
+  });
+
+  test('malformed input fails the execution with InvalidInput naming the problem, and alerts', async () => {
+    const engine = new StandInEngine();
+    const env = standInEnvironment(engine);
+    const result = await runBackupExecution({ bucket: 'source-bucket' }, env);
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('InvalidInput');
+    expect(result.cause).toMatch(/Manual input needs a non-empty string "key", got missing/);
+    expect(engine.calls).toEqual([]);
+    expect(result.alerts).toHaveLength(1);
+    expect(result.alerts[0]?.message).toContain('Key: (unknown: the execution input could not be read)');
+    expect(result.alerts[0]?.message).toContain('Error: InvalidInput');
+  });
+
+  test('a non-object input (a JSON string) also fails with InvalidInput', async () => {
+    const result = await runBackupExecution('photos/a.jpg', standInEnvironment(new StandInEngine()));
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('InvalidInput');
+    expect(result.cause).toMatch(/must be a JSON object, got string/);
+  });
+});
+
+describe('benign outcomes', () => {
+  test('skipped: a key matching a skip pattern succeeds without copying, naming the pattern', async () => {
+    const engine = new StandInEngine();
+    const result = await runBackupExecution(manual(10, 'tmp/x.part'), standInEnvironment(engine, { skipPatterns: ['**/*.tmp', 'tmp/**'] }));
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.output).toEqual({
+      outcome: 'skipped',
+      bytes: 0,
+      durationMs: 0,
+      destination: 'gs://backup-bucket/src/tmp/x.part',
+      detail: 'The key matches the skip pattern tmp/**',
+    });
+    expect(engine.calls).toEqual([]);
+  });
+
+  test('delete-retained: under the default retain policy a delete keeps the copy', async () => {
+    const engine = new StandInEngine();
+    const result = await runBackupExecution(fixture('s3-notification-delete.json'), standInEnvironment(engine));
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.output).toMatchObject({ outcome: 'delete-retained', bytes: 0, destination: 'gs://backup-bucket/src/photos/old.jpg' });
+    expect(engine.calls).toEqual([]);
+  });
+
+  test('deleted: under the mirror policy the delete step runs deleteBackup with the version', async () => {
+    const engine = new StandInEngine();
+    const result = await runBackupExecution(fixture('eventbridge-object-deleted.json'), standInEnvironment(engine, { deletePolicy: 'mirror' }));
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.output).toMatchObject({ outcome: 'deleted' });
+    expect(engine.calls).toEqual([
+      { op: 'delete', tier: 'small', req: { bucket: 'source-bucket', key: 'photos/old.jpg', versionId: '1QW9g1Z99LUNbvaaYVpW9xDlOLU.qxgF', sequencer: '617f0837b476e463' } },
+    ]);
+    expect(visited(result)).toContain('Delete the backup copy');
+  });
+
+  test('an unknown delete policy is a ConfigurationError alert, not a silent retain', async () => {
+    const result = await runBackupExecution(fixture('s3-notification-delete.json'), standInEnvironment(new StandInEngine(), { deletePolicy: 'mirorr' }));
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('ConfigurationError');
+    expect(result.cause).toContain('must be retain or mirror, got mirorr');
+    expect(result.alerts).toHaveLength(1);
+  });
+
+  test('source-gone: SourceNotFound from a copier ends SUCCEEDED, with the reason', async () => {
+    const engine = new StandInEngine(failWith('SourceNotFound', 'the object or version no longer exists'));
+    const result = await runBackupExecution(fixture('s3-notification-put.json'), standInEnvironment(engine));
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.output).toMatchObject({ outcome: 'source-gone', bytes: 0, detail: 'the object or version no longer exists' });
+    expect(engine.calls).toHaveLength(1);
+  });
+
+  test('source-gone: HeadObject finding nothing ends SUCCEEDED without copying', async () => {
+    const engine = new StandInEngine();
+    const env = standInEnvironment(engine);
+    mockClient(env.s3).on(HeadObjectCommand).rejects(new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } }));
+    const result = await runBackupExecution(fixture('manual-replay.json'), env);
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.output).toMatchObject({ outcome: 'source-gone' });
+    expect(engine.calls).toEqual([]);
+  });
+
+  test('superseded: SourceChanged from a copier ends SUCCEEDED', async () => {
+    const engine = new StandInEngine(failWith('SourceChanged', 'ETag no longer matches'));
+    const result = await runBackupExecution(fixture('s3-notification-put.json'), standInEnvironment(engine));
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.output).toMatchObject({ outcome: 'superseded', detail: 'ETag no longer matches' });
+  });
+});
+
+describe('retries', () => {
+  test('TransientError is retried 3 times per tier, then escalates; the heavy task retries twice, then alerts', async () => {
+    const engine = new StandInEngine(failWith('TransientError', 'GCS answered 503'));
+    const result = await runBackupExecution(fixture('s3-notification-put.json'), standInEnvironment(engine));
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('TransientError');
+    expect(engine.tiers()).toEqual(['small', 'small', 'small', 'small', 'large', 'large', 'large', 'large', 'heavy', 'heavy', 'heavy']);
+    const small = result.timeline.steps.find((s) => s.state === 'Copy the object with the small Lambda');
+    expect(small?.retries.map((r) => [r.retry, r.error])).toEqual([
+      [1, 'TransientError'],
+      [2, 'TransientError'],
+      [3, 'TransientError'],
+    ]);
+    expect(small).toMatchObject({ status: 'caught', next: 'Escalate from the small Lambda to the large Lambda' });
+  });
+
+  test('IntegrityError is retried once, then escalates', async () => {
+    let attempts = 0;
+    const engine = new StandInEngine(async (req, ctx) => {
+      attempts++;
+      if (ctx.tier === 'small') throw Object.assign(new Error('crc32c mismatch'), { name: 'IntegrityError' });
+      return copied(req, ctx);
+    });
+    const result = await runBackupExecution(fixture('s3-notification-put.json'), standInEnvironment(engine));
+    expect(result.status).toBe('SUCCEEDED');
+    expect(engine.tiers()).toEqual(['small', 'small', 'large']);
+    expect(attempts).toBe(3);
+    expect(result.output).toMatchObject({ outcome: 'copied', tier: 'large' });
+  });
+
+  test('a transient failure that clears on retry succeeds on the same tier', async () => {
+    let n = 0;
+    const engine = new StandInEngine(async (req, ctx) => {
+      if (++n < 3) throw Object.assign(new Error('reset'), { name: 'TransientError' });
+      return copied(req, ctx);
+    });
+    const result = await runBackupExecution(fixture('s3-notification-put.json'), standInEnvironment(engine));
+    expect(result.status).toBe('SUCCEEDED');
+    expect(engine.tiers()).toEqual(['small', 'small', 'small']);
+  });
+
+  test('the ASL keeps its real backoff when no override is given (exponential, full jitter, max delay)', () => {
+    // Asserted on the definition: the runner only shortens pauses when a test asks for it.
+    const asl = jest.requireActual('../../../asl/backup-object.asl.json') as { States: Record<string, { Retry?: unknown[] }> };
+    const retry = asl.States['Copy the object with the small Lambda']?.Retry as Record<string, unknown>[];
+    for (const r of retry) {
+      expect(r).toMatchObject({ BackoffRate: 2, JitterStrategy: 'FULL' });
+      expect(r['MaxDelaySeconds']).toEqual(expect.any(Number));
+    }
+  });
+});
+
+describe('escalation by real limits', () => {
+  test('small runs out of memory, large runs out of time, heavy copies: SUCCEEDED with tier heavy', async () => {
+    const engine = new StandInEngine(async (req, ctx) => {
+      // A copy that takes 200 ms and stops when its signal aborts, like the engine.
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(resolve, 200);
+        ctx.signal?.addEventListener('abort', () => {
+          clearTimeout(t);
+          reject(ctx.signal?.reason);
+        });
+      });
+      return copied(req, ctx);
+    });
+    const env = standInEnvironment(engine, {
+      routing,
+      tiers: {
+        // 3 MiB object: the small tier's model needs runtime + 3 MiB buffer > 97 MB.
+        small: { memoryMb: 97 },
+        large: { timeBudgetMs: 20 },
+      },
+    });
+    const result = await runBackupExecution(manual(3 * MIB), env);
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.output).toMatchObject({ outcome: 'copied', tier: 'heavy' });
+    // The small tier never called the engine: it was refused by the memory model, as a Lambda is killed.
+    expect(engine.tiers()).toEqual(['large', 'heavy']);
+    const byState = Object.fromEntries(result.timeline.steps.map((s) => [s.state, s]));
+    expect(byState['Copy the object with the small Lambda']).toMatchObject({ status: 'caught', error: 'Runtime.OutOfMemory' });
+    expect(byState['Copy the object with the large Lambda']).toMatchObject({ status: 'caught', error: 'States.Timeout' });
+    expect(byState['Copy the object with the heavy task']).toMatchObject({ status: 'succeeded' });
+  });
+
+  test('TierCapacityExceeded escalates at once, without retrying on the same tier', async () => {
+    const engine = new StandInEngine(async (req, ctx) => {
+      if (ctx.tier !== 'heavy') throw Object.assign(new Error('too big for this tier'), { name: 'TierCapacityExceeded' });
+      return copied(req, ctx);
+    });
+    const result = await runBackupExecution(fixture('s3-notification-put.json'), standInEnvironment(engine));
+    expect(result.status).toBe('SUCCEEDED');
+    expect(engine.tiers()).toEqual(['small', 'large', 'heavy']);
+  });
+});
+
+describe('permanent errors', () => {
+  test.each(['SourceNotReadable', 'ConfigurationError', 'DestinationAccessDenied', 'InvalidDestinationName'])(
+    '%s goes straight to the alert, with no retry and no escalation, and the execution FAILS',
+    async (name) => {
+      const engine = new StandInEngine(failWith(name, `${name}: a person must act`));
+      const result = await runBackupExecution(fixture('s3-notification-put.json'), standInEnvironment(engine));
+      expect(result.status).toBe('FAILED');
+      expect(result.error).toBe(name);
+      expect(result.cause).toBe(`${name}: a person must act`);
+      expect(engine.tiers()).toEqual(['small']);
+      expect(visited(result).slice(-3)).toEqual(['Give up after the small Lambda', 'Alert the operators', 'Fail the execution']);
+    },
+  );
+
+  test('the alert names bucket, key, version, error, cause, tiers tried, console URL and the replay command', async () => {
+    const engine = new StandInEngine(async (_req, ctx) => {
+      if (ctx.tier === 'small') throw Object.assign(new Error('no memory'), { name: 'TierCapacityExceeded' });
+      throw Object.assign(new Error('Access Denied on GetObject; grant s3:GetObject'), { name: 'SourceNotReadable' });
+    });
+    const result = await runBackupExecution(fixture('s3-notification-put.json'), standInEnvironment(engine), { executionName: 'exec-1' });
+    expect(result.status).toBe('FAILED');
+    expect(result.alerts).toHaveLength(1);
+    const alert = result.alerts[0]!;
+    expect(alert.topicArn).toBe('arn:aws:sns:local:000000000000:backup-alerts');
+    expect(alert.subject).toBe('S3 to GCS backup failed');
+    const lines = alert.message.split('\n');
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'Bucket: source-bucket',
+        'Key: photos/red flower c++ ✿.jpg',
+        'Version: 096fKKXTRTtl3on89fVO.nfljtsv6qko',
+        'Error: SourceNotReadable',
+        'Cause: Access Denied on GetObject; grant s3:GetObject',
+        'Copiers tried:',
+        '  - the small Lambda failed with TierCapacityExceeded',
+        '  - the large Lambda failed with SourceNotReadable',
+        'Execution (console): https://local.console.aws.amazon.com/states/home?region=local#/v2/executions/details/arn:aws:states:local:000000000000:execution:backup-object:exec-1',
+        'aws stepfunctions start-execution --state-machine-arn arn:aws:states:local:000000000000:stateMachine:backup-object ' +
+          `--input '{"bucket":"source-bucket","key":"photos/red flower c++ ✿.jpg","versionId":"096fKKXTRTtl3on89fVO.nfljtsv6qko"}'`,
+      ]),
+    );
+  });
+
+  test('the last tier failing after escalations alerts with every tier tried', async () => {
+    const engine = new StandInEngine(failWith('TierCapacityExceeded'));
+    const result = await runBackupExecution(fixture('s3-notification-put.json'), standInEnvironment(engine));
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('TierCapacityExceeded');
+    expect(result.alerts[0]?.message).toContain(
+      'Copiers tried:\n  - the small Lambda failed with TierCapacityExceeded\n  - the large Lambda failed with TierCapacityExceeded\n  - the heavy task failed with TierCapacityExceeded',
+    );
+  });
+
+  test('an unknown error from a copier (a bug) alerts instead of escalating', async () => {
+    const engine = new StandInEngine(failWith('TypeError', "Cannot read properties of undefined (reading 'x')"));
+    const result = await runBackupExecution(fixture('s3-notification-put.json'), standInEnvironment(engine));
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('TypeError');
+    expect(engine.tiers()).toEqual(['small']);
+  });
+
+  test('an object GCS cannot name fails in "Normalize the event", before any copier runs', async () => {
+    const engine = new StandInEngine();
+    const bad = await runBackupExecution({ bucket: 'source-bucket', key: 'line\nbreak' }, standInEnvironment(engine));
+    expect(bad.status).toBe('FAILED');
+    expect(bad.error).toBe('InvalidDestinationName');
+    expect(visited(bad)).toEqual(['Read the deployment settings', 'Normalize the event', 'Alert the operators', 'Fail the execution']);
+  });
+});
+
+describe('clients', () => {
+  test('"Describe the object" uses the environment\'s S3 client, once', async () => {
+    const env = standInEnvironment(new StandInEngine());
+    const s3 = mockClient(env.s3 as S3Client);
+    s3.on(HeadObjectCommand).resolves({ ContentLength: 1, ETag: '"e"' });
+    await runBackupExecution({ bucket: 'b', key: 'k' }, env);
+    expect(s3).toHaveReceivedCommandTimes(HeadObjectCommand, 1);
+  });
+});

@@ -1,0 +1,157 @@
+/**
+ * Binds every Task state of the definition to an in-process implementation, by what the state calls — exactly as
+ * AWS would dispatch it: lambda:invoke → the local function named by FunctionName, ecs:runTask.waitForTaskToken → the
+ * local container of TaskDefinition, reporting through its task token, sns:publish → the local topic of TopicArn.
+ * aws-local-stepfunctions would otherwise invoke a REAL Lambda for any unbound Task, so anything we cannot bind is
+ * refused before the execution starts.
+ */
+import { ConfigurationError } from '../backup/errors';
+import type { TaskTokenReporter } from '../backup/heavy-task';
+import { isObject, taskStates, type Json, type JsonObject } from './asl-definition';
+import type { TaskHandler } from './local-sfn';
+
+export const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
+export const ECS_RUN_TASK_WAIT_FOR_TOKEN = 'arn:aws:states:::ecs:runTask.waitForTaskToken';
+export const SNS_PUBLISH = 'arn:aws:states:::sns:publish';
+
+/** The task token local executions hand out (the ASL passes $$.Task.Token to the container). */
+export const LOCAL_TASK_TOKEN = 'local-task-token';
+
+/** A Lambda function's handler: the invoke Payload in, the result out; a thrown error's name is its errorType. */
+export type LocalFunction = (payload: Json) => Promise<unknown>;
+
+export interface LocalContainer {
+  /** The container the state machine overrides (its HeavyContainerName). */
+  containerName: string;
+  /** The container's main: its environment in, results reported through the token. */
+  run(env: Record<string, string>, reporter: TaskTokenReporter): Promise<unknown>;
+}
+
+export type LocalTopic = (message: { topicArn: string; subject?: string; message: string }) => { MessageId: string };
+
+/** What a local "account" hosts, by ARN — the counterpart of the deployed stack. */
+export interface LocalDeployment {
+  functions: Record<string, LocalFunction>;
+  taskDefinitions: Record<string, LocalContainer>;
+  topics: Record<string, LocalTopic>;
+}
+
+/** An error as it crosses a service boundary: name and message only (Lambda's errorType/errorMessage). */
+export class RemoteError extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+/**
+ * Handlers for `overrides.taskResourceLocalHandlers`, one per Task state (Map and Parallel included).
+ * Throws ConfigurationError listing every Task that cannot be bound.
+ */
+export function bindTaskStates(definition: JsonObject, deployment: LocalDeployment): Record<string, TaskHandler> {
+  const handlers: Record<string, TaskHandler> = {};
+  const problems: string[] = [];
+  for (const task of taskStates(definition)) {
+    const params = isObject(task.parameters) ? task.parameters : {};
+    const where = `Task ${JSON.stringify(task.name)}`;
+    if (task.resource === LAMBDA_INVOKE) {
+      const fn = staticString(params, 'FunctionName');
+      if (fn !== undefined && !deployment.functions[fn]) problems.push(`${where} invokes ${fn}, which no local function implements`);
+      else handlers[task.name] = lambdaHandler(deployment);
+    } else if (task.resource === ECS_RUN_TASK_WAIT_FOR_TOKEN) {
+      const td = staticString(params, 'TaskDefinition');
+      if (td !== undefined && !deployment.taskDefinitions[td]) problems.push(`${where} runs task definition ${td}, which no local container implements`);
+      else handlers[task.name] = containerHandler(deployment);
+    } else if (task.resource === SNS_PUBLISH) {
+      const topic = staticString(params, 'TopicArn');
+      if (topic !== undefined && !deployment.topics[topic]) problems.push(`${where} publishes to ${topic}, which has no local topic`);
+      else handlers[task.name] = topicHandler(deployment);
+    } else {
+      problems.push(`${where} uses resource ${task.resource}, which has no local implementation (the library would call real AWS)`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigurationError(`Refusing to run: ${problems.join('; ')}`);
+  return handlers;
+}
+
+function lambdaHandler(deployment: LocalDeployment): TaskHandler {
+  return async (input) => {
+    const { FunctionName, Payload } = (isObject(input) ? input : {}) as { FunctionName?: unknown; Payload?: Json };
+    const fn = typeof FunctionName === 'string' ? deployment.functions[FunctionName] : undefined;
+    if (!fn) throw new RemoteError('Lambda.ResourceNotFoundException', `Function not found: ${String(FunctionName)}`);
+    let result: unknown;
+    try {
+      result = await fn(Payload ?? null);
+    } catch (err) {
+      throw crossing(err);
+    }
+    // Lambda returns JSON: undefined fields vanish, dates become strings.
+    return { StatusCode: 200, ExecutedVersion: '$LATEST', Payload: toJson(result) };
+  };
+}
+
+function containerHandler(deployment: LocalDeployment): TaskHandler {
+  return (input) => {
+    const params = (isObject(input) ? input : {}) as { TaskDefinition?: unknown; Overrides?: { ContainerOverrides?: unknown } };
+    const container = typeof params.TaskDefinition === 'string' ? deployment.taskDefinitions[params.TaskDefinition] : undefined;
+    if (!container) throw new RemoteError('ECS.ClientException', `Task definition not found: ${String(params.TaskDefinition)}`);
+    const overrides = Array.isArray(params.Overrides?.ContainerOverrides) ? (params.Overrides.ContainerOverrides as unknown[]) : [];
+    const ours = overrides.find((o) => isObject(o) && o['Name'] === container.containerName) as
+      | { Environment?: { Name: string; Value: string }[] }
+      | undefined;
+    if (!ours) {
+      throw new RemoteError('ECS.InvalidParameterException', `No container override named ${container.containerName} in the RunTask request`);
+    }
+    const env = Object.fromEntries((ours.Environment ?? []).map((e) => [e.Name, e.Value]));
+    return new Promise<Json>((resolve, reject) => {
+      let reported = false;
+      const report = (settle: () => void): Promise<void> => {
+        if (env['TASK_TOKEN'] !== LOCAL_TASK_TOKEN) {
+          return Promise.reject(new RemoteError('States.InvalidToken', 'The container reported with a token this execution did not issue'));
+        }
+        if (reported) return Promise.reject(new RemoteError('States.TaskTimedOut', 'The task token was already used'));
+        reported = true;
+        settle();
+        return Promise.resolve();
+      };
+      const reporter: TaskTokenReporter = {
+        success: (output) => report(() => resolve(toJson(output))),
+        failure: (error, cause) => report(() => reject(new RemoteError(error, cause))),
+        heartbeat: () => Promise.resolve(),
+      };
+      // A container that exits without reporting leaves the state waiting for its heartbeat timeout, as in AWS.
+      const exited = (detail: string): void => {
+        if (!reported) reject(new RemoteError('States.HeartbeatTimeout', `The heavy task exited without reporting a result (${detail})`));
+      };
+      container.run(env, reporter).then(
+        () => exited('exit code 0'),
+        (err: unknown) => exited(err instanceof Error ? `${err.name}: ${err.message}` : String(err)),
+      );
+    });
+  };
+}
+
+function topicHandler(deployment: LocalDeployment): TaskHandler {
+  return (input) => {
+    const { TopicArn, Subject, Message } = (isObject(input) ? input : {}) as { TopicArn?: unknown; Subject?: unknown; Message?: unknown };
+    const topic = typeof TopicArn === 'string' ? deployment.topics[TopicArn] : undefined;
+    if (!topic) throw new RemoteError('SNS.NotFoundException', `Topic does not exist: ${String(TopicArn)}`);
+    if (typeof Message !== 'string' || Message.length === 0) throw new RemoteError('SNS.InvalidParameterException', 'Empty message');
+    return topic({ topicArn: TopicArn as string, message: Message, ...(typeof Subject === 'string' ? { subject: Subject } : {}) });
+  };
+}
+
+/** A value fixed in the definition (not a `.$` path), or undefined. */
+function staticString(params: JsonObject, field: string): string | undefined {
+  const value = params[field];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function crossing(err: unknown): RemoteError {
+  if (err instanceof Error) return new RemoteError(err.name, err.message);
+  return new RemoteError('Error', String(err));
+}
+
+function toJson(value: unknown): Json {
+  return value === undefined ? null : (JSON.parse(JSON.stringify(value)) as Json);
+}
