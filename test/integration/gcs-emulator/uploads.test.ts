@@ -221,4 +221,14 @@ describe('server-side hash validation', () => {
     const accepted = await putChunk(good, `bytes 0-${body.length - 1}/${body.length}`, body, { 'x-goog-hash': `crc32c=${crc32cOf(body)},md5=${md5Of(body)}` });
     expect(accepted.status).toBe(200);
   });
+
+  it('checks X-Goog-Hash on a single-request media upload too', async () => {
+    const body = randomBytes(10 * KiB);
+    const upload = (hash: string) =>
+      fetch(`${emulator.url}/upload/storage/v1/b/${BUCKET}/o?uploadType=media&name=hash%2Fmedia`, { method: 'POST', headers: { 'x-goog-hash': `md5=${hash}` }, body });
+    expect((await upload(md5Of(Buffer.from('x')))).status).toBe(400);
+    expect((await bucket().file('hash/media').exists())[0]).toBe(false);
+    expect((await upload(md5Of(body))).status).toBe(200);
+    expect((await bucket().file('hash/media').download())[0].equals(body)).toBe(true);
+  });
 });

@@ -2,7 +2,8 @@ import type { ContentWriter } from './content';
 import { badRequest } from './errors';
 import { withDataFault } from './fault-streams';
 import type { Fault } from './faults';
-import type { ObjectHashes, StreamHasher } from './hashes';
+import type { RequestContext } from './context';
+import { parseGoogHash, type ObjectHashes, type StreamHasher } from './hashes';
 
 /** Streams object bytes into storage and the hashes; `skip` drops bytes the server already holds (resumable overlap). */
 export async function receiveInto(source: AsyncIterable<Buffer>, writer: ContentWriter, hasher: StreamHasher, fault?: Fault, skip = 0): Promise<void> {
@@ -37,4 +38,14 @@ export function declaredHashes(json: Record<string, unknown>): Partial<ObjectHas
   if (typeof json.crc32c === 'string') out.crc32c = json.crc32c;
   if (typeof json.md5Hash === 'string') out.md5Hash = json.md5Hash;
   return out;
+}
+
+/** Hashes the client declared for the bytes: in the object resource, or in an X-Goog-Hash header. */
+export function expectedHashes(ctx: RequestContext, meta: Record<string, unknown>): Partial<ObjectHashes>[] {
+  const header = ctx.req.headers['x-goog-hash'];
+  return [declaredHashes(meta), parseGoogHash(Array.isArray(header) ? header.join(',') : header)];
+}
+
+export function withoutUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }

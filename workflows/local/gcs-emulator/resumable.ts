@@ -3,12 +3,11 @@ import type { ContentWriter } from './content';
 import type { EmulatorState, RequestContext } from './context';
 import { badRequest, GcsHttpError, notFound, sendJson } from './errors';
 import { BrokenStreamFault } from './fault-streams';
-import { parseGoogHash, StreamHasher, type ObjectHashes } from './hashes';
+import { StreamHasher, type ObjectHashes } from './hashes';
 import { drain, readJson } from './http-util';
-import { declaredHashes, receiveInto, verifyHashes } from './receive';
+import { declaredHashes, expectedHashes, receiveInto, verifyHashes, withoutUndefined } from './receive';
 import { objectResource } from './resource';
 import { checkPreconditions, fieldsFromJson, preconditionsFrom, type Preconditions, type StoredObject, type WritableObjectFields } from './store';
-import { withoutUndefined } from './simple-upload';
 
 /** GCS persists resumable data in multiples of 256 KiB; only the final chunk may be shorter. */
 export const CHUNK_QUANTUM = 256 * 1024;
@@ -124,10 +123,9 @@ async function handleSessionRequest(state: EmulatorState, ctx: RequestContext, s
 
 async function finalize(state: EmulatorState, ctx: RequestContext, session: Session): Promise<void> {
   const hashes = session.hasher.digest();
-  const header = ctx.req.headers['x-goog-hash'];
   try {
-    verifyHashes(hashes, session.expected);
-    verifyHashes(hashes, parseGoogHash(Array.isArray(header) ? header.join(',') : header));
+    // The final request's X-Goog-Hash is checked as well as the hashes declared when the session started.
+    for (const declared of [session.expected, ...expectedHashes(ctx, {})]) verifyHashes(hashes, declared);
   } catch (err) {
     // No object is created; the previous generation stays current.
     state.sessions.delete(session.id);

@@ -27,8 +27,8 @@ export function resolveRoute(state: EmulatorState, method: string, url: URL, req
   const m = PATH.exec(url.pathname);
   if (!m) return undefined;
   const [, api, rawBucket, objectsSegment, rawObject] = m;
-  const bucket = rawBucket === undefined ? undefined : decodeURIComponent(rawBucket);
-  const objectName = rawObject === undefined ? undefined : decodeURIComponent(rawObject);
+  const bucket = rawBucket === undefined ? undefined : decodePathPart(rawBucket);
+  const objectName = rawObject === undefined ? undefined : decodePathPart(rawObject);
   const isObjectsPath = objectsSegment !== undefined;
   const q = url.searchParams;
 
@@ -123,6 +123,14 @@ function reasonFor(status: number): string {
   if (status === 500) return 'internalError';
   if (status === 408) return 'requestTimeout';
   return 'injectedFault';
+}
+
+function decodePathPart(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw badRequest(`Malformed percent-encoding in '${raw}'`);
+  }
 }
 
 function named(name: string | undefined): { objectName?: string } {

@@ -2,13 +2,12 @@ import type { ContentWriter } from './content';
 import type { EmulatorState, RequestContext } from './context';
 import { badRequest, sendJson } from './errors';
 import { BrokenStreamFault } from './fault-streams';
-import { StreamHasher } from './hashes';
+import { StreamHasher, type ObjectHashes } from './hashes';
 import { parseJsonObject } from './http-util';
 import { boundaryOf, parseMultipart } from './multipart';
-import { declaredHashes, receiveInto, verifyHashes } from './receive';
+import { expectedHashes, receiveInto, verifyHashes, withoutUndefined } from './receive';
 import { objectResource } from './resource';
 import { fieldsFromJson, preconditionsFrom, type WritableObjectFields } from './store';
-import type { ObjectHashes } from './hashes';
 
 /** `uploadType=multipart`: a JSON metadata part, then the bytes, in one streamed request. */
 export async function multipartUpload(state: EmulatorState, ctx: RequestContext, bucket: string): Promise<void> {
@@ -36,7 +35,7 @@ export async function multipartUpload(state: EmulatorState, ctx: RequestContext,
   await storeUpload(state, ctx, bucket, media(), () => ({
     name: ctx.url.searchParams.get('name') ?? (typeof meta.name === 'string' ? meta.name : undefined),
     fields: { contentType: mediaType, ...fieldsFromJson(meta) },
-    expected: declaredHashes(meta),
+    expected: expectedHashes(ctx, meta),
   }));
 }
 
@@ -46,14 +45,14 @@ export async function mediaUpload(state: EmulatorState, ctx: RequestContext, buc
   await storeUpload(state, ctx, bucket, ctx.req, () => ({
     name: ctx.url.searchParams.get('name') ?? undefined,
     fields: { contentType: ctx.req.headers['content-type'] },
-    expected: {},
+    expected: expectedHashes(ctx, {}),
   }));
 }
 
 interface Described {
   name: string | undefined;
   fields: WritableObjectFields;
-  expected: Partial<ObjectHashes>;
+  expected: Partial<ObjectHashes>[];
 }
 
 async function storeUpload(state: EmulatorState, ctx: RequestContext, bucket: string, bytes: AsyncIterable<Buffer>, describe: () => Described): Promise<void> {
@@ -73,7 +72,7 @@ async function storeUpload(state: EmulatorState, ctx: RequestContext, bucket: st
   const hashes = hasher.digest();
   try {
     if (!name) throw badRequest('Required parameter: name');
-    verifyHashes(hashes, expected);
+    for (const declared of expected) verifyHashes(hashes, declared);
   } catch (err) {
     await writer.abort();
     throw err;
@@ -86,8 +85,4 @@ async function storeUpload(state: EmulatorState, ctx: RequestContext, bucket: st
     content.dispose();
     throw err;
   }
-}
-
-export function withoutUndefined<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
