@@ -91,7 +91,7 @@ function lambdaHandler(deployment: LocalDeployment): TaskHandler {
 }
 
 function containerHandler(deployment: LocalDeployment): TaskHandler {
-  return (input) => {
+  return async (input) => {
     const params = (isObject(input) ? input : {}) as { TaskDefinition?: unknown; Overrides?: { ContainerOverrides?: unknown } };
     const container = typeof params.TaskDefinition === 'string' ? deployment.taskDefinitions[params.TaskDefinition] : undefined;
     if (!container) throw new RemoteError('ECS.ClientException', `Task definition not found: ${String(params.TaskDefinition)}`);
@@ -132,7 +132,7 @@ function containerHandler(deployment: LocalDeployment): TaskHandler {
 }
 
 function topicHandler(deployment: LocalDeployment): TaskHandler {
-  return (input) => {
+  return async (input) => {
     const { TopicArn, Subject, Message } = (isObject(input) ? input : {}) as { TopicArn?: unknown; Subject?: unknown; Message?: unknown };
     const topic = typeof TopicArn === 'string' ? deployment.topics[TopicArn] : undefined;
     if (!topic) throw new RemoteError('SNS.NotFoundException', `Topic does not exist: ${String(TopicArn)}`);

@@ -1,0 +1,109 @@
+import type { JsonObject } from '../../../workflows/local/asl-definition';
+import { bindTaskStates, ECS_RUN_TASK_WAIT_FOR_TOKEN, LAMBDA_INVOKE, LOCAL_TASK_TOKEN, SNS_PUBLISH, type LocalDeployment } from '../../../workflows/local/bindings';
+
+const FN = 'arn:aws:lambda:local:000000000000:function:f';
+const TD = 'arn:aws:ecs:local:000000000000:task-definition/t:1';
+const TOPIC = 'arn:aws:sns:local:000000000000:alerts';
+
+const definition: JsonObject = {
+  StartAt: 'Invoke',
+  States: {
+    Invoke: { Type: 'Task', Resource: LAMBDA_INVOKE, Parameters: { FunctionName: FN, 'Payload.$': '$' }, Next: 'Run' },
+    Run: { Type: 'Task', Resource: ECS_RUN_TASK_WAIT_FOR_TOKEN, Parameters: { TaskDefinition: TD }, Next: 'Publish' },
+    Publish: { Type: 'Task', Resource: SNS_PUBLISH, Parameters: { TopicArn: TOPIC, 'Message.$': '$.m' }, End: true },
+  },
+};
+
+function deployment(over: Partial<LocalDeployment> = {}): LocalDeployment {
+  return {
+    functions: { [FN]: async (p) => ({ echoed: p, dropped: undefined }) },
+    taskDefinitions: { [TD]: { containerName: 'c', run: async (_env, reporter) => reporter.success({ outcome: 'copied', bytes: 1, durationMs: 1, destination: 'gs://b/k' }) } },
+    topics: { [TOPIC]: ({ message }) => ({ MessageId: `id:${message}` }) },
+    ...over,
+  };
+}
+
+const runTask = (env: { Name: string; Value: string }[], name = 'c') => ({ TaskDefinition: TD, Overrides: { ContainerOverrides: [{ Name: name, Environment: env }] } });
+const token = { Name: 'TASK_TOKEN', Value: LOCAL_TASK_TOKEN };
+
+describe('lambda:invoke binding', () => {
+  test('wraps the function result as Lambda does: {StatusCode, Payload} with JSON semantics', async () => {
+    const h = bindTaskStates(definition, deployment())['Invoke']!;
+    await expect(h({ FunctionName: FN, Payload: { a: 1 } })).resolves.toEqual({ StatusCode: 200, ExecutedVersion: '$LATEST', Payload: { echoed: { a: 1 } } });
+  });
+
+  test("an error crosses as name + message only (errorType/errorMessage), so Catch matches the name", async () => {
+    const cause = new Error('socket hang up');
+    const fn = async () => {
+      throw Object.assign(new Error('GetObject failed transiently', { cause }), { name: 'TransientError' });
+    };
+    const h = bindTaskStates(definition, deployment({ functions: { [FN]: fn } }))['Invoke']!;
+    const err = (await Promise.resolve(h({ FunctionName: FN, Payload: null })).catch((e: unknown) => e)) as Error;
+    expect(err).toMatchObject({ name: 'TransientError', message: 'GetObject failed transiently' });
+    expect(err.cause).toBeUndefined();
+  });
+
+  test('a FunctionName resolved at run time but not hosted fails like Lambda (ResourceNotFound)', async () => {
+    const def = JSON.parse(JSON.stringify(definition)) as JsonObject;
+    ((def['States'] as JsonObject)['Invoke'] as { Parameters: JsonObject }).Parameters = { 'FunctionName.$': '$.fn' };
+    const h = bindTaskStates(def, deployment())['Invoke']!;
+    await expect(Promise.resolve(h({ FunctionName: 'arn:other' }))).rejects.toMatchObject({ name: 'Lambda.ResourceNotFoundException' });
+  });
+});
+
+describe('ecs:runTask.waitForTaskToken binding', () => {
+  test("resolves with what the container reports through its token", async () => {
+    const h = bindTaskStates(definition, deployment())['Run']!;
+    await expect(h(runTask([token]))).resolves.toMatchObject({ outcome: 'copied' });
+  });
+
+  test('a reported failure carries the error NAME and cause', async () => {
+    const h = bindTaskStates(
+      definition,
+      deployment({ taskDefinitions: { [TD]: { containerName: 'c', run: (_e, r) => r.failure('SourceNotReadable', 'archived') } } }),
+    )['Run']!;
+    await expect(Promise.resolve(h(runTask([token])))).rejects.toMatchObject({ name: 'SourceNotReadable', message: 'archived' });
+  });
+
+  test('the container sees the override environment', async () => {
+    let seen: Record<string, string> = {};
+    const run = async (env: Record<string, string>, r: { success: (o: never) => Promise<void> }) => {
+      seen = env;
+      await r.success({} as never);
+    };
+    const h = bindTaskStates(definition, deployment({ taskDefinitions: { [TD]: { containerName: 'c', run } } }))['Run']!;
+    await h(runTask([token, { Name: 'COPY_REQUEST', Value: '{"k":1}' }]));
+    expect(seen).toEqual({ TASK_TOKEN: LOCAL_TASK_TOKEN, COPY_REQUEST: '{"k":1}' });
+  });
+
+  test('a container that exits without reporting fails with States.HeartbeatTimeout', async () => {
+    const h = bindTaskStates(definition, deployment({ taskDefinitions: { [TD]: { containerName: 'c', run: async () => 2 } } }))['Run']!;
+    await expect(Promise.resolve(h(runTask([token])))).rejects.toMatchObject({ name: 'States.HeartbeatTimeout' });
+  });
+
+  test('a report with a token the execution did not issue is refused', async () => {
+    let refused: unknown;
+    const run = async (_e: Record<string, string>, r: { success: (o: never) => Promise<void> }) => {
+      refused = await r.success({} as never).catch((e: unknown) => e);
+    };
+    const h = bindTaskStates(definition, deployment({ taskDefinitions: { [TD]: { containerName: 'c', run } } }))['Run']!;
+    await expect(Promise.resolve(h(runTask([{ Name: 'TASK_TOKEN', Value: 'forged' }])))).rejects.toMatchObject({ name: 'States.HeartbeatTimeout' });
+    expect(refused).toMatchObject({ name: 'States.InvalidToken' });
+  });
+
+  test('an override for another container name is an ECS parameter error', async () => {
+    const h = bindTaskStates(definition, deployment())['Run']!;
+    await expect(Promise.resolve(h(runTask([token], 'other')))).rejects.toMatchObject({ name: 'ECS.InvalidParameterException' });
+  });
+});
+
+describe('sns:publish binding', () => {
+  test('publishes to the local topic and returns a MessageId', async () => {
+    const h = bindTaskStates(definition, deployment())['Publish']!;
+    await expect(h({ TopicArn: TOPIC, Message: 'hello' })).resolves.toEqual({ MessageId: 'id:hello' });
+  });
+
+  test('refuses a definition whose static TopicArn has no local topic', () => {
+    expect(() => bindTaskStates(definition, deployment({ topics: {} }))).toThrow(/publishes to arn:aws:sns:local:000000000000:alerts, which has no local topic/);
+  });
+});
