@@ -14,8 +14,11 @@ import { readCopierConfig } from '../workflows/backup/settings';
 import { copyObject, deleteBackup } from '../workflows/copy/engine';
 import { logger } from '../workflows/logger';
 
-async function main(env: NodeJS.ProcessEnv): Promise<boolean> {
-  const reporter = sfnTaskTokenReporter(new SFNClient({}), readHeavyTaskToken(env));
+const sfn = new SFNClient({});
+
+/** Runs one copy and reports it; true when it reported success. Rejects only when it could not report at all. */
+export async function main(env: NodeJS.ProcessEnv): Promise<boolean> {
+  const reporter = sfnTaskTokenReporter(sfn, readHeavyTaskToken(env));
   const heartbeatMs = Number(env['HEARTBEAT_INTERVAL_SECONDS'] ?? 60) * 1000;
   return runHeavyTask(
     env,
@@ -31,12 +34,15 @@ async function main(env: NodeJS.ProcessEnv): Promise<boolean> {
   );
 }
 
-main(process.env).then(
-  (ok) => {
-    process.exitCode = ok ? 0 : 1;
-  },
-  (err: unknown) => {
-    logger.error('heavy task could not report its result', { error: err as Error });
-    process.exitCode = 2;
-  },
-);
+// Run when started as the container's entry point (node heavy-task.js), not when imported by a test.
+if (require.main === module) {
+  main(process.env).then(
+    (ok) => {
+      process.exitCode = ok ? 0 : 1;
+    },
+    (err: unknown) => {
+      logger.error('heavy task could not report its result', { error: err as Error });
+      process.exitCode = 2;
+    },
+  );
+}

@@ -1,0 +1,64 @@
+import type { Context } from 'aws-lambda';
+import type { CopyContext } from '../../../workflows/copy/engine';
+import type { CopyOutcome, CopyRequest } from '../../../workflows/copy/types';
+
+type Handler = (payload: unknown, context?: Context) => Promise<CopyOutcome>;
+type Engine = { copyObject: jest.Mock; deleteBackup: jest.Mock };
+
+const savedEnv = { ...process.env };
+const outcome: CopyOutcome = { outcome: 'copied', bytes: 3, durationMs: 1, destination: 'gs://backup/p/k', tier: 'large' };
+const context = { getRemainingTimeInMillis: () => 120_000 } as unknown as Context;
+
+/** Loads the handler afresh with `env`, the engine replaced by mocks (the engine has its own tests). */
+function load(env: Record<string, string>): { handler: Handler; engine: Engine } {
+  process.env = { ...savedEnv, POWERTOOLS_LOG_LEVEL: 'SILENT', AWS_REGION: 'us-east-1', ...env };
+  let loaded: { handler: Handler; engine: Engine } | undefined;
+  jest.isolateModules(() => {
+    jest.doMock('../../../workflows/copy/engine', () => ({ copyObject: jest.fn(async () => outcome), deleteBackup: jest.fn(async () => ({ ...outcome, outcome: 'deleted' })) }));
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh module instance per test needs require
+    const engine = require('../../../workflows/copy/engine') as Engine;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
+    loaded = { handler: (require('../../../handlers/copy-object') as { handler: Handler }).handler, engine };
+  });
+  return loaded!;
+}
+
+afterAll(() => {
+  process.env = savedEnv;
+});
+
+const env = { TIER: 'large', DEST_BUCKET: 'backup', DEST_PREFIX: 'p/', PART_SIZE_BYTES: '16777216', CONCURRENCY: '8' };
+const event = { action: 'copy', bucket: 'src', key: 'k', size: 3, etag: 'e', origin: 's3-notification', eventName: 'ObjectCreated:Put' };
+
+describe('copy-object handler', () => {
+  test("copies the event with the tier, target and tuning from its environment and returns the engine's outcome", async () => {
+    const { handler, engine } = load(env);
+    await expect(handler(event, context)).resolves.toEqual(outcome);
+    const [req, ctx] = engine.copyObject.mock.calls[0] as [CopyRequest, CopyContext];
+    expect(req).toEqual({ bucket: 'src', key: 'k', size: 3, etag: 'e' });
+    expect(ctx).toMatchObject({ tier: 'large', target: { bucket: 'backup', prefix: 'p/' }, options: { partSizeBytes: 16777216, concurrency: 8 } });
+    expect(ctx.signal?.aborted).toBe(false);
+  });
+
+  test('runs the delete action (mirror policy) through deleteBackup', async () => {
+    const { handler, engine } = load(env);
+    await expect(handler({ ...event, action: 'delete' }, context)).resolves.toMatchObject({ outcome: 'deleted' });
+    expect(engine.deleteBackup).toHaveBeenCalledTimes(1);
+    expect(engine.copyObject).not.toHaveBeenCalled();
+  });
+
+  test('a named engine error reaches Step Functions with its name (errorType)', async () => {
+    const { handler, engine } = load(env);
+    engine.copyObject.mockRejectedValueOnce(Object.assign(new Error('archived'), { name: 'SourceNotReadable' }));
+    await expect(handler(event, context)).rejects.toMatchObject({ name: 'SourceNotReadable' });
+  });
+
+  test('a payload that is not an event is InvalidInput', async () => {
+    const { handler } = load(env);
+    await expect(handler({ hello: 'world' }, context)).rejects.toMatchObject({ name: 'InvalidInput' });
+  });
+
+  test('a missing setting fails at cold start, naming the variable', () => {
+    expect(() => load({ TIER: 'small' })).toThrow(/DEST_BUCKET is not set/);
+  });
+});

@@ -1,0 +1,57 @@
+import type { CopyOutcome } from '../../../workflows/copy/types';
+
+type Main = (env: NodeJS.ProcessEnv) => Promise<boolean>;
+type SfnModule = typeof import('@aws-sdk/client-sfn');
+
+const outcome: CopyOutcome = { outcome: 'copied', bytes: 9, durationMs: 2, destination: 'gs://backup/big', tier: 'heavy' };
+const savedEnv = { ...process.env };
+afterAll(() => {
+  process.env = savedEnv;
+});
+
+function load(copy: jest.Mock) {
+  process.env = { ...savedEnv, POWERTOOLS_LOG_LEVEL: 'SILENT', AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x' };
+  let loaded: { main: Main; sfn: SfnModule; mock: ReturnType<typeof import('aws-sdk-client-mock').mockClient> } | undefined;
+  jest.isolateModules(() => {
+    /* eslint-disable @typescript-eslint/no-require-imports -- a fresh module instance per test needs require */
+    jest.doMock('../../../workflows/copy/engine', () => ({ copyObject: copy, deleteBackup: jest.fn() }));
+    const sfn = require('@aws-sdk/client-sfn') as SfnModule;
+    const { mockClient } = require('aws-sdk-client-mock') as typeof import('aws-sdk-client-mock');
+    const mock = mockClient(sfn.SFNClient);
+    loaded = { main: (require('../../../handlers/heavy-task') as { main: Main }).main, sfn, mock };
+    /* eslint-enable @typescript-eslint/no-require-imports */
+  });
+  return loaded!;
+}
+
+const env = {
+  TASK_TOKEN: 'token-1',
+  COPY_REQUEST: JSON.stringify({ action: 'copy', bucket: 'src', key: 'big', size: 9, origin: 'eventbridge' }),
+  DEST_BUCKET: 'backup',
+  CONCURRENCY: '16',
+};
+
+describe('heavy-task container main', () => {
+  test('copies with the heavy tier and reports the outcome through the task token', async () => {
+    const copy = jest.fn(async () => outcome);
+    const { main, sfn, mock } = load(copy);
+    await expect(main(env)).resolves.toBe(true);
+    expect(copy).toHaveBeenCalledWith({ bucket: 'src', key: 'big', size: 9 }, expect.objectContaining({ tier: 'heavy', options: { concurrency: 16 } }));
+    expect(mock.commandCalls(sfn.SendTaskSuccessCommand)[0]?.args[0].input).toEqual({ taskToken: 'token-1', output: JSON.stringify(outcome) });
+  });
+
+  test('a configuration error is reported by name instead of crashing silently', async () => {
+    const copy = jest.fn();
+    const { main, sfn, mock } = load(copy);
+    await expect(main({ ...env, DEST_BUCKET: '' })).resolves.toBe(false);
+    expect(copy).not.toHaveBeenCalled();
+    expect(mock.commandCalls(sfn.SendTaskFailureCommand)[0]?.args[0].input).toMatchObject({ taskToken: 'token-1', error: 'ConfigurationError' });
+  });
+
+  test('importing the module does not start a copy (only the container entry point does)', () => {
+    const copy = jest.fn();
+    const { mock } = load(copy);
+    expect(mock.calls()).toHaveLength(0);
+    expect(copy).not.toHaveBeenCalled();
+  });
+});
