@@ -53,4 +53,9 @@ export interface CopyOutcome {
   sourceVersionId?: string;
   sourceEtag?: string;
   tier?: TierName;
+  /**
+   * Why nothing was copied, for the outcomes the state machine decides itself (skipped: the matching pattern;
+   * delete-retained: the policy; source-gone/superseded: the source error's message).
+   */
+  detail?: string;
 }
