@@ -250,6 +250,21 @@ describe('retries', () => {
     expect(engine.tiers()).toEqual(['small', 'small', 'small']);
   });
 
+  test('Lambda throttling is retried 4 times with the overridden pause between attempts, then escalates', async () => {
+    const engine = new StandInEngine(async (req, ctx) => {
+      if (ctx.tier === 'small') throw Object.assign(new Error('Rate exceeded'), { name: 'Lambda.TooManyRequestsException' });
+      return copied(req, ctx);
+    });
+    const result = await runBackupExecution(fixture('s3-notification-put.json'), standInEnvironment(engine, { retryIntervalMs: 40 }));
+    expect(result.status).toBe('SUCCEEDED');
+    expect(engine.tiers()).toEqual(['small', 'small', 'small', 'small', 'small', 'large']);
+    const small = result.timeline.steps.find((s) => s.state === 'Copy the object with the small Lambda')!;
+    expect(small.retries.map((r) => r.retry)).toEqual([1, 2, 3, 4]);
+    // Each retry waits the override before running again: the attempts are at least 40 ms apart.
+    const at = small.retries.map((r) => r.atMs);
+    for (let i = 1; i < at.length; i++) expect(at[i]! - at[i - 1]!).toBeGreaterThanOrEqual(39);
+  });
+
   test('the ASL keeps its real backoff when no override is given (exponential, full jitter, max delay)', () => {
     // Asserted on the definition: the runner only shortens pauses when a test asks for it.
     const asl = jest.requireActual('../../../asl/backup-object.asl.json') as { States: Record<string, { Retry?: unknown[] }> };
