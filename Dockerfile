@@ -1,0 +1,26 @@
+# syntax=docker/dockerfile:1
+# The heavy copier: the same copy engine as the Lambdas, as a Fargate task (linux/arm64, Node 22) for objects too big or
+# too slow for a Lambda. `cdk deploy` builds it from the repository root (infra/constructs/heavy-task.ts); `cdk synth`
+# only stages the build context, filtered by .dockerignore, and needs no Docker.
+
+FROM public.ecr.aws/docker/library/node:22-bookworm-slim AS build
+WORKDIR /src
+COPY package.json package-lock.json .npmrc ./
+# Built on arm64, npm installs the linux-arm64 native bindings (@node-rs/crc32). No install scripts are needed:
+# the image already has Node 22, and esbuild finds its platform binary without its postinstall check.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json ./
+COPY workflows/ workflows/
+COPY handlers/ handlers/
+RUN npx esbuild handlers/heavy-task.ts --bundle --platform=node --target=node22 --format=cjs --minify \
+      --sourcemap --sources-content=false --external:@node-rs/crc32 --outfile=dist/heavy-task.js
+
+FROM public.ecr.aws/docker/library/node:22-bookworm-slim
+ENV NODE_ENV=production NODE_OPTIONS=--enable-source-maps
+WORKDIR /app
+COPY --from=build /src/dist/ ./
+# The native addon esbuild cannot bundle, with its arm64 binding.
+COPY --from=build /src/node_modules/@node-rs/ ./node_modules/@node-rs/
+# Unprivileged; the task definition also makes the root filesystem read-only (the engine never writes to disk).
+USER node
+ENTRYPOINT ["node", "/app/heavy-task.js"]

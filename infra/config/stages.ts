@@ -1,0 +1,51 @@
+import type { StageConfig, StageName } from './types';
+
+const MiB = 1024 ** 2;
+const GiB = 1024 ** 3;
+
+/**
+ * The deployments. Edit these values (names only — never secrets) and run `npx cdk synth -c stage=<name>`;
+ * validateStageConfig explains anything it refuses. Bucket names below are examples: replace them with yours.
+ */
+export const STAGES: Record<StageName, StageConfig> = {
+  staging: {
+    stage: 'staging',
+    // A bucket created by the stack, so staging can be exercised end to end without touching real data.
+    sourceBuckets: [{ name: 'example-s3-gcs-backup-staging-source', create: true }],
+    intake: 'eventbridge',
+    intakeMaxConcurrency: 2,
+    destination: { bucket: 'example-s3-gcs-backup-staging', prefix: 'staging/', storageClass: 'STANDARD' },
+    gcsAuth: { mode: 'workload-identity', configParameterName: '/s3-gcs-backup/staging/gcp-wif-config' },
+    thresholds: { smallMaxBytes: 64 * MiB, largeMaxBytes: 4 * GiB },
+    tiers: {
+      small: { memoryMiB: 512, timeoutSeconds: 120 },
+      large: { memoryMiB: 3008, timeoutSeconds: 900 },
+      heavy: { cpu: 1024, memoryMiB: 4096, timeoutSeconds: 4 * 3600 },
+    },
+    skipPatterns: ['**/*.tmp', '**/_temporary/**'],
+    deletePolicy: 'retain',
+    alerts: { maxQueueAgeSeconds: 900 },
+    logRetentionDays: 30,
+  },
+  production: {
+    stage: 'production',
+    sourceBuckets: [
+      { name: 'example-company-invoices' },
+      { name: 'example-company-media', prefixes: ['published/', 'originals/'] },
+    ],
+    intake: 'eventbridge',
+    intakeMaxConcurrency: 10,
+    destination: { bucket: 'example-company-aws-backup', prefix: 'aws/', storageClass: 'NEARLINE' },
+    gcsAuth: { mode: 'workload-identity', configParameterName: '/s3-gcs-backup/production/gcp-wif-config' },
+    thresholds: { smallMaxBytes: 64 * MiB, largeMaxBytes: 16 * GiB },
+    tiers: {
+      small: { memoryMiB: 1024, timeoutSeconds: 300 },
+      large: { memoryMiB: 4096, timeoutSeconds: 900 },
+      heavy: { cpu: 2048, memoryMiB: 8192, timeoutSeconds: 11 * 3600 },
+    },
+    skipPatterns: ['**/*.tmp', '**/_temporary/**'],
+    deletePolicy: 'retain',
+    alerts: { email: 'backup-alerts@example.com', maxQueueAgeSeconds: 900 },
+    logRetentionDays: 365,
+  },
+};

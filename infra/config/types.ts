@@ -1,0 +1,121 @@
+/**
+ * Typed per-stage configuration of one s3-gcs-backup deployment. Values live in infra/config/stages.ts and are
+ * checked by validateStageConfig (infra/config/validate.ts) before any construct is built, so a bad value fails
+ * `cdk synth` with a message naming the field, not a CloudFormation error at deploy time.
+ */
+
+export type StageName = 'staging' | 'production';
+
+export interface SourceBucketConfig {
+  /** S3 bucket name. An existing bucket unless `create` is true. */
+  readonly name: string;
+  /**
+   * Create the bucket in this stack (versioned, encrypted, TLS-only, private). (Default: false — import the existing
+   * bucket by name; its policy, encryption and existing notification configuration are left untouched.)
+   */
+  readonly create?: boolean;
+  /**
+   * Key prefixes to back up, e.g. ['invoices/', 'photos/']. Copiers may read only these prefixes.
+   * (Default: the whole bucket.)
+   */
+  readonly prefixes?: readonly string[];
+  /** ARN of the KMS key the bucket's objects are encrypted with (SSE-KMS); copiers get kms:Decrypt via S3 on it. (Default: none) */
+  readonly kmsKeyArn?: string;
+}
+
+/**
+ * How S3 events reach the intake queue.
+ * - 'eventbridge': turns on the bucket's EventBridge delivery and routes Object Created (and Deleted) events with a
+ *   rule. Leaves the bucket's existing notification configuration alone. Recommended.
+ * - 's3-notifications': adds an S3 event notification to the queue. Existing configurations are kept (merged), but S3
+ *   refuses overlapping prefix/event configurations, so a bucket that already notifies on the same events fails to deploy.
+ */
+export type IntakeMode = 'eventbridge' | 's3-notifications';
+
+/**
+ * How the copiers authenticate to Google Cloud Storage. Only NAMES are configured; values never enter the template.
+ * - 'workload-identity': keyless Workload Identity Federation. The SSM String parameter holds the external-account
+ *   credential configuration JSON produced by `gcloud iam workload-identity-pools create-cred-config --aws`.
+ * - 'service-account-key': a service-account key JSON stored in a Secrets Manager secret.
+ */
+export type GcsAuthConfig =
+  | { readonly mode: 'workload-identity'; readonly configParameterName: string }
+  | { readonly mode: 'service-account-key'; readonly secretName: string };
+
+export type GcsStorageClass = 'STANDARD' | 'NEARLINE' | 'COLDLINE' | 'ARCHIVE';
+
+export interface DestinationConfig {
+  /** GCS bucket that receives the copies. */
+  readonly bucket: string;
+  /** Prepended to every object name, e.g. 'aws/prod/'. (Default: '') */
+  readonly prefix?: string;
+  /** Storage class of new objects. (Default: the bucket's default class) */
+  readonly storageClass?: GcsStorageClass;
+}
+
+export interface LambdaTierConfig {
+  /** Lambda memory in MiB (128-10240); CPU and network scale with it. */
+  readonly memoryMiB: number;
+  /** Lambda timeout in seconds (1-900). */
+  readonly timeoutSeconds: number;
+}
+
+export interface HeavyTierConfig {
+  /** Fargate task CPU units: 256, 512, 1024, 2048, 4096, 8192 or 16384. */
+  readonly cpu: number;
+  /** Fargate task memory in MiB; must be a valid combination with `cpu`. */
+  readonly memoryMiB: number;
+  /**
+   * The task's time limit in seconds (DEADLINE_SECONDS): it stops itself and reports TierCapacityExceeded. At most
+   * 42000, safely below the state's 12-hour TimeoutSeconds in the ASL.
+   */
+  readonly timeoutSeconds: number;
+}
+
+export interface ThresholdsConfig {
+  /** Objects up to this size (bytes) start on the small Lambda. */
+  readonly smallMaxBytes: number;
+  /** Objects up to this size (bytes) start on the large Lambda; bigger ones go straight to the heavy task. */
+  readonly largeMaxBytes: number;
+}
+
+export interface AlertsConfig {
+  /** E-mail address subscribed to the alert topic (the recipient confirms once). (Default: no subscription) */
+  readonly email?: string;
+  /** Name of an SSM SecureString parameter holding a Slack incoming-webhook URL. (Default: no Slack notifications) */
+  readonly slackWebhookParameterName?: string;
+  /** Alarm when the oldest intake message is older than this, in seconds. (Default: 900) */
+  readonly maxQueueAgeSeconds?: number;
+}
+
+export interface StageConfig {
+  readonly stage: StageName;
+  /** AWS account to deploy to; omit for an environment-agnostic template. */
+  readonly account?: string;
+  /** AWS region to deploy to; omit for an environment-agnostic template. */
+  readonly region?: string;
+  /** One or more source buckets. */
+  readonly sourceBuckets: readonly SourceBucketConfig[];
+  /** (Default: 'eventbridge') */
+  readonly intake?: IntakeMode;
+  /** Most start-executions Lambdas running at once (2-1000): caps the StartExecution rate. (Default: 5) */
+  readonly intakeMaxConcurrency?: number;
+  readonly destination: DestinationConfig;
+  readonly gcsAuth: GcsAuthConfig;
+  readonly thresholds: ThresholdsConfig;
+  readonly tiers: {
+    readonly small: LambdaTierConfig;
+    readonly large: LambdaTierConfig;
+    readonly heavy: HeavyTierConfig;
+  };
+  /** Glob patterns over the decoded key (see workflows/backup/skip-rules.ts); matching objects are not backed up. (Default: []) */
+  readonly skipPatterns?: readonly string[];
+  /**
+   * What a source delete does: 'retain' keeps the copy (a backup protects against deletion); 'mirror' deletes it.
+   * Delete events are only routed to the workflow under 'mirror'. (Default: 'retain')
+   */
+  readonly deletePolicy?: 'retain' | 'mirror';
+  readonly alerts?: AlertsConfig;
+  /** Retention of every log group, in days (a CloudWatch Logs retention value). (Default: 90) */
+  readonly logRetentionDays?: number;
+}

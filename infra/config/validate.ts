@@ -1,0 +1,293 @@
+import { compileSkipRules } from '../../workflows/backup/skip-rules';
+import type {
+  AlertsConfig,
+  GcsAuthConfig,
+  GcsStorageClass,
+  HeavyTierConfig,
+  IntakeMode,
+  LambdaTierConfig,
+  SourceBucketConfig,
+  StageConfig,
+  StageName,
+} from './types';
+
+export interface ResolvedSourceBucket {
+  readonly name: string;
+  readonly create: boolean;
+  /** Empty = the whole bucket. */
+  readonly prefixes: readonly string[];
+  readonly kmsKeyArn?: string;
+}
+
+/** A StageConfig with every default applied: what the constructs consume. */
+export interface DeploymentConfig {
+  readonly stage: StageName;
+  readonly account?: string;
+  readonly region?: string;
+  readonly sourceBuckets: readonly ResolvedSourceBucket[];
+  readonly intake: IntakeMode;
+  readonly intakeMaxConcurrency: number;
+  readonly destination: { readonly bucket: string; readonly prefix: string; readonly storageClass?: GcsStorageClass };
+  readonly gcsAuth: GcsAuthConfig;
+  readonly thresholds: { readonly smallMaxBytes: number; readonly largeMaxBytes: number };
+  readonly tiers: {
+    readonly small: LambdaTierConfig;
+    readonly large: LambdaTierConfig;
+    readonly heavy: HeavyTierConfig;
+  };
+  readonly skipPatterns: readonly string[];
+  readonly deletePolicy: 'retain' | 'mirror';
+  readonly alerts: Required<Pick<AlertsConfig, 'maxQueueAgeSeconds'>> & Omit<AlertsConfig, 'maxQueueAgeSeconds'>;
+  readonly logRetentionDays: number;
+}
+
+/** Thrown at synth when a stage's configuration is invalid; the message lists every problem with its field path. */
+export class StageConfigError extends Error {
+  override readonly name = 'StageConfigError';
+  constructor(
+    readonly stage: string,
+    readonly problems: readonly string[],
+  ) {
+    super(
+      `Invalid configuration for stage "${stage}" (infra/config/stages.ts):\n` + problems.map((p) => `  - ${p}`).join('\n'),
+    );
+  }
+}
+
+const STAGES: readonly StageName[] = ['staging', 'production'];
+const INTAKE_MODES: readonly IntakeMode[] = ['eventbridge', 's3-notifications'];
+const STORAGE_CLASSES: readonly GcsStorageClass[] = ['STANDARD', 'NEARLINE', 'COLDLINE', 'ARCHIVE'];
+/** CloudWatch Logs accepts only these retention periods. */
+const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+/** Fargate CPU units → allowed memory (MiB): [min, max, step]. */
+const FARGATE_MEMORY: Record<number, [number, number, number]> = {
+  256: [512, 2048, 512],
+  512: [1024, 4096, 1024],
+  1024: [2048, 8192, 1024],
+  2048: [4096, 16384, 1024],
+  4096: [8192, 30720, 1024],
+  8192: [16384, 61440, 4096],
+  16384: [32768, 122880, 8192],
+};
+const HEAVY_MAX_SECONDS = 42_000;
+const S3_MAX_OBJECT_BYTES = 5 * 1024 ** 4;
+const SSM_PARAMETER_NAME = /^\/?[A-Za-z0-9_.\-/]{1,1011}$/;
+const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/**
+ * Checks one stage's configuration and applies defaults. Collects every problem before throwing, so one synth shows
+ * them all.
+ */
+export function validateStageConfig(config: StageConfig): DeploymentConfig {
+  const problems: string[] = [];
+  const fail = (path: string, message: string) => problems.push(`${path}: ${message}`);
+
+  if (!STAGES.includes(config.stage)) fail('stage', `must be one of ${STAGES.join(', ')}, got ${JSON.stringify(config.stage)}`);
+  if (config.account !== undefined && !/^\d{12}$/.test(config.account)) {
+    fail('account', `must be a 12-digit AWS account id, got ${JSON.stringify(config.account)}`);
+  }
+  if (config.region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(config.region)) {
+    fail('region', `must be an AWS region such as eu-west-1, got ${JSON.stringify(config.region)}`);
+  }
+
+  checkSourceBuckets(config.sourceBuckets, fail);
+
+  const intake = config.intake ?? 'eventbridge';
+  if (!INTAKE_MODES.includes(intake)) fail('intake', `must be one of ${INTAKE_MODES.join(', ')}, got ${JSON.stringify(intake)}`);
+  const intakeMaxConcurrency = config.intakeMaxConcurrency ?? 5;
+  checkInteger('intakeMaxConcurrency', intakeMaxConcurrency, 2, 1000, fail);
+
+  const destination = config.destination ?? ({} as StageConfig['destination']);
+  const gcsBucketProblem = gcsBucketNameProblem(destination.bucket);
+  if (gcsBucketProblem) fail('destination.bucket', gcsBucketProblem);
+  const prefix = destination.prefix ?? '';
+  if (prefix.startsWith('/')) fail('destination.prefix', `must not start with '/' (GCS names have no leading slash), got ${JSON.stringify(prefix)}`);
+  if (/[\r\n]/.test(prefix)) fail('destination.prefix', 'must not contain CR or LF (GCS refuses such names)');
+  if (Buffer.byteLength(prefix, 'utf8') > 512) fail('destination.prefix', 'must be at most 512 bytes (UTF-8), leaving room for the key');
+  if (destination.storageClass !== undefined && !STORAGE_CLASSES.includes(destination.storageClass)) {
+    fail('destination.storageClass', `must be one of ${STORAGE_CLASSES.join(', ')}, got ${JSON.stringify(destination.storageClass)}`);
+  }
+
+  checkGcsAuth(config.gcsAuth, fail);
+
+  const thresholds = config.thresholds ?? ({} as StageConfig['thresholds']);
+  checkInteger('thresholds.smallMaxBytes', thresholds.smallMaxBytes, 1, S3_MAX_OBJECT_BYTES, fail);
+  checkInteger('thresholds.largeMaxBytes', thresholds.largeMaxBytes, 1, S3_MAX_OBJECT_BYTES, fail);
+  if (thresholds.smallMaxBytes >= thresholds.largeMaxBytes) {
+    fail('thresholds', `smallMaxBytes (${thresholds.smallMaxBytes}) must be below largeMaxBytes (${thresholds.largeMaxBytes})`);
+  }
+
+  const tiers = config.tiers ?? ({} as StageConfig['tiers']);
+  checkLambdaTier('tiers.small', tiers.small, fail);
+  checkLambdaTier('tiers.large', tiers.large, fail);
+  if (tiers.small && tiers.large && tiers.large.memoryMiB < tiers.small.memoryMiB) {
+    fail('tiers.large.memoryMiB', `must be at least tiers.small.memoryMiB (${tiers.small.memoryMiB}): escalation must add capacity`);
+  }
+  checkHeavyTier(tiers.heavy, fail);
+
+  const skipPatterns = config.skipPatterns ?? [];
+  try {
+    compileSkipRules([...skipPatterns]);
+  } catch (err) {
+    fail('skipPatterns', (err as Error).message);
+  }
+
+  const deletePolicy = config.deletePolicy ?? 'retain';
+  if (deletePolicy !== 'retain' && deletePolicy !== 'mirror') {
+    fail('deletePolicy', `must be 'retain' or 'mirror', got ${JSON.stringify(deletePolicy)}`);
+  }
+
+  const alerts = config.alerts ?? {};
+  if (alerts.email !== undefined && !EMAIL.test(alerts.email)) fail('alerts.email', `is not an e-mail address: ${JSON.stringify(alerts.email)}`);
+  if (alerts.slackWebhookParameterName !== undefined && !SSM_PARAMETER_NAME.test(alerts.slackWebhookParameterName)) {
+    fail('alerts.slackWebhookParameterName', `is not a valid SSM parameter name: ${JSON.stringify(alerts.slackWebhookParameterName)}`);
+  }
+  const maxQueueAgeSeconds = alerts.maxQueueAgeSeconds ?? 900;
+  checkInteger('alerts.maxQueueAgeSeconds', maxQueueAgeSeconds, 60, 14 * 24 * 3600, fail);
+
+  const logRetentionDays = config.logRetentionDays ?? 90;
+  if (!LOG_RETENTION_DAYS.includes(logRetentionDays)) {
+    fail('logRetentionDays', `must be a CloudWatch Logs retention (${LOG_RETENTION_DAYS.join(', ')}), got ${logRetentionDays}`);
+  }
+
+  if (problems.length > 0) throw new StageConfigError(String(config.stage), problems);
+
+  return {
+    stage: config.stage,
+    ...(config.account !== undefined && { account: config.account }),
+    ...(config.region !== undefined && { region: config.region }),
+    sourceBuckets: config.sourceBuckets.map((b) => ({
+      name: b.name,
+      create: b.create ?? false,
+      prefixes: b.prefixes ?? [],
+      ...(b.kmsKeyArn !== undefined && { kmsKeyArn: b.kmsKeyArn }),
+    })),
+    intake,
+    intakeMaxConcurrency,
+    destination: {
+      bucket: destination.bucket,
+      prefix,
+      ...(destination.storageClass !== undefined && { storageClass: destination.storageClass }),
+    },
+    gcsAuth: config.gcsAuth,
+    thresholds: { smallMaxBytes: thresholds.smallMaxBytes, largeMaxBytes: thresholds.largeMaxBytes },
+    tiers: { small: tiers.small, large: tiers.large, heavy: tiers.heavy },
+    skipPatterns,
+    deletePolicy,
+    alerts: { ...alerts, maxQueueAgeSeconds },
+    logRetentionDays,
+  };
+}
+
+type Fail = (path: string, message: string) => void;
+
+function checkSourceBuckets(buckets: readonly SourceBucketConfig[] | undefined, fail: Fail): void {
+  if (!Array.isArray(buckets) || buckets.length === 0) {
+    fail('sourceBuckets', 'must list at least one bucket');
+    return;
+  }
+  const seen = new Set<string>();
+  buckets.forEach((bucket, i) => {
+    const path = `sourceBuckets[${i}]`;
+    const nameProblem = s3BucketNameProblem(bucket.name);
+    if (nameProblem) fail(`${path}.name`, nameProblem);
+    if (seen.has(bucket.name)) fail(`${path}.name`, `"${bucket.name}" is listed twice; give each bucket once with all its prefixes`);
+    seen.add(bucket.name);
+    const prefixes: readonly string[] = bucket.prefixes ?? [];
+    prefixes.forEach((prefix, j) => {
+      if (typeof prefix !== 'string' || prefix.length === 0) {
+        fail(`${path}.prefixes[${j}]`, 'must be a non-empty string (omit `prefixes` to back up the whole bucket)');
+      } else if (/[*?]/.test(prefix)) {
+        fail(`${path}.prefixes[${j}]`, `must not contain '*' or '?' (IAM would read them as wildcards): ${JSON.stringify(prefix)}`);
+      }
+    });
+    for (const a of prefixes) {
+      for (const b of prefixes) {
+        if (a !== b && b.startsWith(a)) {
+          fail(`${path}.prefixes`, `"${b}" is inside "${a}"; overlapping prefixes would deliver every event twice`);
+        }
+      }
+    }
+    if (new Set(prefixes).size !== prefixes.length) fail(`${path}.prefixes`, 'lists the same prefix twice');
+    if (bucket.kmsKeyArn !== undefined && !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(bucket.kmsKeyArn)) {
+      fail(`${path}.kmsKeyArn`, `must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), got ${JSON.stringify(bucket.kmsKeyArn)}`);
+    }
+  });
+}
+
+function checkGcsAuth(auth: GcsAuthConfig | undefined, fail: Fail): void {
+  if (auth === undefined) {
+    fail('gcsAuth', "is required: { mode: 'workload-identity', configParameterName } or { mode: 'service-account-key', secretName }");
+    return;
+  }
+  if (auth.mode === 'workload-identity') {
+    if (!SSM_PARAMETER_NAME.test(auth.configParameterName ?? '')) {
+      fail('gcsAuth.configParameterName', `is not a valid SSM parameter name: ${JSON.stringify(auth.configParameterName)}`);
+    }
+  } else if (auth.mode === 'service-account-key') {
+    if (!SECRET_NAME.test(auth.secretName ?? '')) {
+      fail('gcsAuth.secretName', `is not a valid Secrets Manager secret name: ${JSON.stringify(auth.secretName)}`);
+    }
+  } else {
+    fail('gcsAuth.mode', `must be 'workload-identity' or 'service-account-key', got ${JSON.stringify((auth as { mode: unknown }).mode)}`);
+  }
+}
+
+function checkLambdaTier(path: string, tier: LambdaTierConfig | undefined, fail: Fail): void {
+  if (tier === undefined) {
+    fail(path, 'is required: { memoryMiB, timeoutSeconds }');
+    return;
+  }
+  checkInteger(`${path}.memoryMiB`, tier.memoryMiB, 128, 10240, fail);
+  checkInteger(`${path}.timeoutSeconds`, tier.timeoutSeconds, 1, 900, fail);
+}
+
+function checkHeavyTier(tier: HeavyTierConfig | undefined, fail: Fail): void {
+  if (tier === undefined) {
+    fail('tiers.heavy', 'is required: { cpu, memoryMiB, timeoutSeconds }');
+    return;
+  }
+  const range = FARGATE_MEMORY[tier.cpu];
+  if (range === undefined) {
+    fail('tiers.heavy.cpu', `must be one of ${Object.keys(FARGATE_MEMORY).join(', ')} (Fargate CPU units), got ${tier.cpu}`);
+  } else {
+    const [min, max, step] = range;
+    if (!Number.isInteger(tier.memoryMiB) || tier.memoryMiB < min || tier.memoryMiB > max || (tier.memoryMiB - min) % step !== 0) {
+      fail('tiers.heavy.memoryMiB', `with cpu ${tier.cpu} Fargate allows ${min}-${max} MiB in steps of ${step}, got ${tier.memoryMiB}`);
+    }
+  }
+  // The ASL waits at most 12 h (TimeoutSeconds 43200) for the task; its own deadline must come first.
+  checkInteger('tiers.heavy.timeoutSeconds', tier.timeoutSeconds, 60, HEAVY_MAX_SECONDS, fail);
+}
+
+function checkInteger(path: string, value: number, min: number, max: number, fail: Fail): void {
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    fail(path, `must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  }
+}
+
+/** S3 general-purpose bucket naming rules; undefined when valid. */
+export function s3BucketNameProblem(name: unknown): string | undefined {
+  if (typeof name !== 'string') return `must be a bucket name, got ${JSON.stringify(name)}`;
+  const rules = '3-63 characters of lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit';
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name)) return `"${name}" is not a valid S3 bucket name (${rules})`;
+  if (name.includes('..')) return `"${name}" is not a valid S3 bucket name (no two adjacent dots)`;
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(name)) return `"${name}" is not a valid S3 bucket name (must not look like an IP address)`;
+  if (name.startsWith('xn--') || name.endsWith('-s3alias') || name.endsWith('--ol-s3')) {
+    return `"${name}" is not a valid S3 bucket name (reserved prefix or suffix)`;
+  }
+  return undefined;
+}
+
+/** GCS bucket naming rules; undefined when valid. */
+export function gcsBucketNameProblem(name: unknown): string | undefined {
+  if (typeof name !== 'string') return `must be a GCS bucket name, got ${JSON.stringify(name)}`;
+  const rules = 'lowercase letters, digits, dashes, underscores and dots, starting and ending with a letter or digit';
+  if (!/^[a-z0-9][a-z0-9._-]*[a-z0-9]$/.test(name)) return `"${name}" is not a valid GCS bucket name (${rules})`;
+  const max = name.includes('.') ? 222 : 63;
+  if (name.length < 3 || name.length > max) return `"${name}" is not a valid GCS bucket name (3-${max} characters)`;
+  if (name.split('.').some((part) => part.length > 63)) return `"${name}" is not a valid GCS bucket name (dot-separated parts are at most 63 characters)`;
+  if (name.startsWith('goog') || name.includes('google')) return `"${name}" is not a valid GCS bucket name (must not start with "goog" or contain "google")`;
+  return undefined;
+}

@@ -1,0 +1,135 @@
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { IntakeMode } from '../config/types';
+import { BackupFunction } from './backup-function';
+import type { SourceBuckets } from './source-buckets';
+
+export interface IntakeProps {
+  readonly sources: SourceBuckets;
+  /** 'eventbridge' or 's3-notifications' (see IntakeMode). */
+  readonly mode: IntakeMode;
+  /** Route Object Deleted / ObjectRemoved events too (only useful with the 'mirror' delete policy). */
+  readonly includeDeletes: boolean;
+  readonly stateMachine: sfn.IStateMachine;
+  readonly skipPatterns: readonly string[];
+  /** Most starter invocations at once; caps the StartExecution rate. */
+  readonly maxConcurrency: number;
+  readonly serviceName: string;
+  readonly metricsNamespace: string;
+  readonly logRetention: logs.RetentionDays;
+}
+
+/**
+ * S3 events → encrypted SQS queue (14-day retention, DLQ) → start-executions Lambda → one execution per object.
+ * The queue absorbs bursts: the starter's concurrency is capped, so a flood of events waits in the queue instead of
+ * being throttled away, and a message that keeps failing lands in the DLQ (alarmed) rather than being dropped.
+ */
+export class Intake extends Construct {
+  public readonly queue: sqs.Queue;
+  public readonly deadLetterQueue: sqs.Queue;
+  public readonly key: kms.Key;
+  public readonly starter: BackupFunction;
+
+  constructor(scope: Construct, id: string, props: IntakeProps) {
+    super(scope, id);
+    const starterTimeout = Duration.seconds(60);
+
+    this.key = new kms.Key(this, 'Key', {
+      description: 'Encrypts the s3-gcs-backup intake queues',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: this.key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.queue = new sqs.Queue(this, 'Queue', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: this.key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      // Lambda's guidance: at least 6x the function timeout, so a slow batch is not redelivered while still running.
+      visibilityTimeout: Duration.seconds(starterTimeout.toSeconds() * 6),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 5 },
+    });
+
+    this.routeEvents(props);
+    this.acknowledgeNotificationsHandler();
+
+    this.starter = new BackupFunction(this, 'StartExecutions', {
+      entry: 'handlers/start-executions.ts',
+      description: 'Starts one backup execution per S3 object event',
+      serviceName: props.serviceName,
+      metricsNamespace: props.metricsNamespace,
+      logRetention: props.logRetention,
+      timeout: starterTimeout,
+      environment: {
+        STATE_MACHINE_ARN: props.stateMachine.stateMachineArn,
+        SKIP_PATTERNS: JSON.stringify(props.skipPatterns),
+      },
+    });
+    props.stateMachine.grantStartExecution(this.starter.role);
+    this.starter.alias.addEventSource(
+      new SqsEventSource(this.queue, {
+        batchSize: 10,
+        reportBatchItemFailures: true,
+        maxConcurrency: props.maxConcurrency,
+      }),
+    );
+  }
+
+  /**
+   * Turning on a bucket's EventBridge delivery (or adding a notification) goes through CDK's BucketNotificationsHandler,
+   * a stack-wide singleton Lambda that merges our configuration into the bucket's existing one.
+   */
+  private acknowledgeNotificationsHandler(): void {
+    const stack = Stack.of(this);
+    for (const child of stack.node.children.filter((c) => c.node.id.startsWith('BucketNotificationsHandler'))) {
+      Validations.of(child).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason:
+          "CDK's BucketNotificationsHandler (runs only during deployment, to merge our notification settings into the " +
+          "bucket's existing ones) comes with the basic execution policy; its role is not configurable.",
+      });
+    }
+  }
+
+  private routeEvents(props: IntakeProps): void {
+    for (const [i, { config, bucket }] of props.sources.buckets.entries()) {
+      if (props.mode === 'eventbridge') {
+        bucket.enableEventBridgeNotification();
+        new events.Rule(this, `Bucket${i}Events`, {
+          description: `S3 object events of ${config.name} to the backup intake queue`,
+          eventPattern: {
+            source: ['aws.s3'],
+            detailType: props.includeDeletes ? ['Object Created', 'Object Deleted'] : ['Object Created'],
+            detail: {
+              bucket: { name: [config.name] },
+              ...(config.prefixes.length > 0 && { object: { key: config.prefixes.map((prefix) => ({ prefix })) } }),
+            },
+          },
+          targets: [new targets.SqsQueue(this.queue)],
+        });
+      } else {
+        const destination = new s3n.SqsDestination(this.queue);
+        // One configuration per prefix (S3 filters take a single prefix); none = the whole bucket.
+        const filterSets: s3.NotificationKeyFilter[][] = config.prefixes.length > 0 ? config.prefixes.map((prefix) => [{ prefix }]) : [[]];
+        for (const filters of filterSets) {
+          bucket.addEventNotification(s3.EventType.OBJECT_CREATED, destination, ...filters);
+          if (props.includeDeletes) bucket.addEventNotification(s3.EventType.OBJECT_REMOVED, destination, ...filters);
+        }
+      }
+    }
+  }
+}

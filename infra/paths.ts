@@ -1,0 +1,7 @@
+import * as path from 'node:path';
+
+/** The repository root: handler entries, the Dockerfile, the ASL and package-lock.json are resolved from here. */
+export const REPO_ROOT = path.resolve(__dirname, '..');
+
+/** The state machine definition, the single source of truth shared with the local runner. */
+export const BACKUP_OBJECT_ASL = path.join(REPO_ROOT, 'asl', 'backup-object.asl.json');

@@ -1,0 +1,179 @@
+import { CfnOutput, Duration, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { DeploymentConfig } from '../config/validate';
+import { AlertTopic, BackupAlarms } from '../constructs/alerting';
+import { BackupFunction } from '../constructs/backup-function';
+import { BackupStateMachine } from '../constructs/backup-state-machine';
+import { BackupDashboard } from '../constructs/dashboard';
+import { GcsCredentials } from '../constructs/gcs-credentials';
+import { HeavyTask } from '../constructs/heavy-task';
+import { Intake } from '../constructs/intake';
+import { SourceBuckets } from '../constructs/source-buckets';
+import { BACKUP_OBJECT_ASL } from '../paths';
+
+export interface BackupStackProps extends StackProps {
+  /** A validated stage configuration (validateStageConfig). */
+  readonly config: DeploymentConfig;
+  /** (Default: asl/backup-object.asl.json) */
+  readonly definitionFile?: string;
+}
+
+const SERVICE_NAME = 's3-gcs-backup';
+const METRICS_NAMESPACE = 'S3GcsBackup';
+
+/**
+ * One deployment of s3-gcs-backup: intake → state machine → copiers (small Lambda, large Lambda, heavy Fargate task)
+ * → GCS, with alerts, alarms and a dashboard. Everything a copier may read is scoped to the configured buckets and
+ * prefixes; everything the state machine may do is granted here, next to the substitution that needs it.
+ */
+export class BackupStack extends Stack {
+  public readonly workflow: BackupStateMachine;
+
+  constructor(scope: Construct, id: string, props: BackupStackProps) {
+    super(scope, id, props);
+    const config = props.config;
+    const logRetention = config.logRetentionDays as logs.RetentionDays;
+    const prefix = `s3-gcs-backup-${config.stage}`;
+    Tags.of(this).add('project', 's3-gcs-backup');
+    Tags.of(this).add('stage', config.stage);
+
+    const sources = new SourceBuckets(this, 'Sources', { buckets: config.sourceBuckets });
+    const gcs = new GcsCredentials(this, 'GcsCredentials', { auth: config.gcsAuth });
+    const destination: Record<string, string> = {
+      DEST_BUCKET: config.destination.bucket,
+      DEST_PREFIX: config.destination.prefix,
+      ...(config.destination.storageClass && { STORAGE_CLASS: config.destination.storageClass }),
+    };
+    const fn = (id: string, entry: string, description: string, more: Partial<ConstructorParameters<typeof BackupFunction>[2]> = {}) =>
+      new BackupFunction(this, id, {
+        entry,
+        description,
+        serviceName: SERVICE_NAME,
+        metricsNamespace: METRICS_NAMESPACE,
+        logRetention,
+        ...more,
+      });
+
+    // Workflow steps. Each gets exactly the access its step needs.
+    const prepare = fn('Prepare', 'handlers/prepare-backup.ts', 'Normalizes the execution input and names the GCS object', {
+      environment: { ...destination, SKIP_PATTERNS: JSON.stringify(config.skipPatterns) },
+    });
+    const describe = fn('Describe', 'handlers/describe-object.ts', 'HeadObject for events without size or ETag', {
+      environment: destination,
+    });
+    sources.grantRead(describe.role);
+    const copier = (tier: 'small' | 'large') => {
+      const copy = fn(tier === 'small' ? 'SmallCopier' : 'LargeCopier', 'handlers/copy-object.ts', `Copies objects to GCS (${tier} tier)`, {
+        memoryMiB: config.tiers[tier].memoryMiB,
+        timeout: Duration.seconds(config.tiers[tier].timeoutSeconds),
+        environment: { TIER: tier, ...destination, ...gcs.environment },
+        // SIMD CRC32C for end-to-end integrity (workflows/copy/checksums.ts); a native addon.
+        nativeModules: ['@node-rs/crc32'],
+      });
+      sources.grantRead(copy.role);
+      gcs.grantRead(copy.role);
+      return copy;
+    };
+    const small = copier('small');
+    const large = copier('large');
+
+    const heavy = new HeavyTask(this, 'Heavy', {
+      tier: config.tiers.heavy,
+      environment: {
+        TIER: 'heavy',
+        // The task stops itself before this and reports TierCapacityExceeded, instead of being timed out silently.
+        DEADLINE_SECONDS: String(config.tiers.heavy.timeoutSeconds),
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        ...destination,
+        ...gcs.environment,
+      },
+      logRetention,
+    });
+    sources.grantRead(heavy.taskDefinition.taskRole);
+    gcs.grantRead(heavy.taskDefinition.taskRole);
+
+    const alerts = new AlertTopic(this, 'Alerts', { displayName: `S3 to GCS backup (${config.stage})`, email: config.alerts.email });
+
+    // Every ${Name} in asl/backup-object.asl.json; BackupStateMachine fails synth if this and the file disagree.
+    const aliases: Record<string, lambda.IFunction> = {
+      PrepareFunctionArn: prepare.alias,
+      DescribeFunctionArn: describe.alias,
+      SmallCopyFunctionArn: small.alias,
+      LargeCopyFunctionArn: large.alias,
+      // Deletes (mirror policy) run the copy handler's delete action on the small copier: same code and credentials.
+      DeleteFunctionArn: small.alias,
+    };
+    this.workflow = new BackupStateMachine(this, 'Workflow', {
+      definitionFile: props.definitionFile ?? BACKUP_OBJECT_ASL,
+      stateMachineName: `${prefix}-object`,
+      logRetention,
+      substitutions: {
+        ...Object.fromEntries(Object.entries(aliases).map(([name, alias]) => [name, alias.functionArn])),
+        SmallMaxBytes: String(config.thresholds.smallMaxBytes),
+        LargeMaxBytes: String(config.thresholds.largeMaxBytes),
+        HeavyClusterArn: heavy.cluster.clusterArn,
+        HeavyTaskDefinitionArn: heavy.taskDefinition.taskDefinitionArn,
+        HeavyContainerName: heavy.container.containerName,
+        HeavySubnetIds: heavy.vpc.publicSubnets.map((s) => s.subnetId).join(','),
+        HeavySecurityGroupIds: heavy.securityGroup.securityGroupId,
+        // Public subnets without NAT: the task needs a public IP to pull its image and reach GCS and Step Functions.
+        HeavyAssignPublicIp: 'ENABLED',
+        DeletePolicy: config.deletePolicy,
+        AlertTopicArn: alerts.topic.topicArn,
+        Region: this.region,
+      },
+    });
+    const role = this.workflow.role;
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'InvokeTheWorkflowStepsByAlias',
+        actions: ['lambda:InvokeFunction'],
+        resources: [...new Set(Object.values(aliases))].map((alias) => alias.functionArn),
+      }),
+    );
+    heavy.grantRun(role);
+    alerts.grantPublish(role);
+    // The heavy task reports its outcome (or named error) and heartbeats with its task token.
+    this.workflow.stateMachine.grantTaskResponse(heavy.taskDefinition.taskRole);
+
+    const intake = new Intake(this, 'Intake', {
+      sources,
+      mode: config.intake,
+      includeDeletes: config.deletePolicy === 'mirror',
+      stateMachine: this.workflow.stateMachine,
+      skipPatterns: config.skipPatterns,
+      maxConcurrency: config.intakeMaxConcurrency,
+      serviceName: SERVICE_NAME,
+      metricsNamespace: METRICS_NAMESPACE,
+      logRetention,
+    });
+
+    const alarms = new BackupAlarms(this, 'Alarms', {
+      topic: alerts.topic,
+      stateMachine: this.workflow.stateMachine,
+      queue: intake.queue,
+      deadLetterQueue: intake.deadLetterQueue,
+      maxQueueAge: Duration.seconds(config.alerts.maxQueueAgeSeconds),
+    });
+    new BackupDashboard(this, 'Dashboard', {
+      dashboardName: prefix,
+      stateMachine: this.workflow.stateMachine,
+      stateMachineLogGroup: this.workflow.logGroup,
+      metricsNamespace: METRICS_NAMESPACE,
+      serviceName: SERVICE_NAME,
+      queue: intake.queue,
+      deadLetterQueue: intake.deadLetterQueue,
+      alertTopic: alerts.topic,
+      alarms: alarms.all,
+    });
+
+    new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn, description: 'Replays: aws stepfunctions start-execution --state-machine-arn <this> --input \'{"bucket":"B","key":"K"}\'' });
+    new CfnOutput(this, 'AlertTopicArn', { value: alerts.topic.topicArn, description: 'Subscribe to receive alerts' });
+    new CfnOutput(this, 'IntakeQueueUrl', { value: intake.queue.queueUrl });
+    new CfnOutput(this, 'IntakeDeadLetterQueueUrl', { value: intake.deadLetterQueue.queueUrl });
+  }
+}

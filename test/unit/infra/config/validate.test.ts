@@ -1,0 +1,140 @@
+import { STAGES } from '../../../../infra/config/stages';
+import type { StageConfig } from '../../../../infra/config/types';
+import { StageConfigError, validateStageConfig } from '../../../../infra/config/validate';
+
+const valid: StageConfig = STAGES.production;
+
+/** The problems validateStageConfig reports for `config` (empty when it is accepted). */
+function problemsOf(config: StageConfig): string[] {
+  try {
+    validateStageConfig(config);
+    return [];
+  } catch (err) {
+    if (err instanceof StageConfigError) return [...err.problems];
+    throw err;
+  }
+}
+
+describe('validateStageConfig', () => {
+  it.each(Object.keys(STAGES))('expect the shipped %s configuration to be valid', (stage) => {
+    expect(problemsOf(STAGES[stage as keyof typeof STAGES])).toEqual([]);
+  });
+
+  it('expect defaults for the optional settings', () => {
+    const minimal: StageConfig = {
+      stage: 'staging',
+      sourceBuckets: [{ name: 'my-data' }],
+      destination: { bucket: 'my-backup' },
+      gcsAuth: { mode: 'service-account-key', secretName: 'gcs-key' },
+      thresholds: { smallMaxBytes: 1000, largeMaxBytes: 2000 },
+      tiers: valid.tiers,
+    };
+    expect(validateStageConfig(minimal)).toMatchObject({
+      sourceBuckets: [{ name: 'my-data', create: false, prefixes: [] }],
+      intake: 'eventbridge',
+      intakeMaxConcurrency: 5,
+      destination: { bucket: 'my-backup', prefix: '' },
+      skipPatterns: [],
+      deletePolicy: 'retain',
+      alerts: { maxQueueAgeSeconds: 900 },
+      logRetentionDays: 90,
+    });
+  });
+
+  it('expect every problem listed at once, with the stage and the field path', () => {
+    const config = { ...valid, sourceBuckets: [{ name: 'Bad_Bucket' }], destination: { bucket: 'google-backup' } };
+    const error = (() => {
+      try {
+        validateStageConfig(config);
+      } catch (e) {
+        return e as Error;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(StageConfigError);
+    expect(error!.message).toContain('Invalid configuration for stage "production"');
+    expect(error!.message).toContain('sourceBuckets[0].name: "Bad_Bucket" is not a valid S3 bucket name');
+    expect(error!.message).toContain('destination.bucket: "google-backup" is not a valid GCS bucket name');
+  });
+
+  it('expect at least one source bucket', () => {
+    expect(problemsOf({ ...valid, sourceBuckets: [] })).toEqual(['sourceBuckets: must list at least one bucket']);
+  });
+
+  it('expect a bucket listed twice to be refused', () => {
+    expect(problemsOf({ ...valid, sourceBuckets: [{ name: 'a-bucket' }, { name: 'a-bucket' }] })).toEqual([
+      expect.stringMatching(/^sourceBuckets\[1\]\.name: "a-bucket" is listed twice/),
+    ]);
+  });
+
+  it('expect wildcard and overlapping prefixes to be refused', () => {
+    expect(problemsOf({ ...valid, sourceBuckets: [{ name: 'a-bucket', prefixes: ['logs/*'] }] })).toEqual([
+      expect.stringMatching(/^sourceBuckets\[0\]\.prefixes\[0\]: must not contain '\*' or '\?'/),
+    ]);
+    expect(problemsOf({ ...valid, sourceBuckets: [{ name: 'a-bucket', prefixes: ['data/', 'data/2024/'] }] })).toEqual([
+      expect.stringMatching(/"data\/2024\/" is inside "data\/"/),
+    ]);
+  });
+
+  it('expect a malformed KMS key ARN to be refused', () => {
+    expect(problemsOf({ ...valid, sourceBuckets: [{ name: 'a-bucket', kmsKeyArn: 'alias/aws/s3' }] })).toEqual([
+      expect.stringMatching(/^sourceBuckets\[0\]\.kmsKeyArn: must be a KMS key ARN/),
+    ]);
+  });
+
+  it('expect GCS bucket, prefix and storage class rules to be enforced', () => {
+    expect(problemsOf({ ...valid, destination: { bucket: 'ok-bucket', prefix: '/aws/', storageClass: 'GLACIER' as never } })).toEqual([
+      expect.stringMatching(/^destination\.prefix: must not start with '\/'/),
+      expect.stringMatching(/^destination\.storageClass: must be one of STANDARD, NEARLINE, COLDLINE, ARCHIVE/),
+    ]);
+  });
+
+  it('expect the auth mode to name a valid parameter or secret', () => {
+    expect(problemsOf({ ...valid, gcsAuth: { mode: 'workload-identity', configParameterName: 'has spaces' } })).toEqual([
+      expect.stringMatching(/^gcsAuth\.configParameterName: is not a valid SSM parameter name/),
+    ]);
+    expect(problemsOf({ ...valid, gcsAuth: { mode: 'api-key' } as never })).toEqual([expect.stringMatching(/^gcsAuth\.mode: must be/)]);
+  });
+
+  it('expect the small threshold below the large one', () => {
+    expect(problemsOf({ ...valid, thresholds: { smallMaxBytes: 5000, largeMaxBytes: 5000 } })).toEqual([
+      'thresholds: smallMaxBytes (5000) must be below largeMaxBytes (5000)',
+    ]);
+  });
+
+  it('expect Lambda limits on memory and timeout, and the large tier not smaller than the small one', () => {
+    const tiers = { ...valid.tiers, small: { memoryMiB: 64, timeoutSeconds: 1000 }, large: { memoryMiB: 128, timeoutSeconds: 900 } };
+    expect(problemsOf({ ...valid, tiers })).toEqual([
+      'tiers.small.memoryMiB: must be an integer from 128 to 10240, got 64',
+      'tiers.small.timeoutSeconds: must be an integer from 1 to 900, got 1000',
+    ]);
+    const smallerLarge = { ...valid.tiers, small: { memoryMiB: 2048, timeoutSeconds: 60 }, large: { memoryMiB: 1024, timeoutSeconds: 900 } };
+    expect(problemsOf({ ...valid, tiers: smallerLarge })).toEqual([expect.stringMatching(/^tiers\.large\.memoryMiB: must be at least/)]);
+  });
+
+  it('expect only Fargate CPU/memory combinations and a deadline before the state timeout', () => {
+    expect(problemsOf({ ...valid, tiers: { ...valid.tiers, heavy: { cpu: 1024, memoryMiB: 1024, timeoutSeconds: 3600 } } })).toEqual([
+      'tiers.heavy.memoryMiB: with cpu 1024 Fargate allows 2048-8192 MiB in steps of 1024, got 1024',
+    ]);
+    expect(problemsOf({ ...valid, tiers: { ...valid.tiers, heavy: { cpu: 3000, memoryMiB: 8192, timeoutSeconds: 3600 } } })).toEqual([
+      expect.stringMatching(/^tiers\.heavy\.cpu: must be one of 256, 512/),
+    ]);
+    expect(problemsOf({ ...valid, tiers: { ...valid.tiers, heavy: { cpu: 1024, memoryMiB: 4096, timeoutSeconds: 43200 } } })).toEqual([
+      'tiers.heavy.timeoutSeconds: must be an integer from 60 to 42000, got 43200',
+    ]);
+  });
+
+  it('expect skip patterns to compile, with the reason when they do not', () => {
+    expect(problemsOf({ ...valid, skipPatterns: ['!keep/**'] })).toEqual([expect.stringMatching(/^skipPatterns: .*negated patterns are not supported/)]);
+  });
+
+  it('expect a known delete policy, a plausible e-mail and a CloudWatch retention value', () => {
+    expect(
+      problemsOf({ ...valid, deletePolicy: 'purge' as never, alerts: { email: 'not-an-email' }, logRetentionDays: 100 }),
+    ).toEqual([
+      expect.stringMatching(/^deletePolicy: must be 'retain' or 'mirror'/),
+      expect.stringMatching(/^alerts\.email: is not an e-mail address/),
+      expect.stringMatching(/^logRetentionDays: must be a CloudWatch Logs retention/),
+    ]);
+  });
+});

@@ -1,0 +1,376 @@
+import * as fs from 'node:fs';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { BACKUP_OBJECT_ASL } from '../../../../infra/paths';
+import { buildTestApp, statesUsing, TEST_STAGE, type AslDefinition, type AslState } from '../support';
+
+type Resource = { Type: string; Properties: Record<string, unknown> };
+type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown; Effect: string };
+
+let template: Template;
+let resources: Record<string, Resource>;
+let definition: AslDefinition;
+let substitutions: Record<string, unknown>;
+
+beforeAll(() => {
+  const { stacks } = buildTestApp({ stages: { staging: TEST_STAGE } });
+  template = Template.fromStack(stacks[0]!);
+  resources = template.toJSON().Resources;
+  const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine')) as Resource[];
+  definition = JSON.parse(machine!.Properties['DefinitionString'] as string);
+  substitutions = machine!.Properties['DefinitionSubstitutions'] as Record<string, unknown>;
+});
+
+/** Template assertions under names the lint rule recognizes as assertions. */
+const expectResource = (type: string, props: unknown) => template.hasResourceProperties(type, props);
+const expectResourceCount = (type: string, count: number) => template.resourceCountIs(type, count);
+const logicalIdOf = (type: string, pathPart: string): string => {
+  const ids = Object.keys(template.findResources(type)).filter((id) => id.startsWith(pathPart));
+  if (ids.length !== 1) throw new Error(`expected one ${type} starting with ${pathPart}, got ${ids.join(', ')}`);
+  return ids[0]!;
+};
+const statementsOf = (roleId: string): Statement[] =>
+  Object.values(resources)
+    .filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties['Roles']).includes(`"${roleId}"`))
+    .flatMap((r) => (r.Properties['PolicyDocument'] as { Statement: Statement[] }).Statement);
+const actionsOf = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+const resourcesOf = (s: Statement): unknown[] => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
+const stateInvoking = (substitution: string): AslState => {
+  const [name] = statesUsing(definition, substitution);
+  return definition.States[name!]!;
+};
+/** Follows Next through Pass states until a state that does work. */
+const landsOn = (stateName: string): string => {
+  let name = stateName;
+  while (definition.States[name]?.Type === 'Pass' && definition.States[name]?.Next) name = definition.States[name]!.Next!;
+  return name;
+};
+
+describe('state machine', () => {
+  it('expect a Standard state machine whose definition is the ASL file, inline', () => {
+    expectResource('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'STANDARD',
+      DefinitionString: fs.readFileSync(BACKUP_OBJECT_ASL, 'utf8'),
+    });
+  });
+
+  it('expect logging ALL with execution data to a log group with retention, and X-Ray tracing', () => {
+    expectResource('AWS::StepFunctions::StateMachine', {
+      LoggingConfiguration: {
+        Level: 'ALL',
+        IncludeExecutionData: true,
+        Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [logicalIdOf('AWS::Logs::LogGroup', 'WorkflowLogs'), 'Arn'] } } }],
+      },
+      TracingConfiguration: { Enabled: true },
+    });
+    expectResource('AWS::Logs::LogGroup', {
+      LogGroupName: Match.stringLikeRegexp('^/aws/vendedlogs/states/'),
+      RetentionInDays: TEST_STAGE.logRetentionDays,
+    });
+  });
+
+  it('expect each copy step to retry TransientError with exponential backoff, full jitter and a max delay', () => {
+    for (const substitution of ['SmallCopyFunctionArn', 'LargeCopyFunctionArn', 'HeavyTaskDefinitionArn']) {
+      const retry = stateInvoking(substitution).Retry?.find((r) => r.ErrorEquals.includes('TransientError'));
+      expect({ substitution, retry }).toEqual({
+        substitution,
+        retry: expect.objectContaining({
+          BackoffRate: expect.any(Number),
+          JitterStrategy: 'FULL',
+          MaxDelaySeconds: expect.any(Number),
+          MaxAttempts: expect.any(Number),
+        }),
+      });
+      expect(retry!.BackoffRate).toBeGreaterThan(1);
+    }
+  });
+
+  it('expect escalation small → large → heavy when a tier runs out of memory, time or capacity', () => {
+    const escalationTarget = (substitution: string, error: string) => {
+      const catcher = stateInvoking(substitution).Catch?.find((c) => c.ErrorEquals.includes(error));
+      return catcher && landsOn(catcher.Next);
+    };
+    const [large] = statesUsing(definition, 'LargeCopyFunctionArn');
+    const [heavy] = statesUsing(definition, 'HeavyTaskDefinitionArn');
+    for (const error of ['TierCapacityExceeded', 'States.Timeout', 'Runtime.OutOfMemory']) {
+      expect(escalationTarget('SmallCopyFunctionArn', error)).toBe(large);
+      expect(escalationTarget('LargeCopyFunctionArn', error)).toBe(heavy);
+    }
+  });
+
+  it('expect permanent errors to reach the SNS alert, which publishes to the alert topic', () => {
+    const [alert] = statesUsing(definition, 'AlertTopicArn');
+    expect(definition.States[alert!]!.Resource).toBe('arn:aws:states:::sns:publish');
+    const catchAll = stateInvoking('HeavyTaskDefinitionArn').Catch?.find((c) => c.ErrorEquals.includes('States.ALL'));
+    expect(landsOn(catchAll!.Next)).toBe(alert);
+    expect(substitutions['AlertTopicArn']).toEqual({ Ref: logicalIdOf('AWS::SNS::Topic', 'AlertsTopic') });
+  });
+
+  it('expect every Lambda step to invoke a published alias, and the role to invoke only those aliases', () => {
+    const aliasIds = Object.keys(template.findResources('AWS::Lambda::Alias'));
+    for (const name of ['PrepareFunctionArn', 'DescribeFunctionArn', 'SmallCopyFunctionArn', 'LargeCopyFunctionArn', 'DeleteFunctionArn']) {
+      const value = substitutions[name] as { Ref?: string };
+      expect({ name, isAlias: aliasIds.includes(value.Ref ?? '') }).toEqual({ name, isAlias: true });
+    }
+    const invoke = statementsOf(logicalIdOf('AWS::IAM::Role', 'WorkflowRole')).filter((s) => actionsOf(s).includes('lambda:InvokeFunction'));
+    expect(invoke).toHaveLength(1);
+    for (const resource of resourcesOf(invoke[0]!)) expect(aliasIds).toContain((resource as { Ref: string }).Ref);
+  });
+
+  it('expect the heavy step to run this task definition on this cluster in public subnets with a public IP', () => {
+    expect(substitutions['HeavyClusterArn']).toEqual({ 'Fn::GetAtt': [logicalIdOf('AWS::ECS::Cluster', 'HeavyCluster'), 'Arn'] });
+    expect(substitutions['HeavyTaskDefinitionArn']).toEqual({ Ref: logicalIdOf('AWS::ECS::TaskDefinition', 'HeavyTaskDefinition') });
+    expect(substitutions['HeavyAssignPublicIp']).toBe('ENABLED');
+    const subnets = JSON.stringify(substitutions['HeavySubnetIds']);
+    expect(subnets).toMatch(/PublicSubnet1/);
+    expect(subnets).not.toMatch(/Private|Isolated/);
+    const runTask = statementsOf(logicalIdOf('AWS::IAM::Role', 'WorkflowRole')).find((s) => actionsOf(s).includes('ecs:RunTask'));
+    expect(runTask).toMatchObject({
+      Resource: { Ref: logicalIdOf('AWS::ECS::TaskDefinition', 'HeavyTaskDefinition') },
+      Condition: { ArnEquals: { 'ecs:cluster': { 'Fn::GetAtt': [logicalIdOf('AWS::ECS::Cluster', 'HeavyCluster'), 'Arn'] } } },
+    });
+  });
+
+  it('expect the settings substituted from the stage configuration', () => {
+    expect(substitutions).toMatchObject({
+      SmallMaxBytes: String(TEST_STAGE.thresholds.smallMaxBytes),
+      LargeMaxBytes: String(TEST_STAGE.thresholds.largeMaxBytes),
+      DeletePolicy: TEST_STAGE.deletePolicy ?? 'retain',
+      HeavyContainerName: 'copier',
+      Region: { Ref: 'AWS::Region' },
+    });
+  });
+});
+
+describe('intake', () => {
+  it('expect a KMS-encrypted queue with a DLQ after 5 receives and 14-day retention', () => {
+    const dlq = logicalIdOf('AWS::SQS::Queue', 'IntakeDeadLetters');
+    const key = logicalIdOf('AWS::KMS::Key', 'IntakeKey');
+    expectResource('AWS::SQS::Queue', {
+      KmsMasterKeyId: { 'Fn::GetAtt': [key, 'Arn'] },
+      MessageRetentionPeriod: 14 * 24 * 3600,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlq, 'Arn'] }, maxReceiveCount: 5 },
+    });
+    expect(resources[dlq]!.Properties).toMatchObject({ KmsMasterKeyId: { 'Fn::GetAtt': [key, 'Arn'] }, MessageRetentionPeriod: 1209600 });
+    expectResource('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  it('expect both queues to refuse requests without TLS', () => {
+    for (const queue of [logicalIdOf('AWS::SQS::Queue', 'IntakeQueue'), logicalIdOf('AWS::SQS::Queue', 'IntakeDeadLetters')]) {
+      expectResource('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: queue }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+    }
+  });
+
+  it('expect the starter alias to consume the queue with partial batch failures and capped concurrency', () => {
+    expectResource('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [logicalIdOf('AWS::SQS::Queue', 'IntakeQueue'), 'Arn'] },
+      // The function name from the alias ARN, qualified with the alias: 'name:live'.
+      FunctionName: {
+        'Fn::Join': ['', [{ 'Fn::Select': [6, { 'Fn::Split': [':', { Ref: logicalIdOf('AWS::Lambda::Alias', 'IntakeStartExecutionsLive') }] }] }, ':live']],
+      },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: TEST_STAGE.intakeMaxConcurrency },
+    });
+  });
+
+  it('expect the starter to be allowed to start this state machine and nothing else in Step Functions', () => {
+    const states = statementsOf(logicalIdOf('AWS::IAM::Role', 'IntakeStartExecutionsRole')).filter((s) =>
+      actionsOf(s).some((a) => a.startsWith('states:')),
+    );
+    expect(states).toEqual([
+      expect.objectContaining({ Action: 'states:StartExecution', Resource: { Ref: logicalIdOf('AWS::StepFunctions::StateMachine', 'Workflow') } }),
+    ]);
+  });
+
+  it('expect one EventBridge rule per bucket, filtered to its name and configured prefixes', () => {
+    expectResource('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.s3'],
+        'detail-type': ['Object Created'],
+        detail: { bucket: { name: ['existing-data'] }, object: { key: [{ prefix: 'invoices/' }, { prefix: 'photos/' }] } },
+      },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalIdOf('AWS::SQS::Queue', 'IntakeQueue'), 'Arn'] } })],
+    });
+    expectResource('AWS::Events::Rule', {
+      EventPattern: { source: ['aws.s3'], detail: { bucket: { name: ['created-by-the-stack'] } } },
+    });
+  });
+
+  it("expect an existing bucket's notification configuration to be merged, not replaced", () => {
+    expectResource('Custom::S3BucketNotifications', {
+      BucketName: 'existing-data',
+      NotificationConfiguration: { EventBridgeConfiguration: {} },
+      Managed: false,
+    });
+  });
+});
+
+describe('copiers', () => {
+  const copierRoles = () => [
+    logicalIdOf('AWS::IAM::Role', 'SmallCopierRole'),
+    logicalIdOf('AWS::IAM::Role', 'LargeCopierRole'),
+    logicalIdOf('AWS::IAM::Role', 'HeavyTaskDefinitionTaskRole'),
+  ];
+
+  it('expect copiers to read objects only under the configured buckets and prefixes', () => {
+    const created = logicalIdOf('AWS::S3::Bucket', 'SourcesBucket1');
+    const expected = [
+      { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::existing-data/invoices/*']] },
+      { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::existing-data/photos/*']] },
+      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [created, 'Arn'] }, '/*']] },
+    ];
+    for (const role of copierRoles()) {
+      const reads = statementsOf(role).filter((s) => actionsOf(s).some((a) => a.startsWith('s3:Get')));
+      expect({ role, reads: reads.flatMap(resourcesOf) }).toEqual({ role, reads: expected });
+      expect(statementsOf(role).flatMap(actionsOf).filter((a) => a.startsWith('s3:')).sort()).toEqual([
+        's3:GetObject',
+        's3:GetObjectVersion',
+        's3:ListBucket',
+      ]);
+    }
+  });
+
+  it('expect kms:Decrypt only on the configured bucket key, only through S3', () => {
+    for (const role of copierRoles()) {
+      const decrypt = statementsOf(role).filter((s) => actionsOf(s).includes('kms:Decrypt'));
+      expect(decrypt).toEqual([
+        expect.objectContaining({
+          Resource: TEST_STAGE.sourceBuckets[0]!.kmsKeyArn,
+          Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['s3.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } },
+        }),
+      ]);
+    }
+  });
+
+  it('expect GCS credentials passed by name and readable only by the copiers', () => {
+    const auth = TEST_STAGE.gcsAuth as { configParameterName: string };
+    expectResource('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ TIER: 'small', GCS_AUTH_MODE: 'workload-identity', GCS_WIF_CONFIG_PARAMETER: auth.configParameterName }) },
+    });
+    const readers = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties).includes(`parameter${auth.configParameterName}`))
+      .flatMap((r) => (r.Properties['Roles'] as { Ref: string }[]).map((ref) => ref.Ref))
+      .sort();
+    expect(readers).toEqual(copierRoles().sort());
+  });
+
+  it('expect every Lambda on nodejs22.x, arm64, with a published version behind an alias', () => {
+    // CDK's own deploy-time custom resource handlers are not ours to configure.
+    const functions = Object.entries(template.findResources('AWS::Lambda::Function')).filter(
+      ([id]) => !id.startsWith('BucketNotificationsHandler') && !id.startsWith('Custom'),
+    );
+    expect(functions.length).toBeGreaterThanOrEqual(5);
+    const aliases = Object.values(template.findResources('AWS::Lambda::Alias')) as Resource[];
+    for (const [id, fn] of functions) {
+      expect({ id, runtime: fn.Properties.Runtime, arch: fn.Properties.Architectures }).toEqual({ id, runtime: 'nodejs22.x', arch: ['arm64'] });
+      const alias = aliases.find((a) => JSON.stringify(a.Properties['FunctionName']) === JSON.stringify({ Ref: id }));
+      expect({ id, alias: alias?.Properties['Name'] }).toEqual({ id, alias: 'live' });
+    }
+  });
+
+  it('expect the heavy task on Fargate arm64, built from the repository Dockerfile, with a read-only root filesystem', () => {
+    expectResource('AWS::ECS::TaskDefinition', {
+      RequiresCompatibilities: ['FARGATE'],
+      RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' },
+      Cpu: String(TEST_STAGE.tiers.heavy.cpu),
+      Memory: String(TEST_STAGE.tiers.heavy.memoryMiB),
+      ContainerDefinitions: [
+        Match.objectLike({
+          Name: 'copier',
+          ReadonlyRootFilesystem: true,
+          Image: { 'Fn::Sub': Match.stringLikeRegexp('cdk-hnb659fds-container-assets') },
+          Environment: Match.arrayWith([{ Name: 'DEADLINE_SECONDS', Value: String(TEST_STAGE.tiers.heavy.timeoutSeconds) }]),
+        }),
+      ],
+    });
+  });
+
+  it('expect the heavy task to report only to this state machine', () => {
+    const report = statementsOf(logicalIdOf('AWS::IAM::Role', 'HeavyTaskDefinitionTaskRole')).filter((s) =>
+      actionsOf(s).some((a) => a.startsWith('states:')),
+    );
+    expect(report).toHaveLength(1);
+    expect(actionsOf(report[0]!).sort()).toEqual(['states:SendTaskFailure', 'states:SendTaskHeartbeat', 'states:SendTaskSuccess']);
+    expect(report[0]!.Resource).toEqual({ Ref: logicalIdOf('AWS::StepFunctions::StateMachine', 'Workflow') });
+  });
+});
+
+describe('network', () => {
+  it('expect no NAT gateway and only public subnets', () => {
+    expectResourceCount('AWS::EC2::NatGateway', 0);
+    const subnets = Object.values(template.findResources('AWS::EC2::Subnet')) as Resource[];
+    expect(subnets.length).toBeGreaterThanOrEqual(2);
+    for (const subnet of subnets) {
+      expect((subnet.Properties['Tags'] as { Key: string; Value: string }[]).find((t) => t.Key === 'aws-cdk:subnet-type')?.Value).toBe('Public');
+    }
+  });
+
+  it('expect the task security group to allow no inbound traffic and only HTTPS out', () => {
+    expectResource('AWS::EC2::SecurityGroup', {
+      GroupDescription: Match.stringLikeRegexp('Heavy copy tasks'),
+      SecurityGroupEgress: [{ CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443, Description: Match.anyValue() }],
+      SecurityGroupIngress: Match.absent(),
+    });
+  });
+});
+
+describe('alerting and monitoring', () => {
+  it('expect a KMS-encrypted, TLS-only alert topic with the configured e-mail subscription', () => {
+    const topic = logicalIdOf('AWS::SNS::Topic', 'AlertsTopic');
+    expectResource('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [logicalIdOf('AWS::KMS::Key', 'AlertsKey'), 'Arn'] } });
+    expectResource('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: topic }],
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+    expectResource('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: { Ref: topic } });
+  });
+
+  it('expect alarms on failed executions, dead letters and intake age, each notifying the alert topic', () => {
+    const topic = { Ref: logicalIdOf('AWS::SNS::Topic', 'AlertsTopic') };
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as Resource[];
+    const find = (metric: string) => alarms.find((a) => JSON.stringify(a.Properties).includes(`"${metric}"`));
+    const failed = find('ExecutionsFailed');
+    const dlq = find('ApproximateNumberOfMessagesVisible');
+    const age = find('ApproximateAgeOfOldestMessage');
+    expect(JSON.stringify(failed?.Properties)).toMatch(/ExecutionsTimedOut.*ExecutionsAborted/);
+    expect(JSON.stringify(dlq?.Properties['Dimensions'])).toContain(logicalIdOf('AWS::SQS::Queue', 'IntakeDeadLetters'));
+    expect(age?.Properties['Threshold']).toBe(600);
+    for (const alarm of [failed, dlq, age]) {
+      expect(alarm?.Properties).toMatchObject({ AlarmActions: [topic], OKActions: [topic] });
+    }
+  });
+
+  it('expect CloudWatch to be allowed to use the topic key, so alarms can publish to the encrypted topic', () => {
+    expectResource('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] }),
+        ]),
+      },
+    });
+  });
+
+  it('expect a dashboard with executions by status, bytes, duration and throughput by tier, escalations and alerts', () => {
+    const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard')) as Resource[];
+    const body = JSON.stringify(dashboard!.Properties['DashboardBody']);
+    for (const text of ['Executions by status', 'ExecutionsSucceeded', 'BytesCopied', 'CopyDuration', 'Throughput by tier', 'Escalations', 'NumberOfMessagesPublished']) {
+      expect({ text, found: body.includes(text) }).toEqual({ text, found: true });
+    }
+    expectResource('AWS::Logs::MetricFilter', {
+      FilterPattern: Match.stringLikeRegexp('PassStateEntered.*Escalate'),
+      MetricTransformations: [Match.objectLike({ MetricName: 'Escalations' })],
+    });
+  });
+
+  it('expect every log group to have a retention', () => {
+    for (const [id, group] of Object.entries(template.findResources('AWS::Logs::LogGroup')) as [string, Resource][]) {
+      expect({ id, retention: group.Properties['RetentionInDays'] }).toEqual({ id, retention: TEST_STAGE.logRetentionDays });
+    }
+  });
+});
