@@ -89,7 +89,7 @@ async function main(): Promise<void> {
       sizeMiB,
       options: DEFAULT_ENGINE_OPTIONS,
       seconds: Number(seconds.toFixed(3)),
-      MBps: Number((sizeMiB / seconds).toFixed(1)),
+      MiBps: Number((sizeMiB / seconds).toFixed(1)),
       rssBaselineMiB: Number((baseline / MIB).toFixed(1)),
       rssPeakMiB: Number((peak / MIB).toFixed(1)),
       rssGrowthMiB: Number(((peak - baseline) / MIB).toFixed(1)),

@@ -121,6 +121,7 @@ export async function copyObject(req: CopyRequest, ctx: CopyContext): Promise<Co
           generation: verdict.generation,
           sourceVersionId: source?.versionId ?? req.versionId,
           sourceEtag: source?.etag ?? req.etag,
+          detail: verdict.reason,
         });
       }
       const src = source!;
@@ -175,9 +176,9 @@ export async function deleteBackup(req: CopyRequest, ctx: CopyContext): Promise<
     ctx.signal?.throwIfAborted();
     const current = await readDestination(ctx.storage, ctx.target.bucket, name);
     const verdict = decideDelete(versionOf(req, undefined), current);
-    if (verdict.action === 'absent') return done({ outcome: 'deleted', sourceVersionId: req.versionId });
+    if (verdict.action === 'absent') return done({ outcome: 'deleted', sourceVersionId: req.versionId, detail: verdict.reason });
     if (verdict.action === 'stale-event') {
-      return done({ outcome: 'stale-event', generation: verdict.generation, sourceVersionId: req.versionId });
+      return done({ outcome: 'stale-event', generation: verdict.generation, sourceVersionId: req.versionId, detail: verdict.reason });
     }
     const result = await deleteGeneration(ctx.storage, ctx.target.bucket, name, verdict.ifGenerationMatch);
     if (result !== 'changed') return done({ outcome: 'deleted', generation: verdict.ifGenerationMatch, sourceVersionId: req.versionId });
