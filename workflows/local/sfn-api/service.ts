@@ -1,0 +1,360 @@
+import { randomUUID } from 'node:crypto';
+import type { LocalAlert } from '../alert-sink';
+import type { Timeline } from '../timeline';
+import { currentRun, ExecutionStore, type ExecutionRecord, type ExecutionStatus, type RunRecord } from './execution-store';
+import { historyEvents } from './history-events';
+import { assertExecutionArn, assertStateMachineArn, assertValidExecutionName, executionArnFor } from './names';
+import {
+  decodeToken,
+  encodeToken,
+  epochSeconds,
+  optionalBoolean,
+  optionalInteger,
+  optionalString,
+  requiredString,
+  SfnApiError,
+  type JsonObject,
+} from './protocol';
+
+/** What a local execution ends with: the local runner's result, minus what the endpoint adds itself. */
+export interface LocalRunResult {
+  status: Exclude<ExecutionStatus, 'RUNNING'>;
+  output?: unknown;
+  error?: string;
+  cause?: string;
+  timeline: Timeline;
+  alerts?: LocalAlert[];
+}
+
+/** A state machine the local endpoint hosts: its definition (for DescribeStateMachine) and how to run it. */
+export interface LocalStateMachine {
+  name: string;
+  arn: string;
+  /** The ASL as deployed (JSON text). */
+  definition: string;
+  run(input: unknown, execution: { name: string; arn: string }): Promise<LocalRunResult>;
+}
+
+export interface LocalStepFunctionsOptions {
+  stateMachines: LocalStateMachine[];
+  /** Keep executions as JSON files here (Default: memory only). */
+  dataDir?: string;
+  /** Executions run at once; the rest wait, RUNNING (Default: 4). */
+  maxConcurrent?: number;
+}
+
+const MAX_INPUT_BYTES = 256 * 1024;
+const REDRIVE_WINDOW_MS = 14 * 24 * 3600 * 1000;
+const STATUSES = new Set<ExecutionStatus>(['RUNNING', 'SUCCEEDED', 'FAILED', 'ABORTED', 'TIMED_OUT']);
+const REDRIVABLE = new Set<ExecutionStatus>(['FAILED', 'ABORTED', 'TIMED_OUT']);
+
+/**
+ * The Step Functions API subset the CLI and start-executions use, over the local runner: StartExecution,
+ * DescribeExecution, ListExecutions, GetExecutionHistory, RedriveExecution, ListStateMachines, DescribeStateMachine —
+ * with AWS's validation and errors (InvalidName, ExecutionAlreadyExists, ExecutionDoesNotExist, ExecutionNotRedrivable…).
+ * Differences from AWS: a redrive re-runs the execution from its first state (the workflow is idempotent, so the
+ * result is the same), and StopExecution is not offered.
+ */
+export class LocalStepFunctions {
+  private readonly machines: Map<string, LocalStateMachine & { createdAt: Date; resources: Map<string, string> }>;
+  private readonly store: ExecutionStore;
+  private readonly maxConcurrent: number;
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+  private readonly closedListeners: ((record: ExecutionRecord) => void)[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(options: LocalStepFunctionsOptions) {
+    const createdAt = new Date();
+    this.machines = new Map(options.stateMachines.map((m) => [m.arn, { ...m, createdAt, resources: taskResources(m.definition) }]));
+    this.store = new ExecutionStore(options.dataDir);
+    this.maxConcurrent = options.maxConcurrent ?? 4;
+  }
+
+  /** Dispatches one API call; throws SfnApiError for anything AWS would refuse. */
+  async handle(operation: string, params: JsonObject): Promise<JsonObject> {
+    switch (operation) {
+      case 'StartExecution':
+        return this.startExecution(params);
+      case 'DescribeExecution':
+        return this.describeExecution(params);
+      case 'ListExecutions':
+        return this.listExecutions(params);
+      case 'GetExecutionHistory':
+        return this.getExecutionHistory(params);
+      case 'RedriveExecution':
+        return this.redriveExecution(params);
+      case 'ListStateMachines':
+        return this.listStateMachines();
+      case 'DescribeStateMachine':
+        return this.describeStateMachine(params);
+      default:
+        throw new SfnApiError(
+          'UnknownOperationException',
+          `The local Step Functions endpoint does not offer ${operation}; it offers StartExecution, DescribeExecution, ` +
+            'ListExecutions, GetExecutionHistory, RedriveExecution, ListStateMachines and DescribeStateMachine',
+        );
+    }
+  }
+
+  /** Called whenever a run of an execution ends (also after a redrive). */
+  onExecutionClosed(cb: (record: ExecutionRecord) => void): void {
+    this.closedListeners.push(cb);
+  }
+
+  executions(): ExecutionRecord[] {
+    return this.store.all();
+  }
+
+  execution(arn: string): ExecutionRecord | undefined {
+    return this.store.get(arn);
+  }
+
+  /** Resolves once no execution is running or waiting. */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private startExecution(params: JsonObject): JsonObject {
+    const stateMachineArn = requiredString(params, 'stateMachineArn');
+    const machine = this.machine(stateMachineArn);
+    const name = optionalString(params, 'name') ?? randomUUID();
+    assertValidExecutionName(name);
+    const input = optionalString(params, 'input') ?? '{}';
+    const parsed = parseInput(input);
+    const executionArn = executionArnFor(machine.arn, name);
+    const existing = this.store.get(executionArn);
+    if (existing) {
+      // AWS: the same name and input while the execution is open returns the original execution; anything else is refused.
+      if (currentRun(existing).status === 'RUNNING' && existing.redriveCount === 0 && existing.input === input) {
+        return { executionArn, startDate: epochSeconds(existing.startDate) };
+      }
+      throw new SfnApiError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
+    }
+    const startDate = new Date().toISOString();
+    const record: ExecutionRecord = {
+      executionArn,
+      stateMachineArn: machine.arn,
+      name,
+      input,
+      startDate,
+      redriveCount: 0,
+      runs: [{ startDate, status: 'RUNNING', alerts: [] }],
+    };
+    this.store.add(record);
+    this.launch(record, parsed);
+    return { executionArn, startDate: epochSeconds(startDate) };
+  }
+
+  private describeExecution(params: JsonObject): JsonObject {
+    const record = this.record(requiredString(params, 'executionArn'));
+    const run = currentRun(record);
+    const redrive = redriveStatus(record);
+    return {
+      ...listItem(record),
+      input: record.input,
+      inputDetails: { included: true },
+      ...(run.output !== undefined ? { output: run.output, outputDetails: { included: true } } : {}),
+      ...(run.error !== undefined ? { error: run.error, cause: run.cause ?? '' } : {}),
+      redriveStatus: redrive.status,
+      ...(redrive.reason ? { redriveStatusReason: redrive.reason } : {}),
+    };
+  }
+
+  private listExecutions(params: JsonObject): JsonObject {
+    const stateMachineArn = requiredString(params, 'stateMachineArn');
+    this.machine(stateMachineArn);
+    const statusFilter = optionalString(params, 'statusFilter');
+    if (statusFilter !== undefined && !STATUSES.has(statusFilter as ExecutionStatus)) {
+      throw new SfnApiError('ValidationException', `Value '${statusFilter}' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [${[...STATUSES].join(', ')}]`);
+    }
+    const redriveFilter = optionalString(params, 'redriveFilter');
+    if (redriveFilter !== undefined && redriveFilter !== 'REDRIVEN' && redriveFilter !== 'NOT_REDRIVEN') {
+      throw new SfnApiError('ValidationException', `Value '${redriveFilter}' at 'redriveFilter' must be REDRIVEN or NOT_REDRIVEN`);
+    }
+    const maxResults = optionalInteger(params, 'maxResults', 0, 1000) || 100;
+    const offset = decodeToken(optionalString(params, 'nextToken'));
+    const matching = this.store
+      .all()
+      .filter((r) => r.stateMachineArn === stateMachineArn)
+      .filter((r) => statusFilter === undefined || currentRun(r).status === statusFilter)
+      .filter((r) => redriveFilter === undefined || (redriveFilter === 'REDRIVEN') === r.redriveCount > 0)
+      .reverse(); // newest first, as AWS lists them
+    const page = matching.slice(offset, offset + maxResults);
+    const next = offset + maxResults < matching.length ? { nextToken: encodeToken(offset + maxResults) } : {};
+    return { executions: page.map(listItem), ...next };
+  }
+
+  private getExecutionHistory(params: JsonObject): JsonObject {
+    const record = this.record(requiredString(params, 'executionArn'));
+    const machine = this.machine(record.stateMachineArn);
+    const maxResults = optionalInteger(params, 'maxResults', 0, 1000) || 100;
+    const reverse = optionalBoolean(params, 'reverseOrder') ?? false;
+    const includeData = optionalBoolean(params, 'includeExecutionData') ?? true;
+    const offset = decodeToken(optionalString(params, 'nextToken'));
+    const events = historyEvents(record, (state) => machine.resources.get(state), includeData);
+    if (reverse) events.reverse();
+    const page = events.slice(offset, offset + maxResults).map((e) => ({ ...e, timestamp: e.timestamp / 1000 }));
+    const next = offset + maxResults < events.length ? { nextToken: encodeToken(offset + maxResults) } : {};
+    return { events: page, ...next };
+  }
+
+  private redriveExecution(params: JsonObject): JsonObject {
+    const record = this.record(requiredString(params, 'executionArn'));
+    const redrive = redriveStatus(record);
+    if (redrive.status !== 'REDRIVABLE') {
+      throw new SfnApiError('ExecutionNotRedrivable', `Execution '${record.executionArn}' cannot be redriven: ${redrive.reason}`);
+    }
+    const redriveDate = new Date().toISOString();
+    record.redriveCount += 1;
+    record.redriveDate = redriveDate;
+    record.runs.push({ startDate: redriveDate, status: 'RUNNING', alerts: [] });
+    this.store.save(record);
+    this.launch(record, JSON.parse(record.input));
+    return { redriveDate: epochSeconds(redriveDate) };
+  }
+
+  private listStateMachines(): JsonObject {
+    return {
+      stateMachines: [...this.machines.values()].map((m) => ({
+        stateMachineArn: m.arn,
+        name: m.name,
+        type: 'STANDARD',
+        creationDate: epochSeconds(m.createdAt),
+      })),
+    };
+  }
+
+  private describeStateMachine(params: JsonObject): JsonObject {
+    const m = this.machine(requiredString(params, 'stateMachineArn'));
+    return {
+      stateMachineArn: m.arn,
+      name: m.name,
+      status: 'ACTIVE',
+      definition: m.definition,
+      roleArn: m.arn.replace(/:states:([^:]*):([^:]*):stateMachine:.*$/, ':iam::$2:role/local-state-machine'),
+      type: 'STANDARD',
+      creationDate: epochSeconds(m.createdAt),
+    };
+  }
+
+  private machine(arn: string) {
+    assertStateMachineArn(arn);
+    const machine = this.machines.get(arn);
+    if (!machine) throw new SfnApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
+    return machine;
+  }
+
+  private record(arn: string): ExecutionRecord {
+    assertExecutionArn(arn);
+    const record = this.store.get(arn);
+    if (!record) throw new SfnApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
+    return record;
+  }
+
+  /** Runs the current run of `record` in the background, within the concurrency limit. */
+  private launch(record: ExecutionRecord, input: unknown): void {
+    const machine = this.machines.get(record.stateMachineArn)!;
+    const run = currentRun(record);
+    const task = (async () => {
+      await this.slot();
+      try {
+        const result = await machine.run(input, { name: record.name, arn: record.executionArn }).catch(
+          (err: unknown): LocalRunResult => ({
+            // The runner itself failed (e.g. a Task without a binding): like States.Runtime in AWS.
+            status: 'FAILED',
+            error: err instanceof Error ? err.name : 'States.Runtime',
+            cause: err instanceof Error ? err.message : String(err),
+            timeline: { executionName: record.name, status: 'FAILED', startedAt: run.startDate, durationMs: 0, steps: [] },
+          }),
+        );
+        finishRun(run, result);
+        this.store.save(record);
+      } finally {
+        this.release();
+      }
+      for (const cb of this.closedListeners) cb(record);
+    })();
+    this.inFlight.add(task);
+    void task.finally(() => this.inFlight.delete(task));
+  }
+
+  private async slot(): Promise<void> {
+    if (this.running < this.maxConcurrent) {
+      this.running++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.running--;
+  }
+}
+
+function finishRun(run: RunRecord, result: LocalRunResult): void {
+  run.status = result.status;
+  run.stopDate = new Date().toISOString();
+  run.timeline = result.timeline;
+  run.alerts = result.alerts ?? [];
+  if (result.output !== undefined) run.output = JSON.stringify(result.output);
+  if (result.error !== undefined) {
+    run.error = result.error;
+    run.cause = result.cause ?? '';
+  }
+}
+
+function listItem(record: ExecutionRecord): JsonObject {
+  const run = currentRun(record);
+  return {
+    executionArn: record.executionArn,
+    stateMachineArn: record.stateMachineArn,
+    name: record.name,
+    status: run.status,
+    startDate: epochSeconds(record.startDate),
+    ...(run.stopDate ? { stopDate: epochSeconds(run.stopDate) } : {}),
+    redriveCount: record.redriveCount,
+    ...(record.redriveDate ? { redriveDate: epochSeconds(record.redriveDate) } : {}),
+  };
+}
+
+function redriveStatus(record: ExecutionRecord): { status: 'REDRIVABLE' | 'NOT_REDRIVABLE'; reason?: string } {
+  const run = currentRun(record);
+  if (!REDRIVABLE.has(run.status)) return { status: 'NOT_REDRIVABLE', reason: `Execution is ${run.status}` };
+  if (run.stopDate && Date.now() - Date.parse(run.stopDate) > REDRIVE_WINDOW_MS) {
+    return { status: 'NOT_REDRIVABLE', reason: 'Execution closed more than 14 days ago' };
+  }
+  return { status: 'REDRIVABLE' };
+}
+
+function parseInput(input: string): unknown {
+  if (Buffer.byteLength(input, 'utf8') > MAX_INPUT_BYTES) {
+    throw new SfnApiError('InvalidExecutionInput', `Execution input is larger than ${MAX_INPUT_BYTES} bytes`);
+  }
+  try {
+    return JSON.parse(input);
+  } catch {
+    throw new SfnApiError('InvalidExecutionInput', `Invalid State Machine Execution Input: 'The provided JSON input is not valid JSON'`);
+  }
+}
+
+/** State name → Resource of every Task state (nested Map/Parallel states included). */
+function taskResources(definitionText: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (def: unknown): void => {
+    const states = (def as { States?: Record<string, Record<string, unknown>> } | undefined)?.States ?? {};
+    for (const [name, state] of Object.entries(states)) {
+      if (state['Type'] === 'Task' && typeof state['Resource'] === 'string') out.set(name, state['Resource']);
+      walk(state['ItemProcessor'] ?? state['Iterator']);
+      for (const branch of (state['Branches'] as unknown[] | undefined) ?? []) walk(branch);
+    }
+  };
+  try {
+    walk(JSON.parse(definitionText));
+  } catch {
+    // A definition that is not JSON has no Task resources to report.
+  }
+  return out;
+}
