@@ -3,7 +3,8 @@
  * substitution documented and resolved, every Task bound (or the run refused), and the routing mirror in code.
  */
 import aslValidator from 'asl-validator';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BACKUP_ASL_PATH, loadDefinition, resolveSubstitutions, substitutionNames, taskStates, type JsonObject } from '../../../workflows/local/asl-definition';
 import { bindTaskStates } from '../../../workflows/local/bindings';
@@ -112,13 +113,17 @@ describe('the local runner refuses', () => {
       ...((def['States'] as JsonObject)['Alert the operators'] as JsonObject),
       Resource: 'arn:aws:states:::aws-sdk:sns:publish',
     };
-    const path = join(__dirname, '..', '..', '..', '.tmp', `unbound-${process.pid}.asl.json`);
-    mkdirSync(join(path, '..'), { recursive: true });
-    writeFileSync(path, JSON.stringify(def));
-    const engine = new StandInEngine();
-    await expect(runBackupExecution({ bucket: 'b', key: 'k' }, standInEnvironment(engine), { definitionPath: path })).rejects.toThrow(
-      /Refusing to run: Task "Alert the operators" uses resource arn:aws:states:::aws-sdk:sns:publish/,
-    );
-    expect(engine.calls).toEqual([]);
+    const dir = mkdtempSync(join(tmpdir(), 'asl-'));
+    try {
+      const path = join(dir, 'unbound.asl.json');
+      writeFileSync(path, JSON.stringify(def));
+      const engine = new StandInEngine();
+      await expect(runBackupExecution({ bucket: 'b', key: 'k' }, standInEnvironment(engine), { definitionPath: path })).rejects.toThrow(
+        /Refusing to run: Task "Alert the operators" uses resource arn:aws:states:::aws-sdk:sns:publish/,
+      );
+      expect(engine.calls).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
