@@ -54,8 +54,8 @@ export interface CopyOutcome {
   sourceEtag?: string;
   tier?: TierName;
   /**
-   * Why nothing was copied, for the outcomes the state machine decides itself (skipped: the matching pattern;
-   * delete-retained: the policy; source-gone/superseded: the source error's message).
+   * Why nothing was copied: the engine's decision for already-current/stale-event/deleted; for the outcomes the state
+   * machine decides itself, the skip pattern (skipped), the policy (delete-retained) or the source error (source-gone, superseded).
    */
   detail?: string;
 }
