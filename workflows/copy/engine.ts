@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Storage } from '@google-cloud/storage';
 import { decideCopy, decideDelete, type SourceVersion } from '../backup/destination-state';
-import { ConfigurationError, IntegrityError, TransientError } from '../backup/errors';
+import { ConfigurationError, IntegrityError, SourceChanged, SourceNotFound, TransientError } from '../backup/errors';
 import { destinationName } from '../backup/keys';
 import { forObject } from '../logger';
 import { StreamHasher, checksumsOf, hashEach, type ContentChecksums } from './checksums';
@@ -157,7 +157,8 @@ export async function copyObject(req: CopyRequest, ctx: CopyContext): Promise<Co
     throw new TransientError(`${destination} changed ${MAX_DECISIONS} times while copying ${where}; retry later.`);
   } catch (err) {
     if (ctx.signal?.aborted) throw ctx.signal.reason;
-    log.warn('copy failed', { error: err as Error });
+    const benign = err instanceof SourceNotFound || err instanceof SourceChanged;
+    log[benign ? 'info' : 'warn']('copy failed', { error: err as Error });
     throw err;
   }
 }

@@ -190,6 +190,34 @@ describe('copyObject over HTTP', () => {
     expect(await backupExists(key)).toBe(false);
   });
 
+  it.each([
+    ['single-request', 300 * 1024],
+    ['resumable', 3 * MIB],
+  ])('re-reads the destination and decides again when another writer gets there first (%s upload, HTTP 412)', async (_label, size) => {
+    const key = uniqueKey('race');
+    const data = randomBytes(size);
+    const req = await put(key, data);
+    // Between our destination read (absent) and our upload (ifGenerationMatch=0), someone else writes the object;
+    // their save (itself ifGenerationMatch=0) succeeding proves ours had not landed, so ours must have met a 412.
+    const racing = localS3Client(s3fx.server.endpoint);
+    let raced = false;
+    racing.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'GetObjectCommand' && !raced) {
+          raced = true;
+          await storageFor(emulator).bucket(DST).file(`mirror/${key}`).save('written by someone else', { preconditionOpts: { ifGenerationMatch: 0 } });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'concurrentWriter' },
+    );
+    const opts = { singleRequestMaxBytes: MIB, partSizeBytes: MIB, concurrency: 2 };
+    const out = await copyObject(req, { ...ctx(opts), s3: racing as S3Client });
+    expect(raced).toBe(true);
+    expect(out).toMatchObject({ outcome: 'copied', bytes: size });
+    await expectBackupEquals(key, data);
+  });
+
   it('reports SourceNotFound when the object was deleted', async () => {
     const key = uniqueKey('deleted');
     const req = await put(key, Buffer.from('short-lived'));
