@@ -7,7 +7,7 @@ import { BACKUP_ASL_PATH, loadDefinition, resolveSubstitutions, type Json, type 
 import type { LocalAlert } from './alert-sink';
 import { bindTaskStates, LOCAL_TASK_TOKEN } from './bindings';
 import { LOCAL_ARNS, resolveLocalEnvironment, type LocalEnvironment } from './deployment';
-import { StateMachine, type RunOptions, type StateMachineDefinition } from './local-sfn';
+import { StateMachine, type EventLog, type RunOptions, type StateMachineDefinition } from './local-sfn';
 import { TimelineRecorder, type ExecutionStatus, type Timeline, type TimelineStep } from './timeline';
 
 export interface LocalRunOptions {
@@ -15,6 +15,8 @@ export interface LocalRunOptions {
   executionName?: string;
   /** Called as each state completes: live progress for the CLI. */
   onStep?: (step: TimelineStep) => void;
+  /** Called with every raw event of the library's log, in order. */
+  onEvent?: (event: EventLog) => void;
   /** (Default: asl/backup-object.asl.json) */
   definitionPath?: string;
 }
@@ -61,7 +63,10 @@ export async function runBackupExecution(input: unknown, env: LocalEnvironment, 
   const execution = machine.run(input as Json, runOptions);
   const recorder = new TimelineRecorder(executionName, options.onStep);
   const recording = (async () => {
-    for await (const event of execution.eventLogs) recorder.record(event);
+    for await (const event of execution.eventLogs) {
+      recorder.record(event);
+      options.onEvent?.(event);
+    }
   })();
   // Failure details come from the event log (ExecutionFailed carries Error and Cause); the rejection only ends the run.
   await execution.result.catch(() => undefined);

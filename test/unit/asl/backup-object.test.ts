@@ -389,6 +389,20 @@ describe('permanent errors', () => {
   });
 });
 
+describe('progress callbacks', () => {
+  test('onStep sees each state as it completes; onEvent sees the raw log from start to finish', async () => {
+    const steps: string[] = [];
+    const types: string[] = [];
+    const result = await runBackupExecution(fixture('s3-notification-put.json'), standInEnvironment(new StandInEngine()), {
+      onStep: (s) => steps.push(`${s.state}: ${s.status}`),
+      onEvent: (e) => types.push(e.type),
+    });
+    expect(steps).toEqual(result.timeline.steps.map((s) => `${s.state}: ${s.status}`));
+    expect(types[0]).toBe('ExecutionStarted');
+    expect(types.at(-1)).toBe('ExecutionSucceeded');
+  });
+});
+
 describe('clients', () => {
   test('"Describe the object" uses the environment\'s S3 client, once', async () => {
     const env = standInEnvironment(new StandInEngine());
