@@ -82,7 +82,10 @@ export interface ThresholdsConfig {
 export interface AlertsConfig {
   /** E-mail address subscribed to the alert topic (the recipient confirms once). (Default: no subscription) */
   readonly email?: string;
-  /** Name of an SSM SecureString parameter holding a Slack incoming-webhook URL. (Default: no Slack notifications) */
+  /**
+   * Name of an SSM SecureString parameter holding a Slack incoming-webhook URL. Reserved: the Slack notifier is not
+   * built yet, so validation refuses this setting rather than ignore it. (Default: no Slack notifications)
+   */
   readonly slackWebhookParameterName?: string;
   /** Alarm when the oldest intake message is older than this, in seconds. (Default: 900) */
   readonly maxQueueAgeSeconds?: number;

@@ -9,7 +9,7 @@ import type { TierName } from '../../workflows/copy/types';
 
 /**
  * Metrics the copiers publish with Powertools Metrics (namespace POWERTOOLS_METRICS_NAMESPACE, default dimension
- * `service`, plus a `tier` dimension): one data point per copy that moved bytes.
+ * `service`, plus a `tier` dimension): one data point per copy that moved bytes. The dashboard reads these names.
  */
 export const COPY_METRICS = {
   /** Bytes written to GCS by one copy (unit Bytes). */
@@ -23,6 +23,11 @@ export interface BackupDashboardProps {
   readonly stateMachine: sfn.IStateMachine;
   /** The state machine's log group (level ALL): escalations are counted from it. */
   readonly stateMachineLogGroup: logs.ILogGroup;
+  /**
+   * The heavy task's log group. Lambda turns Powertools' EMF log lines into metrics by itself; the ECS awslogs driver
+   * does not, so metric filters extract the same metrics from the task's lines.
+   */
+  readonly heavyLogGroup: logs.ILogGroup;
   readonly metricsNamespace: string;
   readonly serviceName: string;
   readonly queue: sqs.IQueue;
@@ -58,6 +63,18 @@ export class BackupDashboard extends Construct {
       defaultValue: 0,
     });
     this.escalations = escalationFilter.metric({ period, statistic: 'Sum', label: 'Escalations to a bigger copier' });
+
+    for (const metricName of Object.values(COPY_METRICS)) {
+      new logs.MetricFilter(this, `Heavy${metricName}`, {
+        logGroup: props.heavyLogGroup,
+        filterPattern: logs.FilterPattern.exists(`$.${metricName}`),
+        metricNamespace: props.metricsNamespace,
+        metricName,
+        metricValue: `$.${metricName}`,
+        dimensions: { service: '$.service', tier: '$.tier' },
+        unit: metricName === COPY_METRICS.bytesCopied ? cloudwatch.Unit.BYTES : cloudwatch.Unit.MILLISECONDS,
+      });
+    }
 
     const tiers: TierName[] = ['small', 'large', 'heavy'];
     const copyMetric = (metricName: string, tier: TierName, statistic: string) =>

@@ -163,6 +163,7 @@ export class BackupStack extends Stack {
       dashboardName: prefix,
       stateMachine: this.workflow.stateMachine,
       stateMachineLogGroup: this.workflow.logGroup,
+      heavyLogGroup: heavy.logGroup,
       metricsNamespace: METRICS_NAMESPACE,
       serviceName: SERVICE_NAME,
       queue: intake.queue,

@@ -137,4 +137,10 @@ describe('validateStageConfig', () => {
       expect.stringMatching(/^logRetentionDays: must be a CloudWatch Logs retention/),
     ]);
   });
+
+  it('expect the Slack webhook setting to be refused until the notifier exists, rather than silently ignored', () => {
+    expect(problemsOf({ ...valid, alerts: { slackWebhookParameterName: '/backup/slack' } })).toEqual([
+      expect.stringMatching(/^alerts\.slackWebhookParameterName: the Slack notifier is not built yet/),
+    ]);
+  });
 });

@@ -368,6 +368,17 @@ describe('alerting and monitoring', () => {
     });
   });
 
+  it("expect the heavy task's copy metrics extracted from its logs, as Lambda does for the other tiers", () => {
+    for (const metric of ['BytesCopied', 'CopyDuration']) {
+      expectResource('AWS::Logs::MetricFilter', {
+        LogGroupName: { Ref: logicalIdOf('AWS::Logs::LogGroup', 'HeavyLogs') },
+        MetricTransformations: [
+          Match.objectLike({ MetricName: metric, MetricValue: `$.${metric}`, Dimensions: Match.arrayWith([{ Key: 'tier', Value: '$.tier' }]) }),
+        ],
+      });
+    }
+  });
+
   it('expect every log group to have a retention', () => {
     for (const [id, group] of Object.entries(template.findResources('AWS::Logs::LogGroup')) as [string, Resource][]) {
       expect({ id, retention: group.Properties['RetentionInDays'] }).toEqual({ id, retention: TEST_STAGE.logRetentionDays });
