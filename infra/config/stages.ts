@@ -19,8 +19,8 @@ export const STAGES: Record<StageName, StageConfig> = {
     thresholds: { smallMaxBytes: 64 * MiB, largeMaxBytes: 4 * GiB },
     tiers: {
       small: { memoryMiB: 512, timeoutSeconds: 120 },
-      large: { memoryMiB: 3008, timeoutSeconds: 900 },
-      heavy: { cpu: 1024, memoryMiB: 4096, timeoutSeconds: 4 * 3600 },
+      large: { memoryMiB: 3008, timeoutSeconds: 900, concurrency: 8 },
+      heavy: { cpu: 1024, memoryMiB: 4096, timeoutSeconds: 4 * 3600, concurrency: 16 },
     },
     skipPatterns: ['**/*.tmp', '**/_temporary/**'],
     deletePolicy: 'retain',
@@ -40,8 +40,8 @@ export const STAGES: Record<StageName, StageConfig> = {
     thresholds: { smallMaxBytes: 64 * MiB, largeMaxBytes: 16 * GiB },
     tiers: {
       small: { memoryMiB: 1024, timeoutSeconds: 300 },
-      large: { memoryMiB: 4096, timeoutSeconds: 900 },
-      heavy: { cpu: 2048, memoryMiB: 8192, timeoutSeconds: 11 * 3600 },
+      large: { memoryMiB: 4096, timeoutSeconds: 900, concurrency: 8 },
+      heavy: { cpu: 2048, memoryMiB: 8192, timeoutSeconds: 11 * 3600, concurrency: 16, partSizeMiB: 16 },
     },
     skipPatterns: ['**/*.tmp', '**/_temporary/**'],
     deletePolicy: 'retain',

@@ -53,14 +53,22 @@ export interface DestinationConfig {
   readonly storageClass?: GcsStorageClass;
 }
 
-export interface LambdaTierConfig {
+/** Copy-engine tuning of one tier (workflows/copy/engine.ts); memory use is bounded by about (concurrency + 4) parts. */
+export interface EngineTuning {
+  /** Parallel ranged GETs. (Default: the engine's, 4) */
+  readonly concurrency?: number;
+  /** Ranged-GET part and resumable-upload chunk size, in MiB. (Default: the engine's, 8) */
+  readonly partSizeMiB?: number;
+}
+
+export interface LambdaTierConfig extends EngineTuning {
   /** Lambda memory in MiB (128-10240); CPU and network scale with it. */
   readonly memoryMiB: number;
   /** Lambda timeout in seconds (1-900). */
   readonly timeoutSeconds: number;
 }
 
-export interface HeavyTierConfig {
+export interface HeavyTierConfig extends EngineTuning {
   /** Fargate task CPU units: 256, 512, 1024, 2048, 4096, 8192 or 16384. */
   readonly cpu: number;
   /** Fargate task memory in MiB; must be a valid combination with `cpu`. */

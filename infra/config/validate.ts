@@ -1,6 +1,8 @@
 import { compileSkipRules } from '../../workflows/backup/skip-rules';
+import { engineMemoryBytes } from '../../workflows/copy/engine';
 import type {
   AlertsConfig,
+  EngineTuning,
   GcsAuthConfig,
   GcsStorageClass,
   HeavyTierConfig,
@@ -70,6 +72,9 @@ const FARGATE_MEMORY: Record<number, [number, number, number]> = {
   16384: [32768, 122880, 8192],
 };
 const HEAVY_MAX_SECONDS = 42_000;
+const MIB = 1024 * 1024;
+/** Node, the SDKs and the handler before any object data (as the local tier limits assume). */
+const RUNTIME_BASELINE_MIB = 96;
 const S3_MAX_OBJECT_BYTES = 5 * 1024 ** 4;
 const SSM_PARAMETER_NAME = /^\/?[A-Za-z0-9_.\-/]{1,1011}$/;
 const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
@@ -125,6 +130,11 @@ export function validateStageConfig(config: StageConfig): DeploymentConfig {
     fail('tiers.large.memoryMiB', `must be at least tiers.small.memoryMiB (${tiers.small.memoryMiB}): escalation must add capacity`);
   }
   checkHeavyTier(tiers.heavy, fail);
+  if (problems.length === 0) {
+    checkMemoryFits('tiers.small', tiers.small, thresholds.smallMaxBytes, fail);
+    checkMemoryFits('tiers.large', tiers.large, thresholds.largeMaxBytes, fail);
+    checkMemoryFits('tiers.heavy', tiers.heavy, Number.MAX_SAFE_INTEGER, fail);
+  }
 
   const skipPatterns = config.skipPatterns ?? [];
   try {
@@ -244,6 +254,7 @@ function checkLambdaTier(path: string, tier: LambdaTierConfig | undefined, fail:
     fail(path, 'is required: { memoryMiB, timeoutSeconds }');
     return;
   }
+  checkTuning(path, tier, fail);
   checkInteger(`${path}.memoryMiB`, tier.memoryMiB, 128, 10240, fail);
   checkInteger(`${path}.timeoutSeconds`, tier.timeoutSeconds, 1, 900, fail);
 }
@@ -253,6 +264,7 @@ function checkHeavyTier(tier: HeavyTierConfig | undefined, fail: Fail): void {
     fail('tiers.heavy', 'is required: { cpu, memoryMiB, timeoutSeconds }');
     return;
   }
+  checkTuning('tiers.heavy', tier, fail);
   const range = FARGATE_MEMORY[tier.cpu];
   if (range === undefined) {
     fail('tiers.heavy.cpu', `must be one of ${Object.keys(FARGATE_MEMORY).join(', ')} (Fargate CPU units), got ${tier.cpu}`);
@@ -264,6 +276,35 @@ function checkHeavyTier(tier: HeavyTierConfig | undefined, fail: Fail): void {
   }
   // The ASL waits at most 12 h (TimeoutSeconds 43200) for the task; its own deadline must come first.
   checkInteger('tiers.heavy.timeoutSeconds', tier.timeoutSeconds, 60, HEAVY_MAX_SECONDS, fail);
+}
+
+function checkTuning(path: string, tuning: EngineTuning, fail: Fail): void {
+  if (tuning.concurrency !== undefined) checkInteger(`${path}.concurrency`, tuning.concurrency, 1, 64, fail);
+  if (tuning.partSizeMiB !== undefined) checkInteger(`${path}.partSizeMiB`, tuning.partSizeMiB, 1, 256, fail);
+}
+
+/**
+ * The engine's own memory model (engineMemoryBytes) plus the runtime's baseline must fit the tier's memory for the
+ * biggest object routed to it — else every such copy would die of OOM and escalate.
+ */
+function checkMemoryFits(path: string, tier: LambdaTierConfig | HeavyTierConfig, maxObjectBytes: number, fail: Fail): void {
+  const needed = RUNTIME_BASELINE_MIB * MIB + engineMemoryBytes(maxObjectBytes, engineOptionsOf(tier));
+  if (needed > tier.memoryMiB * MIB) {
+    fail(
+      path,
+      `copying objects up to ${maxObjectBytes === Number.MAX_SAFE_INTEGER ? 'any size' : `${maxObjectBytes} bytes`} needs about ` +
+        `${Math.ceil(needed / MIB)} MiB (${RUNTIME_BASELINE_MIB} MiB runtime + engine buffers) but memoryMiB is ${tier.memoryMiB}; ` +
+        'raise memoryMiB or lower concurrency/partSizeMiB (or the threshold)',
+    );
+  }
+}
+
+/** The engine options a tier's tuning sets (absent = the engine's defaults). */
+export function engineOptionsOf(tuning: EngineTuning): { concurrency?: number; partSizeBytes?: number } {
+  return {
+    ...(tuning.concurrency !== undefined && { concurrency: tuning.concurrency }),
+    ...(tuning.partSizeMiB !== undefined && { partSizeBytes: tuning.partSizeMiB * MIB }),
+  };
 }
 
 function checkInteger(path: string, value: number, min: number, max: number, fail: Fail): void {

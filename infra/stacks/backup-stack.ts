@@ -3,7 +3,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { DeploymentConfig } from '../config/validate';
+import type { EngineTuning } from '../config/types';
+import { engineOptionsOf, type DeploymentConfig } from '../config/validate';
 import { AlertTopic, BackupAlarms } from '../constructs/alerting';
 import { BackupFunction } from '../constructs/backup-function';
 import { BackupStateMachine } from '../constructs/backup-state-machine';
@@ -22,6 +23,15 @@ export interface BackupStackProps extends StackProps {
 }
 
 const SERVICE_NAME = 's3-gcs-backup';
+
+/** CONCURRENCY / PART_SIZE_BYTES for a tier's copier, only when the stage tunes them. */
+function engineEnvironment(tuning: EngineTuning): Record<string, string> {
+  const o = engineOptionsOf(tuning);
+  return {
+    ...(o.concurrency !== undefined && { CONCURRENCY: String(o.concurrency) }),
+    ...(o.partSizeBytes !== undefined && { PART_SIZE_BYTES: String(o.partSizeBytes) }),
+  };
+}
 const METRICS_NAMESPACE = 'S3GcsBackup';
 
 /**
@@ -69,7 +79,7 @@ export class BackupStack extends Stack {
       const copy = fn(tier === 'small' ? 'SmallCopier' : 'LargeCopier', 'handlers/copy-object.ts', `Copies objects to GCS (${tier} tier)`, {
         memoryMiB: config.tiers[tier].memoryMiB,
         timeout: Duration.seconds(config.tiers[tier].timeoutSeconds),
-        environment: { TIER: tier, ...destination, ...gcs.environment },
+        environment: { TIER: tier, ...destination, ...gcs.environment, ...engineEnvironment(config.tiers[tier]) },
         // SIMD CRC32C for end-to-end integrity (workflows/copy/checksums.ts); a native addon.
         nativeModules: ['@node-rs/crc32'],
       });
@@ -90,6 +100,7 @@ export class BackupStack extends Stack {
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         ...destination,
         ...gcs.environment,
+        ...engineEnvironment(config.tiers.heavy),
       },
       logRetention,
     });

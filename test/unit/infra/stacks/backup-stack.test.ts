@@ -285,9 +285,20 @@ describe('copiers', () => {
           Name: 'copier',
           ReadonlyRootFilesystem: true,
           Image: { 'Fn::Sub': Match.stringLikeRegexp('cdk-hnb659fds-container-assets') },
-          Environment: Match.arrayWith([{ Name: 'DEADLINE_SECONDS', Value: String(TEST_STAGE.tiers.heavy.timeoutSeconds) }]),
         }),
       ],
+    });
+  });
+
+  it("expect the heavy task's deadline and engine tuning from the stage configuration", () => {
+    const [task] = Object.values(template.findResources('AWS::ECS::TaskDefinition')) as Resource[];
+    const [container] = task!.Properties['ContainerDefinitions'] as { Environment: { Name: string; Value: string }[] }[];
+    const env = Object.fromEntries(container!.Environment.map((e) => [e.Name, e.Value]));
+    expect(env).toMatchObject({
+      TIER: 'heavy',
+      DEADLINE_SECONDS: String(TEST_STAGE.tiers.heavy.timeoutSeconds),
+      CONCURRENCY: String(TEST_STAGE.tiers.heavy.concurrency),
+      DEST_BUCKET: TEST_STAGE.destination.bucket,
     });
   });
 
