@@ -31,9 +31,19 @@ const PART = 8 * 1024 * 1024;
 
 export type PutExtras = Omit<PutObjectCommandInput, 'Bucket' | 'Key' | 'Body'>;
 
-/** Store `body` as one object (multipart beyond 8 MiB) and return its ETag without quotes. */
-export async function putObject(s3: S3Client, bucket: string, key: string, body: Buffer, extras: PutExtras = {}): Promise<string> {
-  if (body.length <= PART) {
+/**
+ * Store `body` as one object and return its ETag without quotes. Bodies over `partSize` (Default: 8 MiB) go up as
+ * multipart uploads (ETag `md5-of-md5s-N`, not a content MD5); S3 needs parts of at least 5 MiB but the last.
+ */
+export async function putObject(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  body: Buffer,
+  extras: PutExtras = {},
+  partSize = PART,
+): Promise<string> {
+  if (body.length <= partSize) {
     const res = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ...extras }));
     return res.ETag!.replace(/"/g, '');
   }
@@ -50,9 +60,9 @@ export async function putObject(s3: S3Client, bucket: string, key: string, body:
     }),
   );
   const parts = [];
-  for (let n = 1, offset = 0; offset < body.length; n++, offset += PART) {
+  for (let n = 1, offset = 0; offset < body.length; n++, offset += partSize) {
     const res = await s3.send(
-      new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: n, Body: body.subarray(offset, offset + PART) }),
+      new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: n, Body: body.subarray(offset, offset + partSize) }),
     );
     parts.push({ PartNumber: n, ETag: res.ETag });
   }

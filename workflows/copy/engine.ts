@@ -15,7 +15,7 @@ import {
   type StoredObject,
   type UploadSpec,
 } from './gcs-sink';
-import { toGcsMetadata, type SourceObject } from './metadata';
+import { readProvenance, toGcsMetadata, type SourceObject } from './metadata';
 import { orderedParts } from './ordered-parts';
 import { getRange, getWhole, headSource, s3Url, type SourcePin } from './s3-source';
 import type { CopyOutcome, CopyRequest, CopyTarget, TierName } from './types';
@@ -242,9 +242,37 @@ async function copyLarge(
     ours = hasher.digest();
     verifyAgainstSource(ours, hasher.bytes, src, expected, where);
   });
-  const stored = await uploadStream(ctx.storage, spec(expected.crc32c), checked, partSize, ctx.signal);
+  const uploadSpec: UploadSpec = { ...spec(expected.crc32c), declared: { crc32c: expected.crc32c, md5Hash: expected.md5 } };
+  let stored: StoredObject;
+  try {
+    stored = await uploadStream(ctx.storage, uploadSpec, checked, partSize, ctx.signal);
+  } catch (err) {
+    // Once the source ended, GCS may have committed before the failure (e.g. an abort racing the last response).
+    if (ours) await removeUnverifiedCommit(ctx, uploadSpec, src, ours);
+    throw err;
+  }
   if (!ours) throw new IntegrityError(`${where}: the upload finished before the source stream ended`);
   return { stored, ours };
+}
+
+/**
+ * A copy that failed after its last byte may still have been committed, unverified. Left alone, the next attempt
+ * would call it already-current; so check it now and delete it if it is not what we hashed.
+ */
+async function removeUnverifiedCommit(ctx: CopyContext, spec: UploadSpec, src: SourceObject, ours: ContentChecksums): Promise<void> {
+  const log = forObject(src);
+  try {
+    const current = await readDestination(ctx.storage, spec.bucket, spec.name);
+    if (!current || current.generation === spec.ifGenerationMatch) return;
+    const recorded = readProvenance(current.metadata);
+    if (recorded.bucket !== src.bucket || recorded.key !== src.key || recorded.etag !== src.etag) return;
+    const mismatch = storedMismatch(ours, src.size, current);
+    if (!mismatch) return;
+    const removal = await deleteGeneration(ctx.storage, spec.bucket, spec.name, current.generation);
+    log.warn('removed an unverified generation left by a failed copy', { generation: current.generation, mismatch, removal });
+  } catch (cleanupError) {
+    log.error('could not check for an unverified generation after a failed copy', { error: cleanupError as Error });
+  }
 }
 
 /** GCS must hold exactly what we hashed; otherwise remove that generation so nothing corrupt stays current. */

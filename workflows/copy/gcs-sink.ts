@@ -33,6 +33,8 @@ export interface UploadSpec {
   /** '0' when the object must not exist yet, else the generation we read. */
   ifGenerationMatch: string;
   metadata: GcsObjectMetadata;
+  /** Content hashes known before a resumable upload starts (from S3); GCS then refuses other bytes itself. */
+  declared?: { crc32c?: string; md5Hash?: string };
 }
 
 export async function readDestination(storage: Storage, bucket: string, name: string): Promise<StoredObject | undefined> {
@@ -92,7 +94,7 @@ export async function uploadStream(
       chunkSize,
       validation: false,
       preconditionOpts: { ifGenerationMatch: Number(spec.ifGenerationMatch) },
-      metadata: { ...spec.metadata },
+      metadata: { ...spec.metadata, ...spec.declared },
     });
     const body = Readable.from(paceToUpload(source, sink, chunkSize), { objectMode: false, highWaterMark: 1 });
     await pipeline(body, sink, signal ? { signal } : {});

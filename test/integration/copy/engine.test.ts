@@ -47,8 +47,8 @@ function ctx(options?: Partial<EngineOptions>, extra: Partial<CopyContext> = {})
 }
 
 /** Put an object and return the request its S3 event would produce. */
-async function put(key: string, data: Buffer, extras: PutExtras = {}): Promise<CopyRequest> {
-  const etag = await putObject(s3fx.s3, SRC, key, data, extras);
+async function put(key: string, data: Buffer, extras: PutExtras = {}, partSize?: number): Promise<CopyRequest> {
+  const etag = await putObject(s3fx.s3, SRC, key, data, extras, partSize);
   const event = await eventFor(key, etag);
   return { bucket: SRC, key, etag, size: data.length, sequencer: event.sequencer };
 }
@@ -267,7 +267,9 @@ describe('copyObject over HTTP', () => {
     const key = uniqueKey('corrupt-large');
     const good = await put(key, randomBytes(2 * MIB));
     await copyObject(good, ctx());
-    const req = await put(key, randomBytes(3 * MIB));
+    // A multipart source: no MD5 to declare up front, so only the engine's own comparison can catch it.
+    const req = await put(key, randomBytes(6 * MIB), {}, 5 * MIB);
+    expect(req.etag).toMatch(/-2$/);
     emulator.faults.inject({ operation: 'storage.objects.insert', fault: 'corrupt-data', objectName: `mirror/${key}` });
     const opts = { singleRequestMaxBytes: MIB, partSizeBytes: MIB, concurrency: 2 };
     await expect(copyObject(req, ctx(opts))).rejects.toMatchObject({ name: 'IntegrityError', message: /generation \d+ failed verification/ });
@@ -275,6 +277,18 @@ describe('copyObject over HTTP', () => {
     // The corrupt generation is gone; a retry (as the state machine does) then copies cleanly.
     expect(await backupExists(key)).toBe(false);
     await expect(copyObject(req, ctx(opts))).resolves.toMatchObject({ outcome: 'copied' });
+  });
+
+  it('lets GCS refuse corrupted bytes of a resumable upload when S3 vouched for the MD5, keeping the previous backup', async () => {
+    const key = uniqueKey('corrupt-declared');
+    const oldData = randomBytes(2 * MIB);
+    await copyObject(await put(key, oldData), ctx());
+    const req = await put(key, randomBytes(3 * MIB)); // single-part: its ETag is the MD5, declared to GCS
+    emulator.faults.inject({ operation: 'storage.objects.insert', fault: 'corrupt-data', objectName: `mirror/${key}` });
+    const opts = { singleRequestMaxBytes: MIB, partSizeBytes: MIB, concurrency: 2 };
+    await expect(copyObject(req, ctx(opts))).rejects.toMatchObject({ name: 'IntegrityError' });
+    expect(emulator.faults.fired).toBe(1);
+    await expectBackupEquals(key, oldData);
   });
 
   it('commits nothing when aborted mid-copy, and rejects with the abort reason', async () => {

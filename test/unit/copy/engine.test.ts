@@ -35,6 +35,8 @@ class FakeGcs {
   objects = new Map<string, StoredFake>();
   private nextGeneration = 1_700_000_000_000_000;
   corruptNextWrite = false;
+  /** The resumable upload commits, then reports this error (a failure racing the final response). */
+  failAfterCommit: Error | undefined;
   /** Runs just before a write checks its precondition (simulates a concurrent writer). */
   beforeWrite: (() => void) | undefined;
   writes: { kind: 'save' | 'resumable'; opts: Record<string, unknown> }[] = [];
@@ -102,7 +104,7 @@ class FakeGcs {
             final: (cb) => {
               try {
                 api.metadata = this.write(name, Buffer.concat(chunks), opts);
-                cb();
+                cb(this.failAfterCommit);
               } catch (err) {
                 cb(err as Error);
               }
@@ -305,6 +307,32 @@ describe('copyObject — large objects', () => {
     await expect(copyObject({ bucket: 'src', key: 'big.bin' }, ctx())).rejects.toMatchObject({ name: 'IntegrityError' });
     expect(gcs.deletes).toHaveLength(1);
     expect(gcs.objects.has('backup/big.bin')).toBe(false);
+  });
+
+  it('declares the S3-vouched hashes when the resumable session starts, so GCS checks them too', async () => {
+    const data = randomBytes(size);
+    const crc = checksumsOf(data).crc32c;
+    serveS3(data, { ETag: '"m-4"', ChecksumCRC32C: crc, ChecksumType: 'FULL_OBJECT' });
+    await copyObject({ bucket: 'src', key: 'big.bin' }, ctx());
+    expect(gcs.writes[0]!.opts.metadata).toMatchObject({ crc32c: crc, metadata: { [K.crc32c]: crc } });
+  });
+
+  it('removes a generation that was committed unverified when the upload then failed', async () => {
+    const data = randomBytes(size);
+    serveS3(data, { ETag: '"m-4"' });
+    gcs.corruptNextWrite = true;
+    gcs.failAfterCommit = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    await expect(copyObject({ bucket: 'src', key: 'big.bin' }, ctx())).rejects.toMatchObject({ name: 'TransientError' });
+    expect(gcs.objects.has('backup/big.bin')).toBe(false);
+  });
+
+  it('keeps a generation committed intact before the failure; the retry finds it already-current', async () => {
+    const data = randomBytes(size);
+    serveS3(data, { ETag: '"m-4"' });
+    gcs.failAfterCommit = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    await expect(copyObject({ bucket: 'src', key: 'big.bin', etag: 'm-4', size }, ctx())).rejects.toMatchObject({ name: 'TransientError' });
+    gcs.failAfterCommit = undefined;
+    await expect(copyObject({ bucket: 'src', key: 'big.bin', etag: 'm-4', size }, ctx())).resolves.toMatchObject({ outcome: 'already-current' });
   });
 
   it('aborts on the signal with its reason and commits nothing', async () => {
