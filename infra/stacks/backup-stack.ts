@@ -10,6 +10,7 @@ import { BackupFunction } from '../constructs/backup-function';
 import { BackupStateMachine } from '../constructs/backup-state-machine';
 import { BackupDashboard } from '../constructs/dashboard';
 import { GcsCredentials } from '../constructs/gcs-credentials';
+import { giveDeployTimeHandlersLogRetention } from '../constructs/handler-log-groups';
 import { HeavyTask } from '../constructs/heavy-task';
 import { Intake } from '../constructs/intake';
 import { SourceBuckets } from '../constructs/source-buckets';
@@ -170,7 +171,7 @@ export class BackupStack extends Stack {
       deadLetterQueue: intake.deadLetterQueue,
       maxQueueAge: Duration.seconds(config.alerts.maxQueueAgeSeconds),
     });
-    new BackupDashboard(this, 'Dashboard', {
+    const dashboard = new BackupDashboard(this, 'Dashboard', {
       dashboardName: prefix,
       stateMachine: this.workflow.stateMachine,
       stateMachineLogGroup: this.workflow.logGroup,
@@ -183,9 +184,16 @@ export class BackupStack extends Stack {
       alarms: alarms.all,
     });
 
+    giveDeployTimeHandlersLogRetention(this, logRetention);
+
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn, description: 'Replays: aws stepfunctions start-execution --state-machine-arn <this> --input \'{"bucket":"B","key":"K"}\'' });
     new CfnOutput(this, 'AlertTopicArn', { value: alerts.topic.topicArn, description: 'Subscribe to receive alerts' });
+    new CfnOutput(this, 'GcsCopierRoleNames', {
+      value: [small.role.roleName, large.role.roleName, heavy.taskDefinition.taskRole.roleName].join(','),
+      description: 'The IAM roles that sign in to Google Cloud: allow these in the Workload Identity pool (docs/deploy.md)',
+    });
     new CfnOutput(this, 'IntakeQueueUrl', { value: intake.queue.queueUrl });
     new CfnOutput(this, 'IntakeDeadLetterQueueUrl', { value: intake.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'DashboardName', { value: dashboard.dashboard.dashboardName });
   }
 }

@@ -390,6 +390,14 @@ describe('alerting and monitoring', () => {
     }
   });
 
+  it("expect every function, CDK's deploy-time handlers included, to log to a group of this stack", () => {
+    const groups = Object.keys(template.findResources('AWS::Logs::LogGroup'));
+    for (const [id, fn] of Object.entries(template.findResources('AWS::Lambda::Function')) as [string, Resource][]) {
+      const target = (fn.Properties['LoggingConfig'] as { LogGroup?: { Ref?: string } } | undefined)?.LogGroup?.Ref;
+      expect({ id, ownGroup: groups.includes(target ?? '') }).toEqual({ id, ownGroup: true });
+    }
+  });
+
   it('expect every log group to have a retention', () => {
     for (const [id, group] of Object.entries(template.findResources('AWS::Logs::LogGroup')) as [string, Resource][]) {
       expect({ id, retention: group.Properties['RetentionInDays'] }).toEqual({ id, retention: TEST_STAGE.logRetentionDays });
