@@ -1,0 +1,88 @@
+import type { ExecutionStatus } from '@aws-sdk/client-sfn';
+import type { Command } from 'commander';
+import { addCommonOptions, examples, runCommand, type CommandContext, type CommonOptions } from '../command-kit';
+import { usageError } from '../errors';
+import { findExecutions, type ExecutionWithObject } from '../execution-lookup';
+import { EXIT } from '../exit-codes';
+import { table } from '../io';
+import { formatDuration, parsePositive, parseSince } from '../time-window';
+
+interface ExecutionsOptions extends CommonOptions {
+  status?: string;
+  since?: string;
+  keyPrefix?: string;
+  bucket?: string;
+  limit: string;
+}
+
+export const STATUSES: ExecutionStatus[] = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE'];
+
+export function parseStatus(text: string | undefined): ExecutionStatus | undefined {
+  if (text === undefined) return undefined;
+  const upper = text.toUpperCase() as ExecutionStatus;
+  if (!STATUSES.includes(upper)) throw usageError(`--status ${JSON.stringify(text)} is not an execution status`, `Use one of ${STATUSES.join(', ')}`);
+  return upper;
+}
+
+/** `s3gcs executions`: recent executions with the object each one backs up. */
+export function registerExecutions(program: Command, ctx: CommandContext): void {
+  const cmd = program
+    .command('executions')
+    .description('list recent executions, newest first, with the object each one backs up')
+    .option('--status <status>', `only this status: ${STATUSES.join(', ')}`)
+    .option('--since <when>', 'only executions started since then: 90m, 24h, 7d, or an ISO date')
+    .option('--key-prefix <prefix>', 'only executions for keys starting with this (costs one DescribeExecution per listed execution)')
+    .option('--bucket <bucket>', 'only executions for this source bucket')
+    .option('--limit <n>', 'print at most this many', '50');
+  addCommonOptions(cmd).addHelpText(
+    'after',
+    examples([
+      's3gcs executions --sandbox',
+      's3gcs executions --stack-outputs outputs.json --status FAILED --since 24h',
+      's3gcs executions --sandbox --key-prefix reports/2026/ --json',
+    ]),
+  );
+  cmd.action((opts: ExecutionsOptions) =>
+    runCommand(ctx, opts, async (out, target) => {
+      const status = parseStatus(opts.status);
+      const since = opts.since ? parseSince(opts.since) : undefined;
+      const limit = parsePositive(opts.limit, '--limit', { integer: true });
+      const keep = (e: ExecutionWithObject): boolean =>
+        (opts.keyPrefix === undefined || (e.object?.key.startsWith(opts.keyPrefix) ?? false)) && (opts.bucket === undefined || e.object?.bucket === opts.bucket);
+      const found = await findExecutions(target, { ...(status ? { status } : {}), ...(since ? { since } : {}) }, keep, limit);
+      const rows = found.map(toRow);
+      out.result({ executions: rows });
+      if (rows.length === 0) {
+        out.line('No executions match.');
+        return EXIT.OK;
+      }
+      out.line(
+        table(
+          ['STATUS', 'STARTED', 'DURATION', 'OBJECT', 'NAME'],
+          rows.map((r) => [
+            r.status,
+            r.startDate.replace(/\.\d{3}Z$/, 'Z'),
+            r.durationMs === undefined ? '-' : formatDuration(r.durationMs),
+            r.object ? `${r.object.action === 'delete' ? 'delete ' : ''}s3://${r.object.bucket}/${r.object.key}` : '-',
+            r.name,
+          ]),
+        ),
+      );
+      return EXIT.OK;
+    }),
+  );
+}
+
+function toRow(e: ExecutionWithObject) {
+  const start = e.item.startDate ?? new Date(0);
+  return {
+    name: e.item.name!,
+    executionArn: e.item.executionArn!,
+    status: e.item.status!,
+    startDate: start.toISOString(),
+    ...(e.item.stopDate ? { stopDate: e.item.stopDate.toISOString(), durationMs: e.item.stopDate.getTime() - start.getTime() } : { durationMs: undefined }),
+    redriveCount: e.item.redriveCount ?? 0,
+    ...(e.object ? { object: { action: e.object.action, bucket: e.object.bucket, key: e.object.key, ...(e.object.versionId ? { versionId: e.object.versionId } : {}) } } : {}),
+    ...(e.error !== undefined ? { error: e.error } : {}),
+  };
+}

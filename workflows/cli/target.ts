@@ -1,0 +1,155 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { fromIni } from '@aws-sdk/credential-providers';
+import { Storage } from '@google-cloud/storage';
+import { localS3Client } from '../local/s3-server';
+import { CONSOLE_PATH } from '../local/sfn-api/server';
+import { isProcessAlive, readReadyFile } from '../local/sandbox/ready-file';
+import { unreachable, usageError } from './errors';
+import type { CliIo } from './io';
+import { parseGcsUrl, type GcsLocation } from './s3-url';
+
+/** The options every command accepts to choose what it talks to. */
+export interface TargetOptions {
+  sandbox?: boolean;
+  dataDir?: string;
+  stateMachineArn?: string;
+  stackOutputs?: string;
+  stack?: string;
+  region?: string;
+  profile?: string;
+  destination?: string;
+}
+
+/** What a command talks to: the sandbox (from its ready file) or a deployed stage. The same SDK clients either way. */
+export interface Target {
+  kind: 'sandbox' | 'aws';
+  /** For the human header, e.g. "sandbox (.tmp/sandbox)" or "arn:aws:states:…". */
+  label: string;
+  region: string;
+  stateMachineArn: string;
+  sfn: SFNClient;
+  s3: S3Client;
+  /** GCS client (built on first use: a deployed stage needs Google credentials only for verify). */
+  storage(): Storage;
+  /** Where the backups are, when known (sandbox; --destination; stack outputs). */
+  destination?: GcsLocation;
+  /** The sandbox's watched bucket. */
+  sourceBucket?: string;
+  /** The page to open for an execution: the AWS console, or the sandbox's stand-in. */
+  consoleUrl(executionArn: string): string;
+  close(): void;
+}
+
+export function defaultDataDir(io: Pick<CliIo, 'env' | 'cwd'>): string {
+  return io.env['S3GCS_DATA_DIR'] || join(io.cwd, '.tmp', 'sandbox');
+}
+
+const TARGET_HINT =
+  'Pass --sandbox to use the sandbox started by `npm start`, or --state-machine-arn ARN (or --stack-outputs outputs.json ' +
+  'from `cdk deploy --outputs-file`) for a deployed stage.';
+
+export function resolveTarget(opts: TargetOptions, io: Pick<CliIo, 'env' | 'cwd'>): Target {
+  const awsChosen = Boolean(opts.stateMachineArn || opts.stackOutputs);
+  const sandboxChosen = Boolean(opts.sandbox || opts.dataDir);
+  if (awsChosen && sandboxChosen) throw usageError('choose one target: --sandbox/--data-dir or --state-machine-arn/--stack-outputs', TARGET_HINT);
+  if (sandboxChosen) return sandboxTarget(opts.dataDir ? resolvePath(opts.dataDir, io.cwd) : defaultDataDir(io));
+  if (awsChosen) return awsTarget(opts, io);
+  if (io.env['S3GCS_STATE_MACHINE_ARN']) return awsTarget({ ...opts, stateMachineArn: io.env['S3GCS_STATE_MACHINE_ARN'] }, io);
+  if (io.env['S3GCS_TARGET'] === 'sandbox') return sandboxTarget(defaultDataDir(io));
+  throw usageError('no target chosen', TARGET_HINT);
+}
+
+function sandboxTarget(dataDir: string): Target {
+  let ready;
+  try {
+    ready = readReadyFile(dataDir);
+  } catch (err) {
+    throw unreachable(`cannot read the sandbox's ready file in ${dataDir}: ${(err as Error).message}`, 'Restart the sandbox with `npm start`.');
+  }
+  if (!ready) throw unreachable(`no sandbox is running with data directory ${dataDir}`, 'Start one with `npm start` (same --data-dir), then run this command again.');
+  if (ready.pid > 0 && !isProcessAlive(ready.pid)) {
+    throw unreachable(`the sandbox that wrote ${join(dataDir, 'sandbox.json')} (pid ${ready.pid}) is no longer running`, 'Start it again with `npm start`.');
+  }
+  const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+  const sfn = new SFNClient({ endpoint: ready.sfnEndpoint, region: ready.region, credentials, maxAttempts: 2 });
+  const s3 = localS3Client(ready.s3Endpoint);
+  let storage: Storage | undefined;
+  return {
+    kind: 'sandbox',
+    label: `sandbox (${dataDir})`,
+    region: ready.region,
+    stateMachineArn: ready.stateMachineArn,
+    sfn,
+    s3,
+    storage: () => (storage ??= new Storage({ apiEndpoint: ready.gcsEndpoint, projectId: 'sandbox' })),
+    destination: { bucket: ready.destinationBucket, prefix: ready.destinationPrefix },
+    sourceBucket: ready.sourceBucket,
+    consoleUrl: (arn) => `${ready.sfnEndpoint}${CONSOLE_PATH}${encodeURIComponent(arn)}`,
+    close: () => {
+      sfn.destroy();
+      s3.destroy();
+    },
+  };
+}
+
+function awsTarget(opts: TargetOptions, io: Pick<CliIo, 'env' | 'cwd'>): Target {
+  const outputs = opts.stackOutputs ? readStackOutputs(resolvePath(opts.stackOutputs, io.cwd), opts.stack) : {};
+  const stateMachineArn = opts.stateMachineArn ?? outputs['StateMachineArn'];
+  if (!stateMachineArn) throw usageError(`${opts.stackOutputs} has no StateMachineArn output`, 'Deploy the stack with `cdk deploy --outputs-file outputs.json`, or pass --state-machine-arn.');
+  const m = /^arn:(aws[a-z-]*):states:([a-z0-9-]+):(\d{12}):stateMachine:[A-Za-z0-9_-]+$/.exec(stateMachineArn);
+  if (!m) throw usageError(`not a state machine ARN: ${JSON.stringify(stateMachineArn)}`, 'It looks like arn:aws:states:eu-west-1:123456789012:stateMachine:backup-object');
+  const region = opts.region ?? m[2]!;
+  const credentials = opts.profile ? fromIni({ profile: opts.profile }) : undefined;
+  const sfn = new SFNClient({ region, ...(credentials ? { credentials } : {}) });
+  const s3 = new S3Client({ region, followRegionRedirects: true, ...(credentials ? { credentials } : {}) });
+  const destinationText = opts.destination ?? io.env['S3GCS_DESTINATION'] ?? gcsFromOutputs(outputs);
+  let storage: Storage | undefined;
+  return {
+    kind: 'aws',
+    label: stateMachineArn,
+    region,
+    stateMachineArn,
+    sfn,
+    s3,
+    storage: () => (storage ??= new Storage()),
+    ...(destinationText ? { destination: parseGcsUrl(destinationText) } : {}),
+    consoleUrl: (arn) => `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${arn}`,
+    close: () => {
+      sfn.destroy();
+      s3.destroy();
+    },
+  };
+}
+
+/** `cdk deploy --outputs-file` JSON: {StackName: {OutputKey: value}}. */
+function readStackOutputs(path: string, stack: string | undefined): Record<string, string> {
+  if (!existsSync(path)) throw usageError(`--stack-outputs ${path} does not exist`, 'Write it with `cdk deploy --outputs-file outputs.json`.');
+  let parsed: Record<string, Record<string, string>>;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8')) as Record<string, Record<string, string>>;
+  } catch {
+    throw usageError(`--stack-outputs ${path} is not JSON`, 'Write it with `cdk deploy --outputs-file outputs.json`.');
+  }
+  const stacks = Object.keys(parsed).filter((name) => typeof parsed[name]?.['StateMachineArn'] === 'string');
+  if (stack) {
+    if (!parsed[stack]) throw usageError(`--stack ${stack} is not in ${path}`, `Stacks there: ${Object.keys(parsed).join(', ') || '(none)'}`);
+    return parsed[stack];
+  }
+  if (stacks.length === 1) return parsed[stacks[0]!]!;
+  throw usageError(
+    stacks.length === 0 ? `${path} holds no stack with a StateMachineArn output` : `${path} holds several stages: ${stacks.join(', ')}`,
+    stacks.length === 0 ? 'Deploy the backup stack with `cdk deploy --outputs-file outputs.json`.' : 'Choose one with --stack NAME.',
+  );
+}
+
+function gcsFromOutputs(outputs: Record<string, string>): string | undefined {
+  const bucket = outputs['DestinationBucket'];
+  return bucket ? `gs://${bucket}/${outputs['DestinationPrefix'] ?? ''}` : undefined;
+}
+
+function resolvePath(path: string, cwd: string): string {
+  return isAbsolute(path) ? path : resolve(cwd, path);
+}

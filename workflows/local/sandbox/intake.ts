@@ -1,0 +1,118 @@
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import type { SQSRecord } from 'aws-lambda';
+import { startExecutionsForBatch, type StartLogger } from '../../backup/start-executions';
+import type { S3ObjectEvent } from '../s3-server';
+import { sqsBatch, sqsRecord } from './object-events';
+
+export interface LocalIntakeOptions {
+  /** A client of the local Step Functions endpoint (the one start-executions calls StartExecution on). */
+  sfn: SFNClient;
+  stateMachineArn: string;
+  skipReason?: (key: string) => string | undefined;
+  logger: StartLogger;
+  /** Messages per batch, as the SQS event source's BatchSize (Default: 10). */
+  batchSize?: number;
+  /** How long a batch may fill, as MaximumBatchingWindowInSeconds (Default: 50 ms). */
+  batchWindowMs?: number;
+  /** Delay before a failed message is delivered again, as the queue's visibility timeout (Default: 1 s). */
+  visibilityTimeoutMs?: number;
+  /** Deliveries before a message goes to the dead-letter list, as the redrive policy (Default: 3). */
+  maxReceiveCount?: number;
+}
+
+export interface DeadLetter {
+  record: SQSRecord;
+  deadAt: string;
+}
+
+/**
+ * The local intake queue between the S3 server and start-executions: object events become SQS messages, delivered in
+ * batches to the real start-executions policy; messages it reports failed come back after the visibility timeout and
+ * end in a dead-letter list after maxReceiveCount deliveries — as with the deployed S3→SQS→Lambda intake.
+ */
+export class LocalIntake {
+  private queue: { record: SQSRecord; receiveCount: number }[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  readonly deadLetters: DeadLetter[] = [];
+  private readonly deadLetterListeners: ((letter: DeadLetter) => void)[] = [];
+  private closed = false;
+
+  constructor(private readonly options: LocalIntakeOptions) {}
+
+  /** Enqueues one object event. */
+  push(event: S3ObjectEvent): void {
+    if (this.closed) return;
+    this.enqueue(sqsRecord(event), 1);
+  }
+
+  onDeadLetter(cb: (letter: DeadLetter) => void): void {
+    this.deadLetterListeners.push(cb);
+  }
+
+  /** Resolves once every queued message was delivered and no redelivery is pending. */
+  async idle(): Promise<void> {
+    while (this.queue.length > 0 || this.inFlight.size > 0 || this.retryTimers.size > 0) {
+      if (this.queue.length > 0 && !this.timer) this.flush();
+      await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((r) => setTimeout(r, 20))]);
+    }
+  }
+
+  /** Stops accepting events and drops pending redeliveries; in-flight batches finish. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const t of this.retryTimers) clearTimeout(t);
+    this.retryTimers.clear();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.queue = [];
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private enqueue(record: SQSRecord, receiveCount: number): void {
+    const stamped = { ...record, attributes: { ...record.attributes, ApproximateReceiveCount: String(receiveCount) } };
+    this.queue.push({ record: stamped, receiveCount });
+    if (this.queue.length >= (this.options.batchSize ?? 10)) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), this.options.batchWindowMs ?? 50);
+  }
+
+  private flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.options.batchSize ?? 10);
+      const delivery = this.deliver(batch);
+      this.inFlight.add(delivery);
+      void delivery.finally(() => this.inFlight.delete(delivery));
+    }
+  }
+
+  private async deliver(batch: { record: SQSRecord; receiveCount: number }[]): Promise<void> {
+    const { sfn, stateMachineArn, logger } = this.options;
+    const skipReason = this.options.skipReason ?? (() => undefined);
+    let failedIds: Set<string>;
+    try {
+      const response = await startExecutionsForBatch(sqsBatch(batch.map((b) => b.record)), { sfn, stateMachineArn, skipReason, logger });
+      failedIds = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+    } catch (err) {
+      // The whole invocation failed: SQS delivers the whole batch again.
+      logger.error('start-executions invocation failed; the batch will be delivered again', { error: (err as Error).message });
+      failedIds = new Set(batch.map((b) => b.record.messageId));
+    }
+    for (const item of batch) {
+      if (!failedIds.has(item.record.messageId)) continue;
+      if (item.receiveCount >= (this.options.maxReceiveCount ?? 3)) {
+        const letter = { record: item.record, deadAt: new Date().toISOString() };
+        this.deadLetters.push(letter);
+        for (const cb of this.deadLetterListeners) cb(letter);
+        continue;
+      }
+      const timer = setTimeout(() => {
+        this.retryTimers.delete(timer);
+        if (!this.closed) this.enqueue(item.record, item.receiveCount + 1);
+      }, this.options.visibilityTimeoutMs ?? 1_000);
+      this.retryTimers.add(timer);
+    }
+  }
+}

@@ -1,0 +1,66 @@
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * What a running sandbox tells the world: its endpoints and buckets. Printed as the `--json` ready line and written to
+ * `<data-dir>/sandbox.json`, where `s3gcs … --sandbox` finds it.
+ */
+export interface SandboxEndpoints {
+  s3Endpoint: string;
+  gcsEndpoint: string;
+  sfnEndpoint: string;
+  sourceBucket: string;
+  destinationBucket: string;
+  destinationPrefix: string;
+  stateMachineArn: string;
+  region: string;
+}
+
+export interface ReadyFile extends SandboxEndpoints {
+  pid: number;
+  startedAt: string;
+}
+
+export const READY_FILE_NAME = 'sandbox.json';
+
+export function readyFilePath(dataDir: string): string {
+  return join(dataDir, READY_FILE_NAME);
+}
+
+export function writeReadyFile(dataDir: string, endpoints: SandboxEndpoints): void {
+  const content: ReadyFile = { ...endpoints, pid: process.pid, startedAt: new Date().toISOString() };
+  writeFileSync(readyFilePath(dataDir), `${JSON.stringify(content, null, 2)}\n`);
+}
+
+/** The ready file, or undefined when no sandbox wrote one there. Throws when it exists but cannot be read. */
+export function readReadyFile(dataDir: string): ReadyFile | undefined {
+  const path = readyFilePath(dataDir);
+  if (!existsSync(path)) return undefined;
+  const parsed = JSON.parse(readFileSync(path, 'utf8')) as Partial<ReadyFile>;
+  for (const field of ['s3Endpoint', 'gcsEndpoint', 'sfnEndpoint', 'sourceBucket', 'destinationBucket', 'stateMachineArn'] as const) {
+    if (typeof parsed[field] !== 'string') throw new Error(`${path} has no ${field}; it was not written by this version of the sandbox`);
+  }
+  return { destinationPrefix: '', region: 'local', pid: 0, startedAt: '', ...parsed } as ReadyFile;
+}
+
+/** Removes the ready file if this process wrote it (another sandbox may have taken over the directory). */
+export function removeReadyFile(dataDir: string): void {
+  const path = readyFilePath(dataDir);
+  try {
+    const current = JSON.parse(readFileSync(path, 'utf8')) as Partial<ReadyFile>;
+    if (current.pid === process.pid) rmSync(path, { force: true });
+  } catch {
+    // Already gone or unreadable: nothing to clean up.
+  }
+}
+
+/** Whether the process that wrote a ready file still runs (signal 0 checks without signalling). */
+export function isProcessAlive(pid: number): boolean {
+  if (pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

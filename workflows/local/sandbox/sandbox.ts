@@ -1,0 +1,186 @@
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { Storage } from '@google-cloud/storage';
+import type { StartLogger } from '../../backup/start-executions';
+import type { RoutingThresholds } from '../../backup/routing';
+import type { TierName } from '../../copy/types';
+import { LocalAlertSink } from '../alert-sink';
+import { LOCAL_ARNS, type LocalEnvironment } from '../deployment';
+import { startGcsEmulator, type GcsEmulator } from '../gcs-emulator';
+import { prepareLocalStateMachine, runBackupExecution } from '../runner';
+import { localS3Client, startS3Server, type LocalS3Server } from '../s3-server';
+import { LocalStepFunctions, startSfnApi, type SfnApiServer } from '../sfn-api';
+import type { TierLimits } from '../tier-limits';
+import { LocalIntake } from './intake';
+import { removeReadyFile, writeReadyFile, type SandboxEndpoints } from './ready-file';
+
+const MIB = 1024 * 1024;
+
+/** Size bands that let a short demo show every tier: small <= 1 MiB < large <= 16 MiB < heavy. */
+export const SANDBOX_ROUTING: RoutingThresholds = { smallMaxBytes: 1 * MIB, largeMaxBytes: 16 * MIB };
+export const SANDBOX_REGION = 'local';
+
+export interface SandboxOptions {
+  /** Everything the sandbox writes: ready file, executions, alerts, logs. */
+  dataDir: string;
+  /** Ports on 127.0.0.1 (Default: 0, a free port each). */
+  s3Port?: number;
+  gcsPort?: number;
+  sfnPort?: number;
+  /** (Default: 'sandbox-source') */
+  sourceBucket?: string;
+  /** (Default: 'sandbox-backup') */
+  destinationBucket?: string;
+  /** (Default: '') */
+  destinationPrefix?: string;
+  routing?: RoutingThresholds;
+  tiers?: Partial<Record<TierName, Partial<TierLimits>>>;
+  /** Executions run at once (Default: 4). */
+  maxConcurrentExecutions?: number;
+  /** Warnings worth a person's attention (dead letters, intake failures). */
+  onWarning?: (line: string) => void;
+}
+
+export interface Sandbox extends SandboxEndpoints {
+  dataDir: string;
+  s3: S3Client;
+  storage: Storage;
+  stepFunctions: LocalStepFunctions;
+  intake: LocalIntake;
+  alerts: LocalAlertSink;
+  /** Resolves when every object event so far was started and every execution finished. */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the whole local system on 127.0.0.1: S3 server → object events → local intake queue → start-executions →
+ * local Step Functions endpoint → asl/backup-object.asl.json run locally → GCS emulator. Same path as in AWS, minus
+ * the cloud. Objects live in memory; executions, alerts and logs are kept in `dataDir`.
+ */
+export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
+  const dataDir = options.dataDir;
+  mkdirSync(dataDir, { recursive: true });
+  const sourceBucket = options.sourceBucket ?? 'sandbox-source';
+  const destinationBucket = options.destinationBucket ?? 'sandbox-backup';
+  const destinationPrefix = options.destinationPrefix ?? '';
+  const warn = options.onWarning ?? (() => undefined);
+
+  const cleanups: (() => Promise<void>)[] = [];
+  const closeAll = async (): Promise<void> => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  };
+  try {
+    const s3Server: LocalS3Server = await startS3Server({ port: options.s3Port ?? 0 });
+    cleanups.push(() => s3Server.close());
+    const gcs: GcsEmulator = await startGcsEmulator({ port: options.gcsPort ?? 0 });
+    cleanups.push(() => gcs.close());
+    gcs.createBucket(destinationBucket);
+    const s3 = localS3Client(s3Server.endpoint);
+    await s3.send(new CreateBucketCommand({ Bucket: sourceBucket }));
+    const storage = new Storage({ apiEndpoint: gcs.url, projectId: 'sandbox' });
+
+    const alertsFile = join(dataDir, 'alerts.jsonl');
+    const alerts = new LocalAlertSink(alertsFile);
+    const env: LocalEnvironment = {
+      s3,
+      storage,
+      target: { bucket: destinationBucket, prefix: destinationPrefix },
+      routing: options.routing ?? SANDBOX_ROUTING,
+      ...(options.tiers ? { tiers: options.tiers } : {}),
+      alerts,
+    };
+    // Fails now, not at the first object, when the ASL has a Task without a local binding or an unresolved substitution.
+    const { definition } = prepareLocalStateMachine(env);
+    const stateMachineArn = LOCAL_ARNS.stateMachine;
+    const stepFunctions = new LocalStepFunctions({
+      stateMachines: [
+        {
+          name: 'backup-object',
+          arn: stateMachineArn,
+          definition: JSON.stringify(definition, null, 2),
+          // A sink per run: the runner reports the alerts of ITS execution even while others publish concurrently.
+          run: async (input, execution) => {
+            const own = new LocalAlertSink(alertsFile);
+            const result = await runBackupExecution(input, { ...env, alerts: own }, { executionName: execution.name });
+            alerts.alerts.push(...own.alerts);
+            return result;
+          },
+        },
+      ],
+      dataDir: join(dataDir, 'executions'),
+      maxConcurrent: options.maxConcurrentExecutions ?? 4,
+    });
+    const sfnServer: SfnApiServer = await startSfnApi(stepFunctions, { port: options.sfnPort ?? 0 });
+    cleanups.push(async () => {
+      await stepFunctions.idle();
+      await sfnServer.close();
+    });
+
+    const logger = fileLogger(join(dataDir, 'intake.log'), warn);
+    const sfn = new SFNClient({
+      endpoint: sfnServer.endpoint,
+      region: SANDBOX_REGION,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      maxAttempts: 1, // start-executions owns the retries of StartExecution
+    });
+    cleanups.push(async () => sfn.destroy());
+    const intake = new LocalIntake({ sfn, stateMachineArn, logger });
+    intake.onDeadLetter((letter) =>
+      warn(`intake: message ${letter.record.messageId} failed ${letter.record.attributes.ApproximateReceiveCount} times; moved to the dead-letter list`),
+    );
+    cleanups.push(() => intake.close());
+    s3Server.onObjectEvent((event) => {
+      if (event.bucket === sourceBucket) intake.push(event);
+    });
+
+    const endpoints: SandboxEndpoints = {
+      s3Endpoint: s3Server.endpoint,
+      gcsEndpoint: gcs.url,
+      sfnEndpoint: sfnServer.endpoint,
+      sourceBucket,
+      destinationBucket,
+      destinationPrefix,
+      stateMachineArn,
+      region: SANDBOX_REGION,
+    };
+    writeReadyFile(dataDir, endpoints);
+    cleanups.push(async () => removeReadyFile(dataDir));
+
+    let closed: Promise<void> | undefined;
+    return {
+      ...endpoints,
+      dataDir,
+      s3,
+      storage,
+      stepFunctions,
+      intake,
+      alerts,
+      idle: async () => {
+        await intake.idle();
+        await stepFunctions.idle();
+      },
+      close: () => (closed ??= closeAll()),
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
+
+/** start-executions' log as JSON lines in the data directory; warnings and errors also reach the person. */
+function fileLogger(path: string, warn: (line: string) => void): StartLogger {
+  const write = (level: string, message: unknown, extra: unknown[]): void => {
+    const fields = Object.assign({}, ...extra.filter((e) => typeof e === 'object' && e !== null)) as Record<string, unknown>;
+    appendFileSync(path, `${JSON.stringify({ level, timestamp: new Date().toISOString(), message, ...fields })}\n`);
+    if (level === 'WARN' || level === 'ERROR') warn(`intake: ${String(message)}${fields['reason'] ? ` (${String(fields['reason'])})` : ''}`);
+  };
+  return {
+    debug: () => undefined,
+    info: (message: unknown, ...extra: unknown[]) => write('INFO', message, extra),
+    warn: (message: unknown, ...extra: unknown[]) => write('WARN', message, extra),
+    error: (message: unknown, ...extra: unknown[]) => write('ERROR', message, extra),
+  } as StartLogger;
+}
