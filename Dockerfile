@@ -7,13 +7,15 @@ FROM public.ecr.aws/docker/library/node:22-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json .npmrc ./
 # Built on arm64, npm installs the linux-arm64 native bindings (@node-rs/crc32). No install scripts are needed:
-# the image already has Node 22, and esbuild finds its platform binary without its postinstall check.
+# the image already has Node 22 (the `node` package's download is skipped, so esbuild runs through its JS API on the
+# image's node), and that API finds esbuild's platform binary without the postinstall check.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
 COPY workflows/ workflows/
 COPY handlers/ handlers/
-RUN npx esbuild handlers/heavy-task.ts --bundle --platform=node --target=node22 --format=cjs --minify \
-      --sourcemap --sources-content=false --external:@node-rs/crc32 --outfile=dist/heavy-task.js
+RUN node -e "require('esbuild').buildSync({ entryPoints: ['handlers/heavy-task.ts'], outfile: 'dist/heavy-task.js', \
+      bundle: true, platform: 'node', target: 'node22', format: 'cjs', minify: true, sourcemap: true, \
+      sourcesContent: false, external: ['@node-rs/crc32'] })"
 
 FROM public.ecr.aws/docker/library/node:22-bookworm-slim
 ENV NODE_ENV=production NODE_OPTIONS=--enable-source-maps
