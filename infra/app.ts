@@ -1,4 +1,5 @@
 import { App, Validations, type AppProps } from 'aws-cdk-lib';
+import * as cxapi from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { STAGES } from './config/stages';
 import type { StageConfig, StageName } from './config/types';
@@ -26,6 +27,8 @@ export const stackName = (stage: string): string => `S3GcsBackup-${stage}`;
 export function buildApp(options: BuildAppOptions = {}): { app: App; stacks: BackupStack[] } {
   const stages = options.stages ?? STAGES;
   const app = new App(options.appProps);
+  // Without this flag, a KMS-encrypted queue lets ANY account's EventBridge rules send to it; with it, only this account's.
+  app.node.setContext(cxapi.EVENTS_TARGET_QUEUE_SAME_ACCOUNT, true);
   const contextStage: unknown = app.node.tryGetContext('stage');
   const only = options.only ?? (typeof contextStage === 'string' ? [contextStage] : Object.keys(stages));
   const unknown = only.filter((name) => !(name in stages));

@@ -1,4 +1,5 @@
 import { Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
@@ -51,6 +52,29 @@ describe('the CDK app', () => {
 
   it('expect cdk-nag AwsSolutions to find nothing unacknowledged with S3 notifications, a key secret and mirrored deletes', () => {
     expect(unsuppressedFindings(variant.stacks[0]!)).toEqual([]);
+  });
+
+  it('expect S3 notifications mode to add one queue configuration per prefix, merged into the existing ones', () => {
+    const template = Template.fromStack(variant.stacks[0]!);
+    const queue = Object.keys(template.findResources('AWS::SQS::Queue')).find((id) => id.startsWith('IntakeQueue'))!;
+    const configuration = (prefix: string, event: string) => ({
+      Events: [event],
+      Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: prefix }] } },
+      QueueArn: { 'Fn::GetAtt': [queue, 'Arn'] },
+    });
+    template.hasResourceProperties('Custom::S3BucketNotifications', {
+      BucketName: 'existing-data',
+      Managed: false,
+      NotificationConfiguration: {
+        QueueConfigurations: [
+          configuration('invoices/', 's3:ObjectCreated:*'),
+          configuration('invoices/', 's3:ObjectRemoved:*'),
+          configuration('photos/', 's3:ObjectCreated:*'),
+          configuration('photos/', 's3:ObjectRemoved:*'),
+        ],
+      },
+    });
+    expect(template.findResources('AWS::Events::Rule')).toEqual({});
   });
 
   it('expect every cdk-nag acknowledgement to carry a written reason', () => {

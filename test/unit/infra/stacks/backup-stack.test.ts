@@ -202,6 +202,21 @@ describe('intake', () => {
     });
   });
 
+  it("expect only this account's EventBridge rules to be able to send to the intake queue", () => {
+    expectResource('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: logicalIdOf('AWS::SQS::Queue', 'IntakeQueue') }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'events.amazonaws.com' },
+            Action: Match.arrayWith(['sqs:SendMessage']),
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          }),
+        ]),
+      },
+    });
+  });
+
   it("expect an existing bucket's notification configuration to be merged, not replaced", () => {
     expectResource('Custom::S3BucketNotifications', {
       BucketName: 'existing-data',
