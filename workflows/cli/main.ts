@@ -9,6 +9,7 @@ import { registerHistory } from './commands/history';
 import { registerRedrive } from './commands/redrive';
 import { registerReplay } from './commands/replay';
 import { registerSandbox } from './commands/sandbox';
+import { registerVerify } from './commands/verify';
 import { EXIT } from './exit-codes';
 import { processIo, type CliIo } from './io';
 
@@ -33,6 +34,7 @@ export function buildProgram(ctx: CommandContext): Command {
   registerRedrive(program, ctx);
   registerExecutions(program, ctx);
   registerHistory(program, ctx);
+  registerVerify(program, ctx);
   return program;
 }
 

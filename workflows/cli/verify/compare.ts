@@ -1,0 +1,93 @@
+import { gcsNameProblem } from '../../backup/keys';
+import { readProvenance } from '../../copy/metadata';
+
+/** One source object as ListObjectsV2 reports it. */
+export interface SourceEntry {
+  key: string;
+  size: number;
+  /** Without quotes. */
+  etag: string;
+}
+
+/** One destination object as the GCS list reports it. */
+export interface DestinationEntry {
+  name: string;
+  size: number;
+  generation: string;
+  metageneration: string;
+  crc32c?: string;
+  md5Hash?: string;
+  metadata?: Record<string, unknown>;
+}
+
+export type DifferenceKind = 'missing' | 'stale' | 'no-provenance' | 'size-mismatch' | 'content-mismatch' | 'invalid-name';
+
+export interface Difference {
+  key: string;
+  kind: DifferenceKind;
+  detail: string;
+  sourceSize: number;
+  sourceEtag: string;
+  /** The destination object's name (absent for invalid-name). */
+  destinationName?: string;
+  destinationGeneration?: string;
+  destinationMetageneration?: string;
+  /** A replay can fix it (not so for names GCS cannot hold). */
+  repairable: boolean;
+  /**
+   * The destination's provenance claims the current source version although the bytes differ: the engine would call
+   * it already-current, so a repair must first clear that claim.
+   */
+  provenanceClaimsCurrent: boolean;
+}
+
+/**
+ * Policy: does the destination hold a faithful backup of this source object? Checks, in order: presence; the provenance
+ * the engine writes (s3-bucket/s3-key name this source, s3-etag is the source's current ETag); the size; and the
+ * CRC32C recorded at copy time (s3-crc32c) against the CRC32C GCS reports for the bytes it holds now.
+ */
+export function compareObject(sourceBucket: string, source: SourceEntry, destinationName: string, dest: DestinationEntry | undefined): Difference | undefined {
+  const base = { key: source.key, sourceSize: source.size, sourceEtag: source.etag };
+  const nameProblem = gcsNameProblem(destinationName);
+  if (nameProblem) return { ...base, kind: 'invalid-name', detail: `GCS cannot hold this name: ${nameProblem}`, repairable: false, provenanceClaimsCurrent: false };
+  const at = { destinationName };
+  if (!dest) return { ...base, ...at, kind: 'missing', detail: 'no object in the destination', repairable: true, provenanceClaimsCurrent: false };
+  const where = { ...at, destinationGeneration: dest.generation, destinationMetageneration: dest.metageneration };
+  const p = readProvenance(dest.metadata);
+  if (p.bucket !== sourceBucket || p.key !== source.key) {
+    const recorded = p.key === undefined ? 'no s3-bucket/s3-key provenance' : `provenance names s3://${p.bucket}/${p.key}`;
+    return { ...base, ...where, kind: 'no-provenance', detail: `the destination object is not a backup of this key (${recorded})`, repairable: true, provenanceClaimsCurrent: false };
+  }
+  const claimsCurrent = p.etag === source.etag;
+  if (!claimsCurrent) {
+    return { ...base, ...where, kind: 'stale', detail: `the backup is of ETag ${p.etag ?? '(none)'}, the source now has ${source.etag}`, repairable: true, provenanceClaimsCurrent: false };
+  }
+  if (dest.size !== source.size) {
+    return { ...base, ...where, kind: 'size-mismatch', detail: `the destination holds ${dest.size} bytes, the source has ${source.size}`, repairable: true, provenanceClaimsCurrent: true };
+  }
+  if (p.crc32c !== undefined && dest.crc32c !== undefined && p.crc32c !== dest.crc32c) {
+    return {
+      ...base,
+      ...where,
+      kind: 'content-mismatch',
+      detail: `the destination's CRC32C is ${dest.crc32c}, the copy recorded ${p.crc32c}: its bytes changed after the backup`,
+      repairable: true,
+      provenanceClaimsCurrent: true,
+    };
+  }
+  return undefined;
+}
+
+/** GCS list entries carry sizes and generations as strings. */
+export function destinationEntry(meta: Record<string, unknown>): DestinationEntry {
+  const str = (k: string): string | undefined => (typeof meta[k] === 'string' ? (meta[k] as string) : undefined);
+  return {
+    name: str('name') ?? '',
+    size: Number(meta['size'] ?? 0),
+    generation: String(meta['generation'] ?? ''),
+    metageneration: String(meta['metageneration'] ?? ''),
+    ...(str('crc32c') ? { crc32c: str('crc32c')! } : {}),
+    ...(str('md5Hash') ? { md5Hash: str('md5Hash')! } : {}),
+    ...(typeof meta['metadata'] === 'object' && meta['metadata'] !== null ? { metadata: meta['metadata'] as Record<string, unknown> } : {}),
+  };
+}

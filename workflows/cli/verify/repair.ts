@@ -1,0 +1,81 @@
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { PROVENANCE_KEYS } from '../../copy/metadata';
+import { CliError, fromServiceError } from '../errors';
+import { EXIT } from '../exit-codes';
+import { mapLimit, startReplay, waitForExecution } from '../sfn-ops';
+import type { Target } from '../target';
+import { compareObject, destinationEntry, type Difference } from './compare';
+import type { VerifyScope } from './run-verify';
+
+export interface RepairResult {
+  key: string;
+  kind: Difference['kind'];
+  executionArn?: string;
+  status: string;
+  outcome?: string;
+  error?: string;
+  /** The difference that remains after the repair, if any. */
+  remaining?: Difference;
+}
+
+/**
+ * Replays each repairable difference and checks the object again once its execution ended. A destination whose
+ * provenance still claims the current source version (its bytes were altered) first has that claim cleared —
+ * guarded by its metageneration — or the engine would rightly call it already-current and leave it.
+ */
+export async function repairDifferences(
+  target: Target,
+  scope: VerifyScope,
+  differences: Difference[],
+  opts: { concurrency: number; timeoutMs: number; onDone?: (r: RepairResult) => void },
+): Promise<RepairResult[]> {
+  return mapLimit(differences.filter((d) => d.repairable), opts.concurrency, async (diff) => {
+    const result = await repairOne(target, scope, diff, opts.timeoutMs).catch((err: unknown): RepairResult => {
+      if (err instanceof CliError && err.exitCode === EXIT.UNREACHABLE) throw err; // nothing more can work: stop
+      return { key: diff.key, kind: diff.kind, status: 'NOT_STARTED', error: (err as Error).message };
+    });
+    opts.onDone?.(result);
+    return result;
+  });
+}
+
+async function repairOne(target: Target, scope: VerifyScope, diff: Difference, timeoutMs: number): Promise<RepairResult> {
+  if (diff.provenanceClaimsCurrent && diff.destinationName) {
+    const cleared = Object.fromEntries(Object.values(PROVENANCE_KEYS).map((k) => [k, null]));
+    try {
+      await target
+        .storage()
+        .bucket(scope.destinationBucket)
+        .file(diff.destinationName)
+        .setMetadata({ metadata: cleared }, { ifMetagenerationMatch: Number(diff.destinationMetageneration) });
+    } catch (err) {
+      throw fromServiceError(err, `clear the provenance of gs://${scope.destinationBucket}/${diff.destinationName}`);
+    }
+  }
+  const started = await startReplay(target, { bucket: scope.sourceBucket, key: diff.key });
+  const described = await waitForExecution(target, started.executionArn, timeoutMs);
+  const outcome = described.output ? (JSON.parse(described.output) as { outcome?: string }).outcome : undefined;
+  const remaining = await recheck(target, scope, diff.key);
+  return {
+    key: diff.key,
+    kind: diff.kind,
+    executionArn: started.executionArn,
+    status: described.status ?? 'UNKNOWN',
+    ...(outcome ? { outcome } : {}),
+    ...(described.error !== undefined ? { error: described.error } : {}),
+    ...(remaining ? { remaining } : {}),
+  };
+}
+
+/** Compares one object again (HeadObject + GCS metadata). */
+async function recheck(target: Target, scope: VerifyScope, key: string): Promise<Difference | undefined> {
+  const head = await target.s3.send(new HeadObjectCommand({ Bucket: scope.sourceBucket, Key: key })).catch((err: unknown) => {
+    if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return undefined;
+    throw fromServiceError(err, `HeadObject s3://${scope.sourceBucket}/${key}`);
+  });
+  if (!head) return undefined; // deleted at the source meanwhile: nothing left to compare
+  const name = scope.destinationPrefix + key;
+  const [exists] = await target.storage().bucket(scope.destinationBucket).file(name).exists();
+  const dest = exists ? destinationEntry((await target.storage().bucket(scope.destinationBucket).file(name).getMetadata())[0] as Record<string, unknown>) : undefined;
+  return compareObject(scope.sourceBucket, { key, size: Number(head.ContentLength ?? 0), etag: (head.ETag ?? '').replace(/"/g, '') }, name, dest);
+}
