@@ -372,6 +372,23 @@ describe('alerting and monitoring', () => {
     }
   });
 
+  it("expect this account's alarms, and no one else's, allowed to publish to the topic", () => {
+    expectResource('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+              ArnLike: { 'aws:SourceArn': Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([':cloudwatch:', ':alarm:*'])] }) },
+            },
+          }),
+        ]),
+      },
+    });
+  });
+
   it('expect CloudWatch to be allowed to use the topic key, so alarms can publish to the encrypted topic', () => {
     expectResource('AWS::KMS::Key', {
       KeyPolicy: {
