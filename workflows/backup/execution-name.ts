@@ -38,6 +38,16 @@ export function replayExecutionName(ev: Pick<BackupEvent, 'bucket' | 'key' | 've
   return withFragment('replay', ev.key, `${stamp}-${random}`);
 }
 
+/**
+ * Deterministic name for backing up one listed object version in a backfill: `backfill-<readable tail>-<hash>`, the
+ * hash covering bucket, key, versionId (when known) and the listed ETag. Running a backfill again therefore dedupes
+ * (ExecutionAlreadyExists) for every object that has not changed since, and starts a fresh execution for one that has.
+ */
+export function backfillExecutionName(object: { bucket: string; key: string; etag: string; versionId?: string }): string {
+  const hash = base32(sha256(JSON.stringify(['s3-gcs-backup/backfill/v1', object.bucket, object.key, object.versionId ?? '', object.etag])));
+  return withFragment('backfill', object.key, hash.slice(0, HASH_LENGTH));
+}
+
 /** `<verb>-<fragment>-<suffix>`, the fragment being as much of the key's tail as fits in 80 characters. */
 function withFragment(verb: string, key: string, suffix: string): string {
   const budget = MAX_EXECUTION_NAME_LENGTH - verb.length - suffix.length - 2;

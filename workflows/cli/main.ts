@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import type { CommandContext } from './command-kit';
+import { registerBackfill } from './commands/backfill';
 import { registerExecutions } from './commands/executions';
 import { registerHistory } from './commands/history';
 import { registerRedrive } from './commands/redrive';
@@ -34,6 +35,7 @@ export function buildProgram(ctx: CommandContext): Command {
   registerRedrive(program, ctx);
   registerExecutions(program, ctx);
   registerHistory(program, ctx);
+  registerBackfill(program, ctx);
   registerVerify(program, ctx);
   return program;
 }

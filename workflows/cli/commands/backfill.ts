@@ -1,0 +1,167 @@
+import { createHash } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { chooseTier } from '../../backup/routing';
+import { SANDBOX_ROUTING } from '../../local/sandbox/sandbox';
+import { newCheckpoint, readCheckpoint, type Checkpoint } from '../backfill/checkpoint';
+import { RateLimiter } from '../backfill/rate-limiter';
+import { runBackfill, type BackfillPage } from '../backfill/run-backfill';
+import { listingPages, manifestPages } from '../backfill/sources';
+import { addCommonOptions, examples, runCommand, type CommandContext, type CommonOptions } from '../command-kit';
+import { usageError } from '../errors';
+import { EXIT } from '../exit-codes';
+import { formatBytes, table, type Output } from '../io';
+import { progressBar } from '../progress';
+import { parseS3Url } from '../s3-url';
+import type { Target } from '../target';
+import { formatDuration, parsePositive } from '../time-window';
+
+interface BackfillOptions extends CommonOptions {
+  dryRun?: boolean;
+  rate: string;
+  concurrency: string;
+  checkpoint?: string;
+  restart?: boolean;
+  manifest?: string;
+}
+
+/** StartExecution's sustained quota is 300/s (150/s in smaller regions); stay well below it by default. */
+const DEFAULT_RATE = '50';
+const MAX_RATE = 300;
+
+/** `s3gcs backfill`: back up objects that existed before the stage was deployed. */
+export function registerBackfill(program: Command, ctx: CommandContext): void {
+  const cmd = program
+    .command('backfill')
+    .description('start one backup execution per existing object (ListObjectsV2 or an S3 Inventory), rate-limited and resumable')
+    .argument('<s3-url>', 's3://bucket or s3://bucket/prefix/')
+    .option('--dry-run', 'list and count what would be started (objects, bytes, tiers), start nothing')
+    .option('--rate <n>', `StartExecution calls per second (at most ${MAX_RATE}, the quota's refill rate in the big regions)`, DEFAULT_RATE)
+    .option('--concurrency <n>', 'StartExecution calls in flight', '8')
+    .option('--checkpoint <file>', 'where progress is saved (Default: .tmp/backfill/<bucket>-<hash>.json)')
+    .option('--restart', 'ignore an existing checkpoint and start from the beginning')
+    .option('--manifest <s3-url>', "read the objects from an S3 Inventory report's manifest.json (CSV) instead of listing");
+  addCommonOptions(cmd).addHelpText(
+    'after',
+    examples([
+      's3gcs backfill --sandbox s3://sandbox-source --dry-run',
+      's3gcs backfill --stack-outputs outputs.json s3://acme-data/reports/ --rate 100',
+      's3gcs backfill --stack-outputs outputs.json s3://acme-data --manifest s3://acme-inventory/acme-data/daily/2026-11-20T01-00Z/manifest.json',
+      '(interrupted? run the same command again: it resumes from its checkpoint; objects already started are deduped by name)',
+    ]),
+  );
+  cmd.action((url: string, opts: BackfillOptions) =>
+    runCommand(ctx, opts, async (out, target) => {
+      const loc = parseS3Url(url, { requireKey: false });
+      const manifest = opts.manifest ? parseS3Url(opts.manifest, { requireKey: true }) : undefined;
+      const rate = parsePositive(opts.rate, '--rate', { max: MAX_RATE });
+      const concurrency = parsePositive(opts.concurrency, '--concurrency', { integer: true, max: 256 });
+      const scope = manifest ? `s3://${manifest.bucket}/${manifest.key}` : `s3://${loc.bucket}/${loc.key}`;
+      const pagesFrom = (position?: string): AsyncIterable<BackfillPage> =>
+        manifest ? onlyBucket(manifestPages(target.s3, manifest, loc.key, position), loc.bucket) : listingPages(target.s3, loc, position);
+      if (opts.dryRun) return dryRun(out, target, pagesFrom(), scope, rate);
+
+      const checkpointPath = opts.checkpoint ? resolve(ctx.io.cwd, opts.checkpoint) : defaultCheckpoint(ctx.io.cwd, target.stateMachineArn, scope);
+      const checkpoint = loadCheckpoint(checkpointPath, target, scope, Boolean(opts.restart));
+      if (checkpoint.done) {
+        out.line(`${scope} was already backfilled (${checkpoint.counts.started} started); checkpoint ${checkpointPath}. Pass --restart to run it again.`);
+        out.result({ scope, checkpoint: checkpointPath, ...checkpoint.counts, done: true, alreadyComplete: true });
+        return EXIT.OK;
+      }
+      if (checkpoint.position) out.note(`Resuming after ${checkpoint.position} (checkpoint ${checkpointPath})`);
+
+      let stopRequested = false;
+      const removeHandler = ctx.io.onInterrupt(() => {
+        stopRequested = true;
+        out.note('\nStopping after the starts in flight; the checkpoint keeps the place…');
+      });
+      const counts = { started: 0, alreadyExists: 0, failed: 0 };
+      const bar = progressBar(out, 'backfill', counts, ' | started {started}, existed {alreadyExists}, failed {failed}');
+      let listed = 0;
+      let result: 'done' | 'interrupted';
+      const startedAt = Date.now();
+      try {
+        result = await runBackfill(pagesFrom(checkpoint.position), checkpoint, {
+          target,
+          limiter: new RateLimiter(rate),
+          concurrency,
+          checkpointPath,
+          stopped: () => stopRequested,
+          onPage: (page) => bar.setTotal((listed += page.objects.length)),
+          onStart: (_key, outcome) => {
+            if (outcome === 'started') counts.started++;
+            else if (outcome === 'already-exists') counts.alreadyExists++;
+            else counts.failed++;
+            bar.increment(1, counts);
+          },
+        });
+      } finally {
+        bar.stop();
+        removeHandler();
+      }
+      const c = checkpoint.counts;
+      const summary = `${c.started} started, ${c.alreadyExists} already started before (deduped), ${c.failed} failed`;
+      out.line(`${result === 'done' ? 'Backfill of' : 'Interrupted backfill of'} ${scope}: ${summary} in ${formatDuration(Date.now() - startedAt)} (totals over all runs).`);
+      if (checkpoint.failed.length > 0) {
+        out.line(table(['KEY', 'ERROR'], checkpoint.failed.slice(0, 20).map((f) => [f.key, f.error])));
+        out.line('Run the same command again to retry the failed starts first.');
+      }
+      out.line(`Checkpoint: ${checkpointPath}. Follow the executions with: s3gcs executions (same target options).`);
+      out.result({ scope, checkpoint: checkpointPath, ...c, done: result === 'done', failedObjects: checkpoint.failed });
+      if (result === 'interrupted') return EXIT.INTERRUPTED;
+      return checkpoint.failed.length > 0 ? EXIT.PROBLEMS : EXIT.OK;
+    }),
+  );
+}
+
+async function dryRun(out: Output, target: Target, pages: AsyncIterable<BackfillPage>, scope: string, rate: number): Promise<number> {
+  const routing = target.kind === 'sandbox' ? SANDBOX_ROUTING : undefined;
+  const tiers = { small: 0, large: 0, heavy: 0 };
+  let objects = 0;
+  let bytes = 0;
+  const sample: string[] = [];
+  for await (const page of pages) {
+    for (const o of page.objects) {
+      objects++;
+      bytes += o.size;
+      if (routing) tiers[chooseTier(o.size, routing)]++;
+      if (sample.length < 10) sample.push(o.key);
+    }
+  }
+  const seconds = objects / rate;
+  out.line(`Dry run: ${objects} object(s), ${formatBytes(bytes)} under ${scope} would each get an execution.`);
+  if (routing) out.line(`  first tier by size: small ${tiers.small}, large ${tiers.large}, heavy ${tiers.heavy}`);
+  out.line(`  starting them at ${rate}/s takes about ${formatDuration(seconds * 1000)}`);
+  if (sample.length > 0) out.line(`  e.g. ${sample.join(', ')}${objects > sample.length ? ', …' : ''}`);
+  out.result({ dryRun: true, scope, objects, bytes, ...(routing ? { tiers } : {}), estimatedSeconds: Math.ceil(seconds), sample });
+  return EXIT.OK;
+}
+
+function loadCheckpoint(path: string, target: Target, scope: string, restart: boolean): Checkpoint {
+  if (restart) return newCheckpoint(target.stateMachineArn, scope);
+  let existing: Checkpoint | undefined;
+  try {
+    existing = readCheckpoint(path);
+  } catch (err) {
+    throw usageError(`cannot read the checkpoint ${path}: ${(err as Error).message}`, 'Pass --restart to start over, or --checkpoint another file.');
+  }
+  if (!existing) return newCheckpoint(target.stateMachineArn, scope);
+  if (existing.scope !== scope || existing.stateMachineArn !== target.stateMachineArn) {
+    throw usageError(`the checkpoint ${path} is for ${existing.scope} on ${existing.stateMachineArn}`, 'Pass --checkpoint FILE for this backfill, or --restart to overwrite it.');
+  }
+  return existing;
+}
+
+function defaultCheckpoint(cwd: string, stateMachineArn: string, scope: string): string {
+  const bucket = /^s3:\/\/([^/]+)/.exec(scope)?.[1] ?? 'scope';
+  const hash = createHash('sha256').update(`${stateMachineArn}\n${scope}`).digest('hex').slice(0, 12);
+  return join(cwd, '.tmp', 'backfill', `${bucket}-${hash}.json`);
+}
+
+/** An inventory lists one bucket; refuse a mismatch rather than back up the wrong one. */
+async function* onlyBucket(pages: AsyncIterable<BackfillPage>, bucket: string): AsyncGenerator<BackfillPage> {
+  for await (const page of pages) {
+    if (page.bucket !== bucket) throw usageError(`the inventory is of s3://${page.bucket}, not s3://${bucket}`, `Run: s3gcs backfill s3://${page.bucket} --manifest …`);
+    yield page;
+  }
+}
