@@ -4,6 +4,7 @@
  * Named errors propagate untouched: Step Functions reports errorType = error.name, which the ASL's Retry/Catch match.
  * Env: TIER (small|large), DEST_BUCKET, DEST_PREFIX, STORAGE_CLASS, PART_SIZE_BYTES, CONCURRENCY,
  * SINGLE_REQUEST_MAX_BYTES, GCS_AUTH_MODE + its parameter/secret NAME. Read once at cold start.
+ * A copy that moved bytes publishes BytesCopied/CopyDuration (workflows/metrics.ts); a failed one publishes nothing.
  */
 import type { Context } from 'aws-lambda';
 import { destinationStorage, sourceS3Client } from '../workflows/backup/clients';
@@ -11,6 +12,7 @@ import { parseBackupEvent, runCopyStep, tierDeadline } from '../workflows/backup
 import { readCopierConfig } from '../workflows/backup/settings';
 import { copyObject, deleteBackup } from '../workflows/copy/engine';
 import type { CopyOutcome } from '../workflows/copy/types';
+import { publishCopyMetrics } from '../workflows/metrics';
 
 const config = readCopierConfig(process.env);
 const s3 = sourceS3Client(process.env);
@@ -19,9 +21,11 @@ export const handler = async (payload: unknown, context?: Context): Promise<Copy
   const event = parseBackupEvent(payload);
   const storage = await destinationStorage(process.env);
   const signal = tierDeadline(config.tier, context?.getRemainingTimeInMillis());
-  return runCopyStep(
+  const outcome = await runCopyStep(
     event,
     { s3, storage, target: config.target, options: config.engine, tier: config.tier, ...(signal ? { signal } : {}) },
     { copyObject, deleteBackup },
   );
+  publishCopyMetrics(outcome, config.tier);
+  return outcome;
 };

@@ -5,6 +5,8 @@
  * SendTaskFailure with the error NAME — and exits non-zero on failure.
  * Env: TASK_TOKEN, COPY_REQUEST (per run); DEST_BUCKET, DEST_PREFIX, STORAGE_CLASS, PART_SIZE_BYTES, CONCURRENCY,
  * GCS_AUTH_MODE + its parameter/secret NAME, HEARTBEAT_INTERVAL_SECONDS (Default: 60), DEADLINE_SECONDS (optional).
+ * A copy that moved bytes prints the same EMF line as the Lambdas (workflows/metrics.ts); the awslogs driver does not
+ * extract EMF, so the task's log group has metric filters reading that line's fields (infra/constructs/dashboard.ts).
  */
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { destinationStorage, sourceS3Client } from '../workflows/backup/clients';
@@ -13,6 +15,7 @@ import { readHeavyTaskToken, runHeavyTask, sfnTaskTokenReporter } from '../workf
 import { readCopierConfig } from '../workflows/backup/settings';
 import { copyObject, deleteBackup } from '../workflows/copy/engine';
 import { logger } from '../workflows/logger';
+import { publishCopyMetrics } from '../workflows/metrics';
 
 const sfn = new SFNClient({});
 
@@ -27,7 +30,9 @@ export async function main(env: NodeJS.ProcessEnv): Promise<boolean> {
       const config = readCopierConfig(env, 'heavy');
       const signal = tierDeadline('heavy', env['DEADLINE_SECONDS'] ? Number(env['DEADLINE_SECONDS']) * 1000 : undefined);
       const ctx = { s3: sourceS3Client(env), storage: await destinationStorage(env), target: config.target };
-      return runCopyStep(event, { ...ctx, options: config.engine, tier: config.tier, ...(signal ? { signal } : {}) }, { copyObject, deleteBackup });
+      const outcome = await runCopyStep(event, { ...ctx, options: config.engine, tier: config.tier, ...(signal ? { signal } : {}) }, { copyObject, deleteBackup });
+      publishCopyMetrics(outcome, config.tier);
+      return outcome;
     },
     reporter,
     { heartbeatMs },

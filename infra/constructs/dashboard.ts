@@ -6,17 +6,14 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { TierName } from '../../workflows/copy/types';
+import { COPY_METRICS } from '../../workflows/metrics';
 
 /**
- * Metrics the copiers publish with Powertools Metrics (namespace POWERTOOLS_METRICS_NAMESPACE, default dimension
- * `service`, plus a `tier` dimension): one data point per copy that moved bytes. The dashboard reads these names.
+ * Metrics the copiers publish with Powertools Metrics (workflows/metrics.ts: namespace POWERTOOLS_METRICS_NAMESPACE,
+ * default dimension `service`, plus a `tier` dimension): one data point per copy that moved bytes. The dashboard reads
+ * these names; they are defined once, next to the code that publishes them.
  */
-export const COPY_METRICS = {
-  /** Bytes written to GCS by one copy (unit Bytes). */
-  bytesCopied: 'BytesCopied',
-  /** Wall time of one copy (unit Milliseconds). */
-  copyDuration: 'CopyDuration',
-} as const;
+export { COPY_METRICS };
 
 export interface BackupDashboardProps {
   readonly dashboardName: string;
@@ -25,7 +22,8 @@ export interface BackupDashboardProps {
   readonly stateMachineLogGroup: logs.ILogGroup;
   /**
    * The heavy task's log group. Lambda turns Powertools' EMF log lines into metrics by itself; the ECS awslogs driver
-   * does not, so metric filters extract the same metrics from the task's lines.
+   * does not, so metric filters extract the same metrics from the task's lines: the EMF line carries each metric's
+   * value and the `service` and `tier` dimensions as top-level fields.
    */
   readonly heavyLogGroup: logs.ILogGroup;
   readonly metricsNamespace: string;

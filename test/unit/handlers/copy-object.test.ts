@@ -11,7 +11,15 @@ const context = { getRemainingTimeInMillis: () => 120_000 } as unknown as Contex
 
 /** Loads the handler afresh with `env`, the engine replaced by mocks (the engine has its own tests). */
 function load(env: Record<string, string>): { handler: Handler; engine: Engine } {
-  process.env = { ...savedEnv, POWERTOOLS_LOG_LEVEL: 'SILENT', AWS_REGION: 'us-east-1', ...env };
+  process.env = {
+    ...savedEnv,
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    POWERTOOLS_METRICS_DISABLED: 'false',
+    POWERTOOLS_METRICS_NAMESPACE: 'S3GcsBackup',
+    POWERTOOLS_SERVICE_NAME: 's3-gcs-backup',
+    AWS_REGION: 'us-east-1',
+    ...env,
+  };
   let loaded: { handler: Handler; engine: Engine } | undefined;
   jest.isolateModules(() => {
     jest.doMock('../../../workflows/copy/engine', () => ({ copyObject: jest.fn(async () => outcome), deleteBackup: jest.fn(async () => ({ ...outcome, outcome: 'deleted' })) }));
@@ -27,6 +35,15 @@ afterAll(() => {
   process.env = savedEnv;
 });
 
+/** The EMF lines Powertools Metrics writes straight to stdout (its own Console, not the global one). */
+let stdout: jest.SpiedFunction<typeof process.stdout.write>;
+beforeEach(() => {
+  stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+});
+afterEach(() => stdout.mockRestore());
+const emfLines = () =>
+  stdout.mock.calls.flatMap(([chunk]) => String(chunk).split('\n')).filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+
 const env = { TIER: 'large', DEST_BUCKET: 'backup', DEST_PREFIX: 'p/', PART_SIZE_BYTES: '16777216', CONCURRENCY: '8' };
 const event = { action: 'copy', bucket: 'src', key: 'k', size: 3, etag: 'e', origin: 's3-notification', eventName: 'ObjectCreated:Put' };
 
@@ -40,11 +57,44 @@ describe('copy-object handler', () => {
     expect(ctx.signal?.aborted).toBe(false);
   });
 
+  test('publishes BytesCopied and CopyDuration for a copy, under its tier', async () => {
+    const { handler } = load(env);
+    await handler(event, context);
+    expect(emfLines()).toEqual([
+      expect.objectContaining({
+        _aws: expect.objectContaining({
+          CloudWatchMetrics: [
+            {
+              Namespace: 'S3GcsBackup',
+              Dimensions: [['service', 'tier']],
+              Metrics: [
+                { Name: 'BytesCopied', Unit: 'Bytes' },
+                { Name: 'CopyDuration', Unit: 'Milliseconds' },
+              ],
+            },
+          ],
+        }),
+        service: 's3-gcs-backup',
+        tier: 'large',
+        BytesCopied: outcome.bytes,
+        CopyDuration: outcome.durationMs,
+      }),
+    ]);
+  });
+
+  test('a failed copy publishes no metric', async () => {
+    const { handler, engine } = load(env);
+    engine.copyObject.mockRejectedValueOnce(Object.assign(new Error('slow'), { name: 'TierCapacityExceeded' }));
+    await expect(handler(event, context)).rejects.toMatchObject({ name: 'TierCapacityExceeded' });
+    expect(stdout.mock.calls.map(([chunk]) => String(chunk)).join('')).not.toContain('BytesCopied');
+  });
+
   test('runs the delete action (mirror policy) through deleteBackup', async () => {
     const { handler, engine } = load(env);
     await expect(handler({ ...event, action: 'delete' }, context)).resolves.toMatchObject({ outcome: 'deleted' });
     expect(engine.deleteBackup).toHaveBeenCalledTimes(1);
     expect(engine.copyObject).not.toHaveBeenCalled();
+    expect(emfLines()).toEqual([]);
   });
 
   test('a named engine error reaches Step Functions with its name (errorType)', async () => {

@@ -9,8 +9,26 @@ afterAll(() => {
   process.env = savedEnv;
 });
 
+/** The EMF lines Powertools Metrics writes straight to stdout (the awslogs driver ships them to the task's log group). */
+let stdout: jest.SpiedFunction<typeof process.stdout.write>;
+beforeEach(() => {
+  stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+});
+afterEach(() => stdout.mockRestore());
+const emfLines = () =>
+  stdout.mock.calls.flatMap(([chunk]) => String(chunk).split('\n')).filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+
 function load(copy: jest.Mock) {
-  process.env = { ...savedEnv, POWERTOOLS_LOG_LEVEL: 'SILENT', AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x' };
+  process.env = {
+    ...savedEnv,
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    POWERTOOLS_METRICS_DISABLED: 'false',
+    POWERTOOLS_METRICS_NAMESPACE: 'S3GcsBackup',
+    POWERTOOLS_SERVICE_NAME: 's3-gcs-backup',
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'x',
+    AWS_SECRET_ACCESS_KEY: 'x',
+  };
   let loaded: { main: Main; sfn: SfnModule; mock: ReturnType<typeof import('aws-sdk-client-mock').mockClient> } | undefined;
   jest.isolateModules(() => {
     /* eslint-disable @typescript-eslint/no-require-imports -- a fresh module instance per test needs require */
@@ -38,6 +56,27 @@ describe('heavy-task container main', () => {
     await expect(main(env)).resolves.toBe(true);
     expect(copy).toHaveBeenCalledWith({ bucket: 'src', key: 'big', size: 9 }, expect.objectContaining({ tier: 'heavy', options: { concurrency: 16 } }));
     expect(mock.commandCalls(sfn.SendTaskSuccessCommand)[0]?.args[0].input).toEqual({ taskToken: 'token-1', output: JSON.stringify(outcome) });
+  });
+
+  test('logs the EMF line with the top-level fields its metric filters read (BytesCopied, CopyDuration, service, tier)', async () => {
+    const { main } = load(jest.fn(async () => outcome));
+    await main(env);
+    const [line, ...more] = emfLines();
+    expect(more).toEqual([]);
+    expect(line).toMatchObject({ BytesCopied: 9, CopyDuration: 2, service: 's3-gcs-backup', tier: 'heavy' });
+    expect(line?.['_aws']).toMatchObject({
+      CloudWatchMetrics: [{ Namespace: 'S3GcsBackup', Dimensions: [['service', 'tier']], Metrics: [{ Name: 'BytesCopied', Unit: 'Bytes' }, { Name: 'CopyDuration', Unit: 'Milliseconds' }] }],
+    });
+  });
+
+  test('a failed copy is reported by name and publishes no metric', async () => {
+    const copy = jest.fn(async () => {
+      throw Object.assign(new Error('gone'), { name: 'SourceNotReadable' });
+    });
+    const { main, sfn, mock } = load(copy);
+    await expect(main(env)).resolves.toBe(false);
+    expect(mock.commandCalls(sfn.SendTaskFailureCommand)[0]?.args[0].input).toMatchObject({ error: 'SourceNotReadable' });
+    expect(stdout.mock.calls.map(([chunk]) => String(chunk)).join('')).not.toContain('BytesCopied');
   });
 
   test('a configuration error is reported by name instead of crashing silently', async () => {

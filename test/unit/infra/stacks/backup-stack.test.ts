@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { BACKUP_OBJECT_ASL } from '../../../../infra/paths';
+import { publishCopyMetrics } from '../../../../workflows/metrics';
 import { buildTestApp, statesUsing, TEST_STAGE, type AslDefinition, type AslState } from '../support';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
@@ -419,6 +421,35 @@ describe('alerting and monitoring', () => {
           Match.objectLike({ MetricName: metric, MetricValue: `$.${metric}`, Dimensions: Match.arrayWith([{ Key: 'tier', Value: '$.tier' }]) }),
         ],
       });
+    }
+  });
+
+  it("expect the heavy task's EMF line to carry every field its metric filters match, extract and use as dimensions", () => {
+    const [task] = Object.values(template.findResources('AWS::ECS::TaskDefinition')) as Resource[];
+    const environment = Object.fromEntries(
+      ((task!.Properties['ContainerDefinitions'] as { Environment: { Name: string; Value: unknown }[] }[])[0]!.Environment).map((e) => [e.Name, e.Value]),
+    );
+    // The line the task prints (handlers/heavy-task.ts), from a Metrics instance configured as the task's environment configures it.
+    const printed: string[] = [];
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => printed.push(String(chunk)) > 0);
+    try {
+      const sink = new Metrics({ namespace: String(environment['POWERTOOLS_METRICS_NAMESPACE']), serviceName: String(environment['POWERTOOLS_SERVICE_NAME']) });
+      publishCopyMetrics({ outcome: 'copied', bytes: 123, durationMs: 45, destination: 'gs://b/k' }, 'heavy', sink);
+    } finally {
+      write.mockRestore();
+    }
+    const line = JSON.parse(printed.join('')) as Record<string, unknown>;
+    const field = (path: string) => line[path.replace(/^\$\./, '')];
+    const filters = Object.values(template.findResources('AWS::Logs::MetricFilter')).filter(
+      (f) => JSON.stringify((f as Resource).Properties['LogGroupName']) === JSON.stringify({ Ref: logicalIdOf('AWS::Logs::LogGroup', 'HeavyLogs') }),
+    ) as Resource[];
+    expect(filters.map((f) => (f.Properties['MetricTransformations'] as { MetricName: string }[])[0]!.MetricName).sort()).toEqual(['BytesCopied', 'CopyDuration']);
+    for (const filter of filters) {
+      const [t] = filter.Properties['MetricTransformations'] as { MetricName: string; MetricNamespace: string; MetricValue: string; Dimensions: { Key: string; Value: string }[] }[];
+      const matched = /^\{ (\$\.\w+) = "\*" \}$/.exec(filter.Properties['FilterPattern'] as string)?.[1];
+      expect({ metric: t!.MetricName, matched: matched && field(matched) !== undefined, value: typeof field(t!.MetricValue) }).toEqual({ metric: t!.MetricName, matched: true, value: 'number' });
+      expect(t!.MetricNamespace).toBe(environment['POWERTOOLS_METRICS_NAMESPACE']);
+      expect(Object.fromEntries(t!.Dimensions.map((d) => [d.Key, field(d.Value)]))).toEqual({ service: 's3-gcs-backup', tier: 'heavy' });
     }
   });
 
