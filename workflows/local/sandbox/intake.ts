@@ -54,8 +54,9 @@ export class LocalIntake {
   /** Resolves once every queued message was delivered and no redelivery is pending. */
   async idle(): Promise<void> {
     while (this.queue.length > 0 || this.inFlight.size > 0 || this.retryTimers.size > 0) {
-      if (this.queue.length > 0 && !this.timer) this.flush();
-      await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((r) => setTimeout(r, 20))]);
+      if (this.queue.length > 0) this.flush();
+      if (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+      else await new Promise((r) => setTimeout(r, 10)); // a redelivery is pending: let its timer fire
     }
   }
 

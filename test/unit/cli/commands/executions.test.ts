@@ -1,0 +1,34 @@
+import {
+  DescribeExecutionCommand,
+  ListExecutionsCommand,
+  SFNClient,
+} from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import { runCli } from '../../../support/cli-io';
+
+const SM = 'arn:aws:states:eu-west-1:123456789012:stateMachine:backup-object';
+const EXEC = (name: string): string => `arn:aws:states:eu-west-1:123456789012:execution:backup-object:${name}`;
+const sfn = mockClient(SFNClient);
+const target = ['--state-machine-arn', SM];
+
+describe('s3gcs executions against a deployed stage (SFN mocked)', () => {
+  beforeEach(() => sfn.reset());
+
+  it('executions --key-prefix describes each listed execution and keeps the matching ones', async () => {
+    const item = (name: string) => ({ executionArn: EXEC(name), name, status: 'SUCCEEDED' as const, stateMachineArn: SM, startDate: new Date(), stopDate: new Date() });
+    sfn.on(ListExecutionsCommand).resolves({ executions: [item('a'), item('b'), item('c')] });
+    const inputs: Record<string, string> = {
+      [EXEC('a')]: JSON.stringify({ bucket: 'acme', key: 'reports/1.pdf' }),
+      [EXEC('b')]: JSON.stringify({ bucket: 'acme', key: 'photos/1.jpg' }),
+      [EXEC('c')]: JSON.stringify({ source: 'aws.s3', 'detail-type': 'Object Created', detail: { bucket: { name: 'acme' }, object: { key: 'reports/2+2.pdf' } } }),
+    };
+    sfn.on(DescribeExecutionCommand).callsFake((input: { executionArn: string }) => ({ executionArn: input.executionArn, input: inputs[input.executionArn], status: 'SUCCEEDED' }));
+    const run = await runCli(['executions', ...target, '--key-prefix', 'reports/', '--json']);
+    expect(run.code).toBe(0);
+    const rows = run.json<{ executions: { name: string; object: { key: string } }[] }>().executions;
+    expect(rows.map((r) => [r.name, r.object.key])).toEqual([
+      ['a', 'reports/1.pdf'],
+      ['c', 'reports/2+2.pdf'],
+    ]);
+  });
+});

@@ -1,0 +1,74 @@
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import type { Storage } from '@google-cloud/storage';
+import { mockClient } from 'aws-sdk-client-mock';
+import { verifyScope } from '../../../../workflows/cli/verify/run-verify';
+
+const s3 = mockClient(S3Client);
+
+/** A Storage stand-in whose bucket lists the given objects, in pages, sorted as GCS sorts (UTF-8 bytes). */
+function fakeStorage(objects: Record<string, unknown>[], pageSize = 2): Storage {
+  const sorted = [...objects].sort((a, b) => Buffer.compare(Buffer.from(String(a['name'])), Buffer.from(String(b['name']))));
+  return {
+    bucket: () => ({
+      getFiles: async (q: { prefix: string; pageToken?: string }) => {
+        const matching = sorted.filter((o) => String(o['name']).startsWith(q.prefix));
+        const start = Number(q.pageToken ?? 0);
+        const page = matching.slice(start, start + pageSize).map((metadata) => ({ metadata }));
+        return [page, start + pageSize < matching.length ? { pageToken: String(start + pageSize) } : null];
+      },
+    }),
+  } as unknown as Storage;
+}
+
+const copyOf = (key: string, size: number, etag: string, name = `bk/${key}`) => ({
+  name,
+  size: String(size),
+  generation: '1',
+  metageneration: '1',
+  crc32c: 'AAAAAA==',
+  metadata: { 's3-bucket': 'src', 's3-key': key, 's3-etag': etag, 's3-size': String(size), 's3-crc32c': 'AAAAAA==' },
+});
+
+describe('verifyScope', () => {
+  beforeEach(() => s3.reset());
+
+  it('merge-joins both listings page by page in UTF-8 order (not UTF-16), so non-ASCII keys pair up', async () => {
+    // UTF-16 puts the astral emoji before U+FF01; UTF-8 bytes (S3's and GCS's order) put it after.
+    const keys = ['a.txt', 'b.txt', '\uFF01wide', '\u{1F600}smile', 'z.txt'];
+    const listed = [...keys].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    s3.on(ListObjectsV2Command, { ContinuationToken: undefined }).resolves({
+      Contents: listed.slice(0, 3).map((Key) => ({ Key, Size: 3, ETag: '"e"' })),
+      IsTruncated: true,
+      NextContinuationToken: 'p2',
+    });
+    s3.on(ListObjectsV2Command, { ContinuationToken: 'p2' }).resolves({ Contents: listed.slice(3).map((Key) => ({ Key, Size: 3, ETag: '"e"' })), IsTruncated: false });
+    const storage = fakeStorage([
+      // The backup of U+FF01 is missing; the emoji's is there: a UTF-16 merge would pair them wrongly.
+      ...keys.filter((k) => k !== '\uFF01wide').map((k) => copyOf(k, 3, 'e')),
+      copyOf('retained-after-delete.txt', 1, 'x'),
+    ]);
+    const listedPages: number[] = [];
+    const tally = await verifyScope(new S3Client({ region: 'us-east-1' }), storage, { sourceBucket: 'src', prefix: '', destinationBucket: 'dst', destinationPrefix: 'bk/' }, {
+      listed: (n) => listedPages.push(n),
+      compared: () => undefined,
+    });
+    expect(listedPages).toEqual([3, 2]);
+    expect(tally.checked).toBe(5);
+    expect(tally.ok).toBe(4);
+    expect(tally.differences.map((d) => [d.kind, d.key])).toEqual([['missing', '\uFF01wide']]);
+    expect(tally.extra).toBe(1);
+    expect(tally.extraSample).toEqual(['bk/retained-after-delete.txt']);
+  });
+
+  it('leaves excluded keys out of the comparison', async () => {
+    s3.on(ListObjectsV2Command).resolves({ Contents: [{ Key: 'keep.txt', Size: 1, ETag: '"e"' }, { Key: 'x.tmp', Size: 1, ETag: '"e"' }] });
+    const tally = await verifyScope(new S3Client({ region: 'us-east-1' }), fakeStorage([copyOf('keep.txt', 1, 'e', 'keep.txt')]), {
+      sourceBucket: 'src',
+      prefix: '',
+      destinationBucket: 'dst',
+      destinationPrefix: '',
+      excluded: (k) => k.endsWith('.tmp'),
+    });
+    expect(tally).toMatchObject({ checked: 1, ok: 1, excluded: 1, differences: [] });
+  });
+});
