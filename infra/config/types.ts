@@ -91,10 +91,17 @@ export interface AlertsConfig {
   /** E-mail address subscribed to the alert topic (the recipient confirms once). (Default: no subscription) */
   readonly email?: string;
   /**
-   * Name of an SSM SecureString parameter holding a Slack incoming-webhook URL. Reserved: the Slack notifier is not
-   * built yet, so validation refuses this setting rather than ignore it. (Default: no Slack notifications)
+   * Name of an SSM SecureString parameter holding a Slack incoming-webhook URL. When set, a notifier Lambda subscribed
+   * to the alert topic posts every alert to Slack, and may read only this parameter. Encrypt it with the default
+   * aws/ssm key (a customer managed key's policy must let the notifier's role decrypt). Exclusive with
+   * `slackWebhookSecretName`. (Default: no Slack notifications)
    */
   readonly slackWebhookParameterName?: string;
+  /**
+   * Name of a Secrets Manager secret whose string is the Slack incoming-webhook URL; the alternative to
+   * `slackWebhookParameterName`. (Default: no Slack notifications)
+   */
+  readonly slackWebhookSecretName?: string;
   /** Alarm when the oldest intake message is older than this, in seconds. (Default: 900) */
   readonly maxQueueAgeSeconds?: number;
 }

@@ -150,13 +150,14 @@ export function validateStageConfig(config: StageConfig): DeploymentConfig {
 
   const alerts = config.alerts ?? {};
   if (alerts.email !== undefined && !EMAIL.test(alerts.email)) fail('alerts.email', `is not an e-mail address: ${JSON.stringify(alerts.email)}`);
-  if (alerts.slackWebhookParameterName !== undefined) {
-    // Refused rather than ignored: a setting that silently does nothing would leave people without alerts.
-    fail(
-      'alerts.slackWebhookParameterName',
-      'the Slack notifier is not built yet; remove the setting and subscribe to the alert topic by e-mail (alerts.email) ' +
-        "or with AWS Chatbot / Amazon Q Developer in chat applications (docs/deploy.md, 'Subscribe to alerts')",
-    );
+  if (alerts.slackWebhookParameterName !== undefined && !SSM_PARAMETER_NAME.test(alerts.slackWebhookParameterName)) {
+    fail('alerts.slackWebhookParameterName', `is not a valid SSM parameter name: ${JSON.stringify(alerts.slackWebhookParameterName)}`);
+  }
+  if (alerts.slackWebhookSecretName !== undefined && !SECRET_NAME.test(alerts.slackWebhookSecretName)) {
+    fail('alerts.slackWebhookSecretName', `is not a valid Secrets Manager secret name: ${JSON.stringify(alerts.slackWebhookSecretName)}`);
+  }
+  if (alerts.slackWebhookParameterName !== undefined && alerts.slackWebhookSecretName !== undefined) {
+    fail('alerts', 'set slackWebhookParameterName (SSM) or slackWebhookSecretName (Secrets Manager), not both: the webhook URL comes from one place');
   }
   const maxQueueAgeSeconds = alerts.maxQueueAgeSeconds ?? 900;
   checkInteger('alerts.maxQueueAgeSeconds', maxQueueAgeSeconds, 60, 14 * 24 * 3600, fail);

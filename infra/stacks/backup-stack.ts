@@ -13,6 +13,7 @@ import { GcsCredentials } from '../constructs/gcs-credentials';
 import { giveDeployTimeHandlersLogRetention } from '../constructs/handler-log-groups';
 import { HeavyTask } from '../constructs/heavy-task';
 import { Intake } from '../constructs/intake';
+import { SlackNotifier, type SlackWebhookSource } from '../constructs/slack-notifier';
 import { SourceBuckets } from '../constructs/source-buckets';
 import { BACKUP_OBJECT_ASL } from '../paths';
 
@@ -109,6 +110,21 @@ export class BackupStack extends Stack {
     gcs.grantRead(heavy.taskDefinition.taskRole);
 
     const alerts = new AlertTopic(this, 'Alerts', { displayName: `S3 to GCS backup (${config.stage})`, email: config.alerts.email });
+    const slackWebhook: SlackWebhookSource | undefined =
+      config.alerts.slackWebhookParameterName !== undefined
+        ? { parameterName: config.alerts.slackWebhookParameterName }
+        : config.alerts.slackWebhookSecretName !== undefined
+          ? { secretName: config.alerts.slackWebhookSecretName }
+          : undefined;
+    if (slackWebhook) {
+      new SlackNotifier(this, 'SlackNotifier', {
+        topic: alerts.topic,
+        webhook: slackWebhook,
+        serviceName: SERVICE_NAME,
+        metricsNamespace: METRICS_NAMESPACE,
+        logRetention,
+      });
+    }
 
     // Every ${Name} in asl/backup-object.asl.json; BackupStateMachine fails synth if this and the file disagree.
     const aliases: Record<string, lambda.IFunction> = {

@@ -138,9 +138,20 @@ describe('validateStageConfig', () => {
     ]);
   });
 
-  it('expect the Slack webhook setting to be refused until the notifier exists, rather than silently ignored', () => {
-    expect(problemsOf({ ...valid, alerts: { slackWebhookParameterName: '/backup/slack' } })).toEqual([
-      expect.stringMatching(/^alerts\.slackWebhookParameterName: the Slack notifier is not built yet/),
+  it('expect the Slack webhook accepted by SSM parameter name or by secret name, and kept for the stack', () => {
+    expect(validateStageConfig({ ...valid, alerts: { slackWebhookParameterName: '/backup/slack' } }).alerts.slackWebhookParameterName).toBe('/backup/slack');
+    expect(validateStageConfig({ ...valid, alerts: { slackWebhookSecretName: 'backup/slack' } }).alerts.slackWebhookSecretName).toBe('backup/slack');
+  });
+
+  it('expect an invalid Slack webhook name, or both places at once, to be refused', () => {
+    expect(problemsOf({ ...valid, alerts: { slackWebhookParameterName: '/backup/slack hook' } })).toEqual([
+      expect.stringMatching(/^alerts\.slackWebhookParameterName: is not a valid SSM parameter name/),
+    ]);
+    expect(problemsOf({ ...valid, alerts: { slackWebhookSecretName: 'backup/slack#1' } })).toEqual([
+      expect.stringMatching(/^alerts\.slackWebhookSecretName: is not a valid Secrets Manager secret name/),
+    ]);
+    expect(problemsOf({ ...valid, alerts: { slackWebhookParameterName: '/backup/slack', slackWebhookSecretName: 'backup/slack' } })).toEqual([
+      expect.stringMatching(/^alerts: set slackWebhookParameterName \(SSM\) or slackWebhookSecretName \(Secrets Manager\), not both/),
     ]);
   });
 
