@@ -1,0 +1,38 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSandbox } from '../../support/sandbox-process';
+
+/** `npm start -- --once`: the demo runs through the whole local system and the exit code says whether it went as expected. */
+describe('s3gcs sandbox --once', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sandbox-once-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('prints the ready line, runs the demo (small, large, heavy, alerting failure) and exits 0', async () => {
+    const sandbox = spawnSandbox(['--once', '--data-dir', dataDir]);
+    try {
+      const ready = await sandbox.nextLine();
+      expect(ready).toMatchObject({
+        s3Endpoint: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+        gcsEndpoint: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+        sfnEndpoint: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+        sourceBucket: 'sandbox-source',
+        destinationBucket: 'sandbox-backup',
+      });
+      const demo = (await sandbox.nextLine()) as { ok: boolean; demo: { key: string; outcome: string; tier: string; bytes: number; asExpected: boolean }[] };
+      expect(demo.demo.map((r) => [r.outcome, r.tier])).toEqual([
+        ['copied', 'small'],
+        ['copied', 'large'],
+        ['copied', 'heavy'],
+        ['FAILED InvalidDestinationName', '-'],
+      ]);
+      expect(demo.demo.every((r) => r.asExpected)).toBe(true);
+      expect(demo.ok).toBe(true);
+      expect(await sandbox.exited).toBe(0);
+      expect(existsSync(join(dataDir, 'sandbox.json'))).toBe(false); // removed on exit
+      expect(existsSync(join(dataDir, 'alerts.jsonl'))).toBe(true);
+    } finally {
+      await sandbox.stop();
+    }
+  });
+});

@@ -1,0 +1,184 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DeleteObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
+import { Storage } from '@google-cloud/storage';
+import { localS3Client } from '../../../workflows/local/s3-server';
+import { runCli } from '../../support/cli-io';
+import { putObject } from '../../support/s3-server';
+import { spawnSandbox, type SandboxProcess } from '../../support/sandbox-process';
+
+interface Ready {
+  s3Endpoint: string;
+  gcsEndpoint: string;
+  sfnEndpoint: string;
+  sourceBucket: string;
+  destinationBucket: string;
+}
+
+const MIB = 1024 * 1024;
+
+/**
+ * The sandbox as a user runs it (`s3gcs sandbox --json --no-demo`), driven from outside with the AWS SDK and the real
+ * @google-cloud/storage client, and operated with the CLI (`--data-dir`) over its HTTP endpoints.
+ */
+describe('s3gcs sandbox, driven with the AWS SDK, the GCS client and the CLI', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sandbox-'));
+  let sandbox: SandboxProcess;
+  let ready: Ready;
+  let storage: Storage;
+  const cli = (...args: string[]) => runCli([...args, '--data-dir', dataDir]);
+  const smallKey = 'docs/hello world+1 ü.txt';
+  const largeKey = 'media/big 12MiB.bin';
+  const small = randomBytes(100 * 1024);
+  const large = randomBytes(12 * MIB);
+
+  beforeAll(async () => {
+    sandbox = spawnSandbox(['--no-demo', '--data-dir', dataDir]);
+    ready = (await sandbox.nextLine()) as unknown as Ready;
+    storage = new Storage({ apiEndpoint: ready.gcsEndpoint, projectId: 'test' });
+  });
+
+  afterAll(async () => {
+    await sandbox.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  /**
+   * The object's bytes over the JSON API media URL. (@google-cloud/storage's download() of a multi-MiB object warns
+   * about listeners on its internal PassThrough; plain HTTP reads the same bytes quietly.)
+   */
+  async function download(key: string): Promise<Buffer> {
+    const res = await fetch(`${ready.gcsEndpoint}/storage/v1/b/${ready.destinationBucket}/o/${encodeURIComponent(key)}?alt=media`);
+    expect(res.status).toBe(200);
+    return Buffer.from(await res.arrayBuffer());
+  }
+
+  /** Polls the destination until the backup of `key` holds `etag` (or times out). */
+  async function backupOf(key: string, etag: string, timeoutMs = 30_000): Promise<Buffer> {
+    const file = storage.bucket(ready.destinationBucket).file(key);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const [exists] = await file.exists();
+      if (exists) {
+        const [meta] = await file.getMetadata();
+        if (meta.metadata?.['s3-etag'] === etag) return key === largeKey ? download(key) : (await file.download())[0];
+      }
+      if (Date.now() > deadline) throw new Error(`no backup of ${key} with ETag ${etag} after ${timeoutMs} ms; sandbox stderr: ${sandbox.stderr()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  it('backs up a PutObject and a completed multipart upload byte for byte', async () => {
+    const s3 = localS3Client(ready.s3Endpoint);
+    const smallEtag = await putObject(s3, ready.sourceBucket, smallKey, small, { ContentType: 'text/plain', Metadata: { owner: 'qa' } });
+    const largeEtag = await putObject(s3, ready.sourceBucket, largeKey, large);
+    expect(largeEtag).toMatch(/-2$/); // a multipart upload
+    expect((await backupOf(smallKey, smallEtag)).equals(small)).toBe(true);
+    expect((await backupOf(largeKey, largeEtag)).equals(large)).toBe(true);
+    const [meta] = await storage.bucket(ready.destinationBucket).file(smallKey).getMetadata();
+    expect(meta.contentType).toBe('text/plain');
+    expect(meta.metadata).toMatchObject({ owner: 'qa', 's3-bucket': ready.sourceBucket, 's3-key': smallKey });
+    s3.destroy();
+  });
+
+  it('lists the executions the uploads started, with their objects', async () => {
+    const run = await cli('executions', '--json');
+    expect(run.code).toBe(0);
+    const rows = run.json<{ executions: { status: string; object?: { key: string } }[] }>().executions;
+    expect(rows.filter((r) => r.status === 'SUCCEEDED').map((r) => r.object?.key)).toEqual(expect.arrayContaining([smallKey, largeKey]));
+  });
+
+  it('prints the history of an object: the tier that copied it and the outcome', async () => {
+    const run = await cli('history', `s3://${ready.sourceBucket}/${largeKey}`);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/Execution copy-media-big-12MiB-bin-[a-z2-7]+: SUCCEEDED/);
+    expect(run.stdout).toMatch(/Copy the object with the large Lambda +Task .* ok/);
+    expect(run.stdout).toContain('"outcome":"copied"');
+    expect(run.stdout).toContain(`Console: ${ready.sfnEndpoint}/console/executions/`);
+  });
+
+  it('replays an object and waits: the backup is already current', async () => {
+    const run = await cli('replay', `s3://${ready.sourceBucket}/${smallKey}`, '--wait', '--json');
+    expect(run.code).toBe(0);
+    const out = run.json<{ name: string; status: string; output: { outcome: string }; timeline: { steps: { state: string }[] } }>();
+    expect(out.name).toMatch(/^replay-/);
+    expect(out.status).toBe('SUCCEEDED');
+    expect(out.output.outcome).toBe('already-current');
+    expect(out.timeline.steps.map((s) => s.state)).toContain('Describe the object');
+  });
+
+  it('turns a delete into an execution that keeps the backup (delete policy retain)', async () => {
+    const s3 = localS3Client(ready.s3Endpoint);
+    const key = 'tmp/short-lived.txt';
+    const etag = await putObject(s3, ready.sourceBucket, key, Buffer.from('bye'));
+    await backupOf(key, etag);
+    await s3.send(new DeleteObjectCommand({ Bucket: ready.sourceBucket, Key: key }));
+    s3.destroy();
+    let deletes: { status: string; object?: { key: string; action: string } }[] = [];
+    for (let i = 0; i < 100 && deletes.length === 0; i++) {
+      const rows = (await cli('executions', '--json')).json<{ executions: typeof deletes }>().executions;
+      deletes = rows.filter((r) => r.object?.action === 'delete' && r.object.key === key && r.status !== 'RUNNING');
+      if (deletes.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(deletes).toEqual([expect.objectContaining({ status: 'SUCCEEDED' })]);
+    expect((await storage.bucket(ready.destinationBucket).file(key).exists())[0]).toBe(true);
+  });
+
+  it('verify finds a deleted and an altered backup, --repair fixes both, and the copies are byte-identical again', async () => {
+    const clean = await cli('verify', `s3://${ready.sourceBucket}/docs/`);
+    expect(clean.code).toBe(0);
+
+    const bucket = storage.bucket(ready.destinationBucket);
+    await bucket.file(largeKey).delete();
+    const [meta] = await bucket.file(smallKey).getMetadata();
+    const tampered = Buffer.from(small);
+    tampered[5]! ^= 0xff; // same size, same provenance metadata, one byte different
+    await bucket.file(smallKey).save(tampered, { metadata: { metadata: meta.metadata }, preconditionOpts: { ifGenerationMatch: Number(meta.generation) }, resumable: false });
+
+    const found = await cli('verify', `s3://${ready.sourceBucket}`, '--json');
+    expect(found.code).toBe(1);
+    const report = found.json<{ differences: { key: string; kind: string }[]; checked: number }>();
+    expect(report.differences.map((d) => [d.key, d.kind])).toEqual([
+      [smallKey, 'content-mismatch'],
+      [largeKey, 'missing'],
+    ]);
+
+    const repaired = await cli('verify', `s3://${ready.sourceBucket}`, '--repair');
+    expect(repaired.code).toBe(0);
+    expect(repaired.stdout).toContain('Repaired 2 of 2; 0 difference(s) remain.');
+
+    const again = await cli('verify', `s3://${ready.sourceBucket}`, '--json');
+    expect(again.code).toBe(0);
+    expect(again.json<{ differenceCount: number }>().differenceCount).toBe(0);
+    expect((await bucket.file(smallKey).download())[0].equals(small)).toBe(true);
+    expect((await download(largeKey)).equals(large)).toBe(true);
+  });
+
+  it('backfills existing objects once; a second run dedupes every start by name', async () => {
+    const checkpoint = join(dataDir, 'backfill.json');
+    const first = await cli('backfill', `s3://${ready.sourceBucket}/docs/`, '--checkpoint', checkpoint, '--json');
+    expect(first.code).toBe(0);
+    expect(first.json()).toMatchObject({ started: 1, alreadyExists: 0, failed: 0, done: true });
+    // While it runs, an identical StartExecution returns the open execution (as in AWS); once closed, the name is taken.
+    for (let i = 0; i < 100 && (await cli('executions', '--status', 'RUNNING', '--json')).json<{ executions: unknown[] }>().executions.length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const again = await cli('backfill', `s3://${ready.sourceBucket}/docs/`, '--checkpoint', checkpoint, '--restart', '--json');
+    expect(again.json()).toMatchObject({ started: 0, alreadyExists: 1, done: true });
+  });
+
+  it('the source object is still readable from S3 (the backup never touches it)', async () => {
+    const s3 = localS3Client(ready.s3Endpoint);
+    const got = await s3.send(new GetObjectCommand({ Bucket: ready.sourceBucket, Key: smallKey }));
+    expect(Buffer.from(await got.Body!.transformToByteArray()).equals(small)).toBe(true);
+    s3.destroy();
+  });
+
+  it('stops cleanly on Ctrl-C: exit 0, ready file removed', async () => {
+    expect(existsSync(join(dataDir, 'sandbox.json'))).toBe(true);
+    expect(await sandbox.stop()).toBe(0);
+    expect(existsSync(join(dataDir, 'sandbox.json'))).toBe(false);
+  });
+});
