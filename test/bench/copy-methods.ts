@@ -1,0 +1,67 @@
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { Storage } from '@google-cloud/storage';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { copyObject, type EngineOptions } from '../../workflows/copy/engine';
+
+/** The ways of copying one S3 object to GCS that the bench compares (rclone runs as its own program: see rclone.ts). */
+export type NodeMethod = 'raw' | 'old' | 'engine';
+
+export interface CopyJob {
+  s3: S3Client;
+  storage: Storage;
+  source: { bucket: string; key: string; etag: string; size: number };
+  /** The copy goes to `prefix + key` (the engine's naming, so every method writes the same kind of name). */
+  destination: { bucket: string; prefix: string };
+  /** For the old design's temp file. */
+  tempDir: string;
+  engineOptions?: Partial<EngineOptions>;
+  /** The engine's copyObject (Default: workflows/copy/engine.ts; the worker may load a variant to compare). */
+  copyObject?: typeof copyObject;
+}
+
+export const NODE_METHODS: Record<NodeMethod, (job: CopyJob) => Promise<void>> = {
+  raw: rawPipe,
+  old: oldDesign,
+  engine: ourEngine,
+};
+
+/**
+ * The limit of this machine and these servers: one S3 GET stream piped into one resumable upload that streams the
+ * whole body in a single request (no chunkSize), with no hashing and no validation.
+ */
+async function rawPipe(job: CopyJob): Promise<void> {
+  const res = await job.s3.send(new GetObjectCommand({ Bucket: job.source.bucket, Key: job.source.key }));
+  const sink = job.storage
+    .bucket(job.destination.bucket)
+    .file(job.destination.prefix + job.source.key)
+    .createWriteStream({ resumable: true, validation: false });
+  await pipeline(res.Body as Readable, sink);
+}
+
+/**
+ * What the replaced Lambda did: read the whole object into memory, write it to a temp file, upload that file with
+ * the client's CRC32C validation (the client picks resumable above 5 MB, as it did there).
+ */
+async function oldDesign(job: CopyJob): Promise<void> {
+  const res = await job.s3.send(new GetObjectCommand({ Bucket: job.source.bucket, Key: job.source.key }));
+  const bytes = await res.Body!.transformToByteArray();
+  const path = join(job.tempDir, `old-design-${process.pid}-${Date.now()}`);
+  try {
+    await writeFile(path, bytes);
+    await job.storage.bucket(job.destination.bucket).upload(path, { destination: job.destination.prefix + job.source.key, validation: 'crc32c' });
+  } finally {
+    await rm(path, { force: true });
+  }
+}
+
+/** Ours: destination read, pinned source, CRC32C+MD5 while streaming, verified against what GCS stored. */
+async function ourEngine(job: CopyJob): Promise<void> {
+  const out = await (job.copyObject ?? copyObject)(
+    { bucket: job.source.bucket, key: job.source.key, etag: job.source.etag, size: job.source.size },
+    { s3: job.s3, storage: job.storage, target: { bucket: job.destination.bucket, prefix: job.destination.prefix }, options: job.engineOptions },
+  );
+  if (out.outcome !== 'copied') throw new Error(`engine reported ${out.outcome}, expected copied (${out.detail ?? ''})`);
+}
