@@ -30,19 +30,22 @@ export function addCommonOptions(cmd: Command, { target = true } = {}): Command 
 }
 
 /**
- * Runs a command body: resolves the target (when `needsTarget`), turns every failure into one error line with a
- * hint and a documented exit code, and always closes the clients.
+ * Runs a command: first `parse` (arguments only, so a usage error comes before any connection), then resolves the
+ * target and runs `body`. Every failure becomes one error line with a hint and a documented exit code; the clients are
+ * always closed.
  */
-export async function runCommand<O extends CommonOptions>(
+export async function runCommand<O extends CommonOptions, A>(
   ctx: CommandContext,
   opts: O,
-  body: (out: Output, target: Target) => Promise<number>,
+  parse: () => A,
+  body: (out: Output, target: Target, args: A) => Promise<number>,
 ): Promise<void> {
   const out = new Output(ctx.io, Boolean(opts.json));
   let target: Target | undefined;
   try {
+    const args = parse();
     target = resolveTarget(opts, ctx.io);
-    ctx.setExitCode(await body(out, target));
+    ctx.setExitCode(await body(out, target, args));
   } catch (err) {
     const cliError = err instanceof CliError ? err : fromServiceError(err, 'unexpected failure');
     out.error(cliError);

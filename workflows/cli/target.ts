@@ -38,6 +38,8 @@ export interface Target {
   destination?: GcsLocation;
   /** The sandbox's watched bucket. */
   sourceBucket?: string;
+  /** The stage's asl/backfill.asl.json state machine (stack output BackfillStateMachineArn). */
+  backfillStateMachineArn?: string;
   /** The page to open for an execution: the AWS console, or the sandbox's stand-in. */
   consoleUrl(executionArn: string): string;
   close(): void;
@@ -106,6 +108,7 @@ function awsTarget(opts: TargetOptions, io: Pick<CliIo, 'env' | 'cwd'>): Target 
   const sfn = new SFNClient({ region, ...(credentials ? { credentials } : {}) });
   const s3 = new S3Client({ region, followRegionRedirects: true, ...(credentials ? { credentials } : {}) });
   const destinationText = opts.destination ?? io.env['S3GCS_DESTINATION'] ?? gcsFromOutputs(outputs);
+  const backfillStateMachineArn = outputs['BackfillStateMachineArn'] ?? io.env['S3GCS_BACKFILL_STATE_MACHINE_ARN'];
   let storage: Storage | undefined;
   return {
     kind: 'aws',
@@ -116,6 +119,7 @@ function awsTarget(opts: TargetOptions, io: Pick<CliIo, 'env' | 'cwd'>): Target 
     s3,
     storage: () => (storage ??= new Storage()),
     ...(destinationText ? { destination: parseGcsUrl(destinationText) } : {}),
+    ...(backfillStateMachineArn ? { backfillStateMachineArn } : {}),
     consoleUrl: (arn) => `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${arn}`,
     close: () => {
       sfn.destroy();

@@ -43,33 +43,35 @@ export function registerExecutions(program: Command, ctx: CommandContext): void 
     ]),
   );
   cmd.action((opts: ExecutionsOptions) =>
-    runCommand(ctx, opts, async (out, target) => {
-      const status = parseStatus(opts.status);
-      const since = opts.since ? parseSince(opts.since) : undefined;
-      const limit = parsePositive(opts.limit, '--limit', { integer: true });
-      const keep = (e: ExecutionWithObject): boolean =>
-        (opts.keyPrefix === undefined || (e.object?.key.startsWith(opts.keyPrefix) ?? false)) && (opts.bucket === undefined || e.object?.bucket === opts.bucket);
-      const found = await findExecutions(target, { ...(status ? { status } : {}), ...(since ? { since } : {}) }, keep, limit);
-      const rows = found.map(toRow);
-      out.result({ executions: rows });
-      if (rows.length === 0) {
-        out.line('No executions match.');
+    runCommand(
+      ctx,
+      opts,
+      () => ({ status: parseStatus(opts.status), since: opts.since ? parseSince(opts.since) : undefined, limit: parsePositive(opts.limit, '--limit', { integer: true }) }),
+      async (out, target, { status, since, limit }) => {
+        const keep = (e: ExecutionWithObject): boolean =>
+          (opts.keyPrefix === undefined || (e.object?.key.startsWith(opts.keyPrefix) ?? false)) && (opts.bucket === undefined || e.object?.bucket === opts.bucket);
+        const found = await findExecutions(target, { ...(status ? { status } : {}), ...(since ? { since } : {}) }, keep, limit);
+        const rows = found.map(toRow);
+        out.result({ executions: rows });
+        if (rows.length === 0) {
+          out.line('No executions match.');
+          return EXIT.OK;
+        }
+        out.line(
+          table(
+            ['STATUS', 'STARTED', 'DURATION', 'OBJECT', 'NAME'],
+            rows.map((r) => [
+              r.status,
+              r.startDate.replace(/\.\d{3}Z$/, 'Z'),
+              r.durationMs === undefined ? '-' : formatDuration(r.durationMs),
+              r.object ? `${r.object.action === 'delete' ? 'delete ' : ''}s3://${r.object.bucket}/${r.object.key}` : '-',
+              r.name,
+            ]),
+          ),
+        );
         return EXIT.OK;
-      }
-      out.line(
-        table(
-          ['STATUS', 'STARTED', 'DURATION', 'OBJECT', 'NAME'],
-          rows.map((r) => [
-            r.status,
-            r.startDate.replace(/\.\d{3}Z$/, 'Z'),
-            r.durationMs === undefined ? '-' : formatDuration(r.durationMs),
-            r.object ? `${r.object.action === 'delete' ? 'delete ' : ''}s3://${r.object.bucket}/${r.object.key}` : '-',
-            r.name,
-          ]),
-        ),
-      );
-      return EXIT.OK;
-    }),
+      },
+    ),
   );
 }
 

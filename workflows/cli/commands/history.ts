@@ -5,7 +5,7 @@ import { refused } from '../errors';
 import { findExecutions } from '../execution-lookup';
 import { EXIT } from '../exit-codes';
 import { timelineFromHistory } from '../history-timeline';
-import { parseS3Url } from '../s3-url';
+import { parseS3Url, type S3Location } from '../s3-url';
 import { describeExecution, executionArnOf, executionHistory } from '../sfn-ops';
 import type { Target } from '../target';
 import { parsePositive, parseSince } from '../time-window';
@@ -34,31 +34,37 @@ export function registerHistory(program: Command, ctx: CommandContext): void {
     ]),
   );
   cmd.action((what: string, opts: HistoryOptions) =>
-    runCommand(ctx, opts, async (out, target) => {
-      const arns = what.startsWith('s3://') ? await executionsOfObject(target, what, opts) : [executionArnOf(target, what)];
-      const results = [];
-      for (const arn of arns) {
-        const described = await describeExecution(target, arn);
-        const timeline: Timeline = timelineFromHistory(described.name ?? arn, await executionHistory(target, arn));
-        results.push({ executionArn: arn, status: described.status, consoleUrl: target.consoleUrl(arn), input: described.input, redriveCount: described.redriveCount ?? 0, timeline });
-        if (results.length > 1) out.line('');
-        out.line(formatTimeline(timeline));
-        out.line(`Console: ${target.consoleUrl(arn)}`);
-        if ((described.redriveCount ?? 0) > 0) out.line(`(redriven ${described.redriveCount} time(s); the timeline is the latest run's)`);
-      }
-      out.result(what.startsWith('s3://') ? { executions: results } : results[0]);
-      return EXIT.OK;
-    }),
+    runCommand(
+      ctx,
+      opts,
+      () =>
+        what.startsWith('s3://')
+          ? { object: parseS3Url(what, { requireKey: true }), since: parseSince(opts.since), limit: opts.all ? parsePositive(opts.limit, '--limit', { integer: true }) : 1 }
+          : undefined,
+      async (out, target, search) => {
+        const arns = search ? await executionsOfObject(target, search, opts.since) : [executionArnOf(target, what)];
+        const results = [];
+        for (const arn of arns) {
+          const described = await describeExecution(target, arn);
+          const timeline: Timeline = timelineFromHistory(described.name ?? arn, await executionHistory(target, arn));
+          results.push({ executionArn: arn, status: described.status, consoleUrl: target.consoleUrl(arn), input: described.input, redriveCount: described.redriveCount ?? 0, timeline });
+          if (results.length > 1) out.line('');
+          out.line(formatTimeline(timeline));
+          out.line(`Console: ${target.consoleUrl(arn)}`);
+          if ((described.redriveCount ?? 0) > 0) out.line(`(redriven ${described.redriveCount} time(s); the timeline is the latest run's)`);
+        }
+        out.result(search ? { executions: results } : results[0]);
+        return EXIT.OK;
+      },
+    ),
   );
 }
 
-async function executionsOfObject(target: Target, url: string, opts: HistoryOptions): Promise<string[]> {
-  const loc = parseS3Url(url, { requireKey: true });
-  const since = parseSince(opts.since);
-  const limit = opts.all ? parsePositive(opts.limit, '--limit', { integer: true }) : 1;
-  const found = await findExecutions(target, { since }, (e) => e.object?.bucket === loc.bucket && e.object.key === loc.key, limit);
+async function executionsOfObject(target: Target, search: { object: S3Location; since: Date; limit: number }, sinceText: string): Promise<string[]> {
+  const { object, since, limit } = search;
+  const found = await findExecutions(target, { since }, (e) => e.object?.bucket === object.bucket && e.object.key === object.key, limit);
   if (found.length === 0) {
-    throw refused(`no execution for ${url} started in the last ${opts.since}`, 'Widen the window with --since 30d, or start one with `s3gcs replay`.');
+    throw refused(`no execution for s3://${object.bucket}/${object.key} started in the last ${sinceText}`, 'Widen the window with --since 30d, or start one with `s3gcs replay`.');
   }
   return found.map((e) => e.item.executionArn!);
 }

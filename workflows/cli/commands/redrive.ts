@@ -37,27 +37,38 @@ export function registerRedrive(program: Command, ctx: CommandContext): void {
     ]),
   );
   cmd.action((execution: string | undefined, opts: RedriveOptions) =>
-    runCommand(ctx, opts, async (out, target) => {
-      if (execution !== undefined && opts.failed) throw usageError('give an execution or --failed, not both', 'e.g. s3gcs redrive NAME, or s3gcs redrive --failed --since 24h');
-      if (execution === undefined && !opts.failed) throw usageError('nothing to redrive', 'Name an execution (s3gcs redrive NAME) or pass --failed [--since 24h].');
-      if (execution !== undefined) {
-        const arn = executionArnOf(target, execution);
-        const redriveDate = await redriveExecution(target, arn);
-        out.line(`Redriven ${arn}`);
-        out.line(`  console: ${target.consoleUrl(arn)}`);
-        out.result({ redriven: [{ executionArn: arn, redriveDate: redriveDate.toISOString(), consoleUrl: target.consoleUrl(arn) }], refused: [] });
-        return EXIT.OK;
-      }
-      return redriveFailed(target, opts, out);
-    }),
+    runCommand(
+      ctx,
+      opts,
+      () => {
+        if (execution !== undefined && opts.failed) throw usageError('give an execution or --failed, not both', 'e.g. s3gcs redrive NAME, or s3gcs redrive --failed --since 24h');
+        if (execution === undefined && !opts.failed) throw usageError('nothing to redrive', 'Name an execution (s3gcs redrive NAME) or pass --failed [--since 24h].');
+        return opts.failed ? sinceWithinRedriveWindow(opts.since) : undefined;
+      },
+      async (out, target, since) => {
+        if (execution !== undefined) {
+          const arn = executionArnOf(target, execution);
+          const redriveDate = await redriveExecution(target, arn);
+          out.line(`Redriven ${arn}`);
+          out.line(`  console: ${target.consoleUrl(arn)}`);
+          out.result({ redriven: [{ executionArn: arn, redriveDate: redriveDate.toISOString(), consoleUrl: target.consoleUrl(arn) }], refused: [] });
+          return EXIT.OK;
+        }
+        return redriveFailed(target, since!, Boolean(opts.dryRun), out);
+      },
+    ),
   );
 }
 
-async function redriveFailed(target: Target, opts: RedriveOptions, out: Output): Promise<number> {
-  const since = parseSince(opts.since);
+function sinceWithinRedriveWindow(text: string): Date {
+  const since = parseSince(text);
   if (Date.now() - since.getTime() > REDRIVE_WINDOW_MS) {
-    throw usageError(`--since ${opts.since} reaches back more than 14 days`, 'Step Functions redrives executions up to 14 days after they closed; use s3gcs replay for older ones.');
+    throw usageError(`--since ${text} reaches back more than 14 days`, 'Step Functions redrives executions up to 14 days after they closed; use s3gcs replay for older ones.');
   }
+  return since;
+}
+
+async function redriveFailed(target: Target, since: Date, dryRun: boolean, out: Output): Promise<number> {
   const candidates: ExecutionListItem[] = [];
   for (const status of REDRIVABLE) {
     // Listed by start time; an execution that started before the window but closed inside it is still redrivable.
@@ -66,7 +77,7 @@ async function redriveFailed(target: Target, opts: RedriveOptions, out: Output):
       else if (item.startDate && item.startDate.getTime() < since.getTime() - REDRIVE_WINDOW_MS) break;
     }
   }
-  if (opts.dryRun) {
+  if (dryRun) {
     out.line(candidates.length === 0 ? 'Nothing to redrive.' : `Would redrive ${candidates.length} execution(s):`);
     if (candidates.length > 0) out.line(table(['STATUS', 'CLOSED', 'NAME'], candidates.map((c) => [c.status!, c.stopDate!.toISOString(), c.name!])));
     out.result({ dryRun: true, candidates: candidates.map((c) => ({ executionArn: c.executionArn, status: c.status, stopDate: c.stopDate?.toISOString() })) });

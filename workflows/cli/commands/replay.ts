@@ -31,37 +31,40 @@ export function registerReplay(program: Command, ctx: CommandContext): void {
     ]),
   );
   cmd.action((url: string, opts: ReplayOptions) =>
-    runCommand(ctx, opts, async (out, target) => {
-      const loc = parseS3Url(url, { requireKey: true });
-      const timeoutMs = parseDuration(opts.timeout, '--timeout');
-      const started = await startReplay(target, { ...loc, ...(opts.versionId ? { versionId: opts.versionId } : {}) });
-      const consoleUrl = target.consoleUrl(started.executionArn);
-      out.line(`Started ${started.name}`);
-      out.line(`  execution: ${started.executionArn}`);
-      out.line(`  console:   ${consoleUrl}`);
-      if (!opts.wait) {
-        out.result({ ...started, consoleUrl });
-        return EXIT.OK;
-      }
-      out.note('Waiting for the execution to end…');
-      const described = await waitForExecution(target, started.executionArn, timeoutMs);
-      if (described.status === 'RUNNING') {
-        out.line(`Still RUNNING after ${opts.timeout}; follow it with: s3gcs history ${started.name}`);
-        out.result({ ...started, consoleUrl, status: 'RUNNING' });
-        return EXIT.PROBLEMS;
-      }
-      const timeline = timelineFromHistory(started.name, await executionHistory(target, started.executionArn));
-      out.line('');
-      out.line(formatTimeline(timeline));
-      out.result({
-        ...started,
-        consoleUrl,
-        status: described.status,
-        ...(described.output ? { output: JSON.parse(described.output) as unknown } : {}),
-        ...(described.error !== undefined ? { error: described.error, cause: described.cause } : {}),
-        timeline,
-      });
-      return described.status === 'SUCCEEDED' ? EXIT.OK : EXIT.PROBLEMS;
-    }),
+    runCommand(
+      ctx,
+      opts,
+      () => ({ loc: parseS3Url(url, { requireKey: true }), timeoutMs: parseDuration(opts.timeout, '--timeout') }),
+      async (out, target, { loc, timeoutMs }) => {
+        const started = await startReplay(target, { ...loc, ...(opts.versionId ? { versionId: opts.versionId } : {}) });
+        const consoleUrl = target.consoleUrl(started.executionArn);
+        out.line(`Started ${started.name}`);
+        out.line(`  execution: ${started.executionArn}`);
+        out.line(`  console:   ${consoleUrl}`);
+        if (!opts.wait) {
+          out.result({ ...started, consoleUrl });
+          return EXIT.OK;
+        }
+        out.note('Waiting for the execution to end…');
+        const described = await waitForExecution(target, started.executionArn, timeoutMs);
+        if (described.status === 'RUNNING') {
+          out.line(`Still RUNNING after ${opts.timeout}; follow it with: s3gcs history ${started.name}`);
+          out.result({ ...started, consoleUrl, status: 'RUNNING' });
+          return EXIT.PROBLEMS;
+        }
+        const timeline = timelineFromHistory(started.name, await executionHistory(target, started.executionArn));
+        out.line('');
+        out.line(formatTimeline(timeline));
+        out.result({
+          ...started,
+          consoleUrl,
+          status: described.status,
+          ...(described.output ? { output: JSON.parse(described.output) as unknown } : {}),
+          ...(described.error !== undefined ? { error: described.error, cause: described.cause } : {}),
+          timeline,
+        });
+        return described.status === 'SUCCEEDED' ? EXIT.OK : EXIT.PROBLEMS;
+      },
+    ),
   );
 }

@@ -39,72 +39,81 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
     ]),
   );
   cmd.action((url: string, opts: VerifyOptions) =>
-    runCommand(ctx, opts, async (out, target) => {
-      const loc = parseS3Url(url, { requireKey: false });
-      const destination = opts.destination ? parseGcsUrl(opts.destination) : target.destination;
-      if (!destination) throw usageError('where are the backups? no destination is known for this stage', 'Pass --destination gs://BUCKET/PREFIX (the stage\'s destination), or set S3GCS_DESTINATION.');
-      let excluded: ((key: string) => string | undefined) | undefined;
-      try {
-        excluded = opts.exclude.length > 0 ? compileSkipRules(opts.exclude) : undefined;
-      } catch (err) {
-        throw usageError(`--exclude: ${(err as Error).message}`, "Use globs like '**/*.tmp' or 'tmp/**'.");
-      }
-      const concurrency = parsePositive(opts.concurrency, '--concurrency', { integer: true, max: 64 });
-      const timeoutMs = parseDuration(opts.timeout, '--timeout');
-      const show = parsePositive(opts.show, '--show', { integer: true });
-      const scope: VerifyScope = {
-        sourceBucket: loc.bucket,
-        prefix: loc.key,
-        destinationBucket: destination.bucket,
-        destinationPrefix: destination.prefix,
-        ...(excluded ? { excluded: (key: string) => excluded(key) !== undefined } : {}),
-      };
-      const where = { source: `s3://${loc.bucket}/${loc.key}`, destination: `gs://${destination.bucket}/${destination.prefix}${loc.key}` };
-      out.note(`Comparing ${where.source} with ${where.destination} …`);
+    runCommand(
+      ctx,
+      opts,
+      () => ({
+        loc: parseS3Url(url, { requireKey: false }),
+        excluded: parseExcludes(opts.exclude),
+        concurrency: parsePositive(opts.concurrency, '--concurrency', { integer: true, max: 64 }),
+        timeoutMs: parseDuration(opts.timeout, '--timeout'),
+        show: parsePositive(opts.show, '--show', { integer: true }),
+      }),
+      async (out, target, { loc, excluded, concurrency, timeoutMs, show }) => {
+        const destination = opts.destination ? parseGcsUrl(opts.destination) : target.destination;
+        if (!destination) throw usageError('where are the backups? no destination is known for this stage', 'Pass --destination gs://BUCKET/PREFIX (the stage\'s destination), or set S3GCS_DESTINATION.');
+        const scope: VerifyScope = {
+          sourceBucket: loc.bucket,
+          prefix: loc.key,
+          destinationBucket: destination.bucket,
+          destinationPrefix: destination.prefix,
+          ...(excluded ? { excluded: (key: string) => excluded(key) !== undefined } : {}),
+        };
+        const where = { source: `s3://${loc.bucket}/${loc.key}`, destination: `gs://${destination.bucket}/${destination.prefix}${loc.key}` };
+        out.note(`Comparing ${where.source} with ${where.destination} …`);
 
-      let differencesSoFar = 0;
-      let listed = 0;
-      const bar = progressBar(out, 'verify', { differences: 0 }, ' | {differences} differences');
-      let tally: VerifyTally;
-      try {
-        tally = await verifyScope(target.s3, target.storage(), scope, {
-          listed: (n) => bar.setTotal((listed += n)),
-          compared: (diff) => bar.increment(1, { differences: (differencesSoFar += diff ? 1 : 0) }),
-        });
-      } finally {
-        bar.stop();
-      }
-      printTally(out, where, tally, show);
-      if (!opts.repair || tally.differences.length === 0) {
-        out.result({ ...where, ...summary(tally), differences: tally.differences, extraSample: tally.extraSample });
-        return tally.differences.length === 0 ? EXIT.OK : EXIT.PROBLEMS;
-      }
+        let differencesSoFar = 0;
+        let listed = 0;
+        const bar = progressBar(out, 'verify', { differences: 0 }, ' | {differences} differences');
+        let tally: VerifyTally;
+        try {
+          tally = await verifyScope(target.s3, target.storage(), scope, {
+            listed: (n) => bar.setTotal((listed += n)),
+            compared: (diff) => bar.increment(1, { differences: (differencesSoFar += diff ? 1 : 0) }),
+          });
+        } finally {
+          bar.stop();
+        }
+        printTally(out, where, tally, show);
+        if (!opts.repair || tally.differences.length === 0) {
+          out.result({ ...where, ...summary(tally), differences: tally.differences, extraSample: tally.extraSample });
+          return tally.differences.length === 0 ? EXIT.OK : EXIT.PROBLEMS;
+        }
 
-      const repairable = tally.differences.filter((d) => d.repairable);
-      out.line('');
-      out.line(`Repairing ${repairable.length} object(s) by replay (${tally.differences.length - repairable.length} cannot be repaired by a replay)…`);
-      const repairBar = progressBar(out, 'repair');
-      repairBar.setTotal(repairable.length);
-      let repairs: RepairResult[];
-      try {
-        repairs = await repairDifferences(target, scope, repairable, { concurrency, timeoutMs, onDone: () => repairBar.increment() });
-      } finally {
-        repairBar.stop();
-      }
-      const remaining = [...tally.differences.filter((d) => !d.repairable), ...repairs.flatMap((r) => (r.remaining ? [r.remaining] : []))];
-      const fixed = repairs.filter((r) => !r.remaining && r.status === 'SUCCEEDED');
-      out.line(
-        table(
-          ['KEY', 'WAS', 'EXECUTION', 'OUTCOME', 'NOW'],
-          repairs.map((r) => [r.key, r.kind, r.status, r.outcome ?? r.error ?? '-', r.remaining ? r.remaining.kind : 'ok']),
-        ),
-      );
-      out.line('');
-      out.line(`Repaired ${fixed.length} of ${repairable.length}; ${remaining.length} difference(s) remain.`);
-      out.result({ ...where, ...summary(tally), differences: tally.differences, repairs, remaining, extraSample: tally.extraSample });
-      return remaining.length === 0 ? EXIT.OK : EXIT.PROBLEMS;
-    }),
+        const repairable = tally.differences.filter((d) => d.repairable);
+        out.line('');
+        out.line(`Repairing ${repairable.length} object(s) by replay (${tally.differences.length - repairable.length} cannot be repaired by a replay)…`);
+        const repairBar = progressBar(out, 'repair');
+        repairBar.setTotal(repairable.length);
+        let repairs: RepairResult[];
+        try {
+          repairs = await repairDifferences(target, scope, repairable, { concurrency, timeoutMs, onDone: () => repairBar.increment() });
+        } finally {
+          repairBar.stop();
+        }
+        const remaining = [...tally.differences.filter((d) => !d.repairable), ...repairs.flatMap((r) => (r.remaining ? [r.remaining] : []))];
+        const fixed = repairs.filter((r) => !r.remaining && r.status === 'SUCCEEDED');
+        out.line(
+          table(
+            ['KEY', 'WAS', 'EXECUTION', 'OUTCOME', 'NOW'],
+            repairs.map((r) => [r.key, r.kind, r.status, r.outcome ?? r.error ?? '-', r.remaining ? r.remaining.kind : 'ok']),
+          ),
+        );
+        out.line('');
+        out.line(`Repaired ${fixed.length} of ${repairable.length}; ${remaining.length} difference(s) remain.`);
+        out.result({ ...where, ...summary(tally), differences: tally.differences, repairs, remaining, extraSample: tally.extraSample });
+        return remaining.length === 0 ? EXIT.OK : EXIT.PROBLEMS;
+      },
+    ),
   );
+}
+
+function parseExcludes(patterns: string[]): ((key: string) => string | undefined) | undefined {
+  try {
+    return patterns.length > 0 ? compileSkipRules(patterns) : undefined;
+  } catch (err) {
+    throw usageError(`--exclude: ${(err as Error).message}`, "Use globs like '**/*.tmp' or 'tmp/**'.");
+  }
 }
 
 function summary(t: VerifyTally) {
