@@ -28,7 +28,7 @@ export function targetFlag(sb: Sandbox, defaultDir: string, cwd: string): string
 }
 
 export function banner(sb: Sandbox, flag: string): string {
-  const tryKey = 'try/hello.txt';
+  const tryKey = 'try/README.md';
   const gcsName = `${sb.destinationPrefix}${tryKey}`;
   const media = `${sb.gcsEndpoint}/storage/v1/b/${sb.destinationBucket}/o/${encodeURIComponent(gcsName)}`;
   return [
@@ -46,7 +46,7 @@ export function banner(sb: Sandbox, flag: string): string {
     '  # read the copy back: bytes, then its metadata (provenance: s3-etag, s3-size, s3-crc32c…)',
     `  curl -s '${media}?alt=media'`,
     `  curl -s '${media}'`,
-    `  STORAGE_EMULATOR_HOST=${sb.gcsEndpoint} node -e "new (require('@google-cloud/storage').Storage)().bucket('${sb.destinationBucket}').file('${gcsName}').download().then(([b]) => console.log(String(b)))"`,
+    `  STORAGE_EMULATOR_HOST=${sb.gcsEndpoint} npx node -e "new (require('@google-cloud/storage').Storage)().bucket('${sb.destinationBucket}').file('${gcsName}').download().then(([b]) => console.log(String(b)))"`,
     `  rclone ls :gcs:${sb.destinationBucket} --gcs-endpoint ${sb.gcsEndpoint}/storage/v1/ --gcs-anonymous --gcs-no-check-bucket`,
     '  # operate it with the same commands as a deployed stage',
     `  npm run s3gcs -- executions ${flag}`,

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { DEMO_CASES, runDemo } from '../../local/sandbox/demo';
+import { DEMO_CASES, runDemo, type DemoResult } from '../../local/sandbox/demo';
 import { isProcessAlive, readReadyFile } from '../../local/sandbox/ready-file';
 import { startSandbox } from '../../local/sandbox/sandbox';
 import { logger } from '../../logger';
@@ -69,9 +69,16 @@ async function runSandbox(ctx: CommandContext, opts: SandboxOptions, out: Output
     if (opts.demo) {
       out.line('');
       out.line(`Demo: ${DEMO_CASES.length} uploads to s3://${sb.sourceBucket}, each backed up by its own execution…`);
+      // Executions finish in any order; print each timeline as soon as those before it in the demo are printed.
+      const finished = new Map<number, DemoResult>();
+      let printed = 0;
       const demo = runDemo({ s3: sb.s3, sourceBucket: sb.sourceBucket, stepFunctions: sb.stepFunctions }, DEMO_CASES, (r) => {
-        out.line('');
-        out.line(demoResultText(r, DEMO_CASES.indexOf(r.case), DEMO_CASES.length));
+        finished.set(DEMO_CASES.indexOf(r.case), r);
+        for (let next = finished.get(printed); next; next = finished.get(printed)) {
+          out.line('');
+          out.line(demoResultText(next, printed, DEMO_CASES.length));
+          printed++;
+        }
       });
       const results = await Promise.race([demo, stopped.then(() => undefined)]);
       if (!results) return EXIT.INTERRUPTED;
