@@ -1,0 +1,86 @@
+import { DEFAULT_ASSUMPTIONS, oldDesignCost, ourDesignCost, routePath, storageTransferCost, type CostInputs } from '../../../workflows/cost/model';
+import { loadPrices } from '../../../workflows/cost/prices';
+import type { StageCostSettings } from '../../../workflows/cost/stage-settings';
+
+const MIB = 1024 * 1024;
+const GIB = 1024 * MIB;
+const fn = (memoryMiB: number) => ({ memoryMiB, arch: 'arm64' as const, timeoutSeconds: 60 });
+const settings: StageCostSettings = {
+  stage: 'test',
+  functions: { prepare: fn(256), describe: fn(256), small: fn(1024), large: fn(4096), starter: fn(256) },
+  heavy: { vcpu: 2, memoryMiB: 8192, arch: 'arm64' },
+  thresholds: { smallMaxBytes: 64 * MIB, largeMaxBytes: 16 * GIB },
+  partSizeBytes: { small: 8 * MIB, large: 8 * MIB, heavy: 16 * MIB },
+  storageClass: 'STANDARD',
+  intakeBatchSize: 10,
+};
+const prices = loadPrices();
+const inputs: CostInputs = {
+  settings,
+  prices,
+  measured: { prepareSeconds: 0.002, smallCopySeconds: 0.02, oldCopySeconds: 0.02, engineBytesPerSecond: 150e6, oldBytesPerSecond: 50e6, eventLogBytesPerExecution: 30_000 },
+  assumptions: DEFAULT_ASSUMPTIONS,
+};
+
+it('expect objects to take the path "Choose a copier by size" picks, thresholds inclusive', () => {
+  expect(routePath(settings, 64 * MIB)).toBe('small copy');
+  expect(routePath(settings, 64 * MIB + 1)).toBe('large copy');
+  expect(routePath(settings, 16 * GIB)).toBe('large copy');
+  expect(routePath(settings, 16 * GIB + 1)).toBe('heavy copy');
+});
+
+it('expect a small copy to bill five transitions, one Class A and one Class B operation, and its bytes of egress', () => {
+  const c = ourDesignCost(inputs, 1024);
+  expect(c.lines['Step Functions transitions']).toBeCloseTo(5 * 0.000025, 12);
+  expect(c.lines['GCS operations']).toBeCloseTo(0.000005 + 0.0000004, 12);
+  expect(c.lines['Egress (S3 to internet)']).toBeCloseTo((1024 / 1e9) * 0.09, 15);
+  expect(c.lines.Fargate).toBeUndefined();
+  expect(c.total).toBeCloseTo(Object.values(c.lines).reduce((a, b) => a + (b ?? 0), 0), 15);
+});
+
+it('expect the small copier to bill its memory for the local time plus a round trip per request', () => {
+  // 1 KiB: HEAD + GET on S3, destination read + one upload on GCS; prepare 256 MB for its measured 2 ms.
+  const copySeconds = 0.02 + 2 * 0.02 + 2 * 0.06 + 1024 / 85e6;
+  const starter = (0.25 * 0.2 * 0.0000133334) / 10;
+  const expected = starter + 0.25 * 0.002 * 0.0000133334 + 1 * copySeconds * 0.0000133334;
+  expect(ourDesignCost(inputs, 1024).lines['Lambda compute']).toBeCloseTo(expected, 14);
+});
+
+it('expect a retry to add exactly one transition and one more copier invocation', () => {
+  const once = ourDesignCost(inputs, 1024, 'small copy');
+  const retried = ourDesignCost(inputs, 1024, 'small copy after one transient retry');
+  expect(retried.lines['Step Functions transitions']! - once.lines['Step Functions transitions']!).toBeCloseTo(0.000025, 12);
+  expect(retried.lines['Lambda requests']! - once.lines['Lambda requests']!).toBeCloseTo(0.0000002, 13);
+});
+
+it('expect huge objects to run on Fargate, billed at least its minimum plus start-up', () => {
+  const c = ourDesignCost(inputs, 32 * GIB);
+  const seconds = 40 + 0.02 + 2 * 0.02 + (2 + (32 * GIB) / (16 * MIB)) * 0.06 + (32 * GIB) / 85e6;
+  expect(c.lines.Fargate).toBeCloseTo((seconds / 3600) * (2 * 0.03238 + 8 * 0.00356 + 0.005), 10);
+  expect(c.lines['S3 requests']).toBeCloseTo((1 + 2048) * 0.0000004, 12);
+});
+
+it('expect the old design to copy small objects with one SNS publish and one x86 invocation', () => {
+  const c = oldDesignCost(inputs, 1024);
+  expect(c.copies).toBe(true);
+  expect(c.lines['SQS / SNS']).toBeCloseTo(0.0000005, 13);
+  expect(c.lines['Lambda requests']).toBeCloseTo(0.0000002, 13);
+  expect(c.lines['Step Functions transitions']).toBeUndefined();
+});
+
+it('expect the old design to fail three times before the 2 GB Lambda copies a 200 MiB object, and to give up at 1 GiB', () => {
+  const mid = oldDesignCost(inputs, 200 * MIB);
+  expect(mid.copies).toBe(true);
+  expect(mid.lines['Lambda requests']).toBeCloseTo(4 * 0.0000002, 13);
+  const big = oldDesignCost(inputs, GIB);
+  expect(big.copies).toBe(false);
+  expect(big.lines['Egress (S3 to internet)']).toBeUndefined();
+});
+
+it('expect Storage Transfer Service over the managed network to replace egress with its per-GiB fee', () => {
+  const internet = storageTransferCost(inputs, GIB);
+  const managed = storageTransferCost(inputs, GIB, true);
+  expect(internet.lines['Egress (S3 to internet)']).toBeCloseTo((GIB / 1e9) * 0.09, 10);
+  expect(managed.lines['Egress (S3 to internet)']).toBeUndefined();
+  expect(managed.lines['Transfer service fee']).toBeCloseTo(0.03, 10);
+});

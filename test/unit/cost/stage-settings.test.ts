@@ -1,0 +1,40 @@
+import { settingsFromTemplate, type CfnTemplate } from '../../../workflows/cost/stage-settings';
+
+const lambda = (memory: number, env: Record<string, string> = {}) => ({
+  Type: 'AWS::Lambda::Function',
+  Properties: { MemorySize: memory, Architectures: ['arm64'], Timeout: 30, Environment: { Variables: env } },
+});
+
+function template(): CfnTemplate {
+  return {
+    Resources: {
+      PrepareFunction0E0008CA: lambda(256),
+      DescribeFunctionFDE14533: lambda(256),
+      SmallCopierFunction9BFB009A: lambda(1024),
+      LargeCopierFunction09009D59: lambda(4096, { PART_SIZE_BYTES: String(16 * 1024 * 1024) }),
+      IntakeStartExecutionsFunctionB706CE0C: lambda(256),
+      IntakeStartExecutionsFunctionSqsEventSource1: { Type: 'AWS::Lambda::EventSourceMapping', Properties: { BatchSize: 10 } },
+      HeavyTaskDefinition651AB749: {
+        Type: 'AWS::ECS::TaskDefinition',
+        Properties: { Cpu: '2048', Memory: '8192', RuntimePlatform: { CpuArchitecture: 'ARM64' }, ContainerDefinitions: [{ Environment: [{ Name: 'PART_SIZE_BYTES', Value: '33554432' }] }] },
+      },
+    },
+  };
+}
+const config = { thresholds: { smallMaxBytes: 64, largeMaxBytes: 1024 }, storageClass: 'NEARLINE' };
+
+it('expect tier memory, architecture and engine part sizes to come from the template', () => {
+  const s = settingsFromTemplate('production', template(), config);
+  expect(s.functions.small).toEqual({ memoryMiB: 1024, arch: 'arm64', timeoutSeconds: 30 });
+  expect(s.functions.large.memoryMiB).toBe(4096);
+  expect(s.heavy).toEqual({ vcpu: 2, memoryMiB: 8192, arch: 'arm64' });
+  expect(s.partSizeBytes).toEqual({ small: 8 * 1024 * 1024, large: 16 * 1024 * 1024, heavy: 32 * 1024 * 1024 });
+  expect(s.storageClass).toBe('NEARLINE');
+  expect(s.intakeBatchSize).toBe(10);
+});
+
+it('expect a missing copier function to fail naming it', () => {
+  const t = template();
+  delete t.Resources.SmallCopierFunction9BFB009A;
+  expect(() => settingsFromTemplate('production', t, config)).toThrow('expected one AWS::Lambda::Function named SmallCopierFunction* in the production template, found 0');
+});

@@ -1,0 +1,260 @@
+import { DEFAULT_ENGINE_OPTIONS } from '../copy/engine';
+import { EXECUTION_PATHS, TASK_COMPUTE, type PathName } from './paths';
+import type { Prices } from './prices';
+import type { StageCostSettings } from './stage-settings';
+
+/**
+ * Cost of backing up objects, per design, from a stage's settings, the measured local durations and published prices.
+ * Every figure is list price with no free tier. What cannot be measured here (cloud latency and bandwidth) is an
+ * explicit assumption, printed next to the results.
+ */
+
+export interface Assumptions {
+  /** Added to a copy per S3 request (same region). */
+  s3RequestSeconds: number;
+  /** Added to a copy per GCS request (AWS to Google over the internet). */
+  gcsRequestSeconds: number;
+  /** Sustained copy rate in the cloud, bytes/s: one resumable upload stream (S3 single-stream GET is ~85-90 MB/s). */
+  cloudBytesPerSecond: number;
+  /** Billed Fargate time before the copy starts (image pull, start-up). */
+  fargateStartupSeconds: number;
+  /** Fargate bills at least this much per task. */
+  fargateMinimumSeconds: number;
+  /** start-executions Lambda duration per batch of messages. */
+  starterSecondsPerBatch: number;
+  /** Log bytes each Lambda invocation writes (Powertools JSON lines + START/END/REPORT). */
+  lambdaLogBytesPerInvocation: number;
+  /** X-Ray default sampling: about this fraction of executions is traced. */
+  xraySampledFraction: number;
+  /** The old design: 256 MB x86 Lambda, then a 2 GB one from the DLQ topic; asynchronous invocations retry twice. */
+  oldDesign: { firstMemoryMiB: number; secondMemoryMiB: number; asyncAttempts: number; firstMaxBytes: number; secondMaxBytes: number };
+}
+
+export const DEFAULT_ASSUMPTIONS: Assumptions = {
+  s3RequestSeconds: 0.02,
+  gcsRequestSeconds: 0.06,
+  cloudBytesPerSecond: 85e6,
+  fargateStartupSeconds: 40,
+  fargateMinimumSeconds: 60,
+  starterSecondsPerBatch: 0.2,
+  lambdaLogBytesPerInvocation: 1500,
+  xraySampledFraction: 0.05,
+  oldDesign: {
+    firstMemoryMiB: 256,
+    secondMemoryMiB: 2048,
+    asyncAttempts: 3,
+    // ARCHITECTURE.md: it ran out of memory on a 100 MiB object; /tmp holds 512 MB by default.
+    firstMaxBytes: 100 * 1024 * 1024,
+    secondMaxBytes: 512 * 1000 * 1000,
+  },
+};
+
+/** Local measurements (the bench) that set compute durations. */
+export interface Measured {
+  /** "Normalize the event" Task, s. */
+  prepareSeconds: number;
+  /** The small copier's Task for a 1 KiB object, s (local servers: no cloud latency). */
+  smallCopySeconds: number;
+  /** The old design's copy of a 1 KiB object, s. */
+  oldCopySeconds: number;
+  /** Our engine's and the old design's local throughput on large objects, bytes/s. */
+  engineBytesPerSecond: number;
+  oldBytesPerSecond: number;
+  /** Execution event log bytes (logging level ALL with execution data). */
+  eventLogBytesPerExecution: number;
+}
+
+/** Conservative stand-ins when no bench result is given (`npm run cost` without --from). */
+export const DEFAULT_MEASURED: Measured = {
+  prepareSeconds: 0.005,
+  smallCopySeconds: 0.03,
+  oldCopySeconds: 0.03,
+  engineBytesPerSecond: 100e6,
+  oldBytesPerSecond: 60e6,
+  eventLogBytesPerExecution: 30_000,
+};
+
+export type CostLine =
+  | 'Step Functions transitions'
+  | 'Lambda compute'
+  | 'Lambda requests'
+  | 'Fargate'
+  | 'SQS / SNS'
+  | 'S3 requests'
+  | 'GCS operations'
+  | 'Logs and traces'
+  | 'Transfer service fee'
+  | 'Egress (S3 to internet)';
+
+export type Breakdown = Partial<Record<CostLine, number>>;
+
+export interface ObjectCost {
+  /** USD per object, by line. */
+  lines: Breakdown;
+  total: number;
+  /** False when this design cannot copy such an object at all (the lines are then what the failed attempts cost). */
+  copies: boolean;
+  note?: string;
+}
+
+export interface CostInputs {
+  settings: StageCostSettings;
+  prices: Prices;
+  measured: Measured;
+  assumptions?: Assumptions;
+}
+
+const GB = 1e9;
+/** The engine reads and uploads objects up to this size in one request each. */
+const SINGLE_REQUEST_MAX = DEFAULT_ENGINE_OPTIONS.singleRequestMaxBytes;
+
+/** Our design: one Step Functions execution along `path`, for one object of `sizeBytes`. */
+export function ourDesignCost(inputs: CostInputs, sizeBytes: number, path: PathName = routePath(inputs.settings, sizeBytes)): ObjectCost {
+  const { settings, prices, measured } = inputs;
+  const a = inputs.assumptions ?? DEFAULT_ASSUMPTIONS;
+  const aws = prices.aws;
+  const states = EXECUTION_PATHS[path];
+  const lines: Breakdown = {};
+  const add = (line: CostLine, usd: number): void => void (lines[line] = (lines[line] ?? 0) + usd);
+
+  add('Step Functions transitions', states.length * aws.stepFunctionsStandardPerTransition.usd);
+  // Intake: one SQS message per event; the starter Lambda receives and deletes them in batches.
+  const batch = settings.intakeBatchSize;
+  add('SQS / SNS', (1 + 2 / batch) * aws.sqsPerRequest.usd);
+  const lambda = (memoryMiB: number, arch: 'arm64' | 'x86_64', seconds: number, share = 1): void => {
+    const perGbS = arch === 'arm64' ? aws.lambdaArmPerGbSecond.usd : aws.lambdaX86PerGbSecond.usd;
+    add('Lambda compute', share * (memoryMiB / 1024) * Math.max(0.001, seconds) * perGbS);
+    add('Lambda requests', share * aws.lambdaPerRequest.usd);
+  };
+  const starter = settings.functions.starter;
+  lambda(starter.memoryMiB, starter.arch, a.starterSecondsPerBatch, 1 / batch); // one invocation per batch
+
+  let invocations = 1 / batch;
+  let copied = false;
+  for (const state of states) {
+    const compute = TASK_COMPUTE[state];
+    if (!compute || compute === 'alert') {
+      if (compute === 'alert') add('SQS / SNS', aws.snsPerPublish.usd);
+      continue;
+    }
+    if (compute === 'prepare' || compute === 'describe') {
+      const f = settings.functions[compute];
+      lambda(f.memoryMiB, f.arch, compute === 'prepare' ? measured.prepareSeconds : measured.prepareSeconds + a.s3RequestSeconds);
+      if (compute === 'describe') add('S3 requests', aws.s3GetPerRequest.usd);
+      invocations++;
+      continue;
+    }
+    const seconds = copySeconds(sizeBytes, measured.smallCopySeconds, measured.engineBytesPerSecond, a, ourRequests(settings, compute, sizeBytes));
+    if (compute === 'heavy') {
+      const billed = Math.max(a.fargateMinimumSeconds, a.fargateStartupSeconds + seconds) / 3600;
+      const h = settings.heavy;
+      add('Fargate', billed * (h.vcpu * aws.fargateArmPerVcpuHour.usd + (h.memoryMiB / 1024) * aws.fargateArmPerGbHour.usd + aws.publicIpv4PerHour.usd));
+    } else {
+      const f = settings.functions[compute];
+      lambda(f.memoryMiB, f.arch, seconds);
+      invocations++;
+    }
+    // Destination read (Class B), pinned HEAD, the GETs, one upload (Class A: a resumable upload is one operation).
+    const parts = sizeBytes <= SINGLE_REQUEST_MAX ? 1 : Math.ceil(sizeBytes / settings.partSizeBytes[compute]);
+    add('S3 requests', (1 + parts) * aws.s3GetPerRequest.usd);
+    add('GCS operations', prices.gcp.classBPerOperation[settings.storageClass].usd + prices.gcp.classAPerOperation[settings.storageClass].usd);
+    copied = true;
+  }
+  if (copied) add('Egress (S3 to internet)', (sizeBytes / GB) * aws.internetEgressPerGb.usd);
+  const logBytes = measured.eventLogBytesPerExecution + invocations * a.lambdaLogBytesPerInvocation;
+  add('Logs and traces', (logBytes / GB) * aws.cloudWatchLogsIngestPerGb.usd + a.xraySampledFraction * aws.xrayPerTraceRecorded.usd);
+  return finish(lines, true);
+}
+
+/** The design it replaces: S3 → SNS → 256 MB Lambda (async, 3 attempts) → DLQ topic → 2 GB Lambda → SQS DLQ. */
+export function oldDesignCost(inputs: CostInputs, sizeBytes: number): ObjectCost {
+  const { prices, measured } = inputs;
+  const a = inputs.assumptions ?? DEFAULT_ASSUMPTIONS;
+  const aws = prices.aws;
+  const old = a.oldDesign;
+  const lines: Breakdown = {};
+  const add = (line: CostLine, usd: number): void => void (lines[line] = (lines[line] ?? 0) + usd);
+  const lambda = (memoryMiB: number, seconds: number): void => {
+    add('Lambda compute', (memoryMiB / 1024) * Math.max(0.001, seconds) * aws.lambdaX86PerGbSecond.usd);
+    add('Lambda requests', aws.lambdaPerRequest.usd);
+    add('Logs and traces', (a.lambdaLogBytesPerInvocation / GB) * aws.cloudWatchLogsIngestPerGb.usd);
+  };
+  // S3 publishes the event to SNS; SNS invokes the Lambda asynchronously (deliveries to Lambda are free).
+  add('SQS / SNS', aws.snsPerPublish.usd);
+  const requests = { s3: 1, gcs: sizeBytes > 5e6 ? 2 : 1 };
+  const full = copySeconds(sizeBytes, measured.oldCopySeconds, measured.oldBytesPerSecond, a, requests);
+  if (sizeBytes <= old.firstMaxBytes) {
+    lambda(old.firstMemoryMiB, full);
+    add('S3 requests', aws.s3GetPerRequest.usd);
+    add('GCS operations', prices.gcp.classAPerOperation[inputs.settings.storageClass].usd);
+    add('Egress (S3 to internet)', (sizeBytes / GB) * aws.internetEgressPerGb.usd);
+    return finish(lines, true);
+  }
+  // Too big for 256 MB: every attempt reads until it runs out of memory, then the DLQ topic hands it to 2 GB.
+  const untilOom = copySeconds(old.firstMaxBytes, measured.oldCopySeconds, measured.oldBytesPerSecond, a, { s3: 1, gcs: 0 });
+  for (let i = 0; i < old.asyncAttempts; i++) {
+    lambda(old.firstMemoryMiB, untilOom);
+    add('S3 requests', aws.s3GetPerRequest.usd);
+  }
+  add('SQS / SNS', aws.snsPerPublish.usd);
+  if (sizeBytes <= old.secondMaxBytes) {
+    lambda(old.secondMemoryMiB, full);
+    add('S3 requests', aws.s3GetPerRequest.usd);
+    add('GCS operations', prices.gcp.classAPerOperation[inputs.settings.storageClass].usd);
+    add('Egress (S3 to internet)', (sizeBytes / GB) * aws.internetEgressPerGb.usd);
+    return finish(lines, true, 'copied by the 2 GB DLQ Lambda after 3 out-of-memory attempts');
+  }
+  const untilFull = copySeconds(old.secondMaxBytes, measured.oldCopySeconds, measured.oldBytesPerSecond, a, { s3: 1, gcs: 0 });
+  for (let i = 0; i < old.asyncAttempts; i++) {
+    lambda(old.secondMemoryMiB, untilFull);
+    add('S3 requests', aws.s3GetPerRequest.usd);
+  }
+  add('SQS / SNS', aws.sqsPerRequest.usd);
+  return finish(lines, false, 'not copied: too big for memory and /tmp of both Lambdas; ends in the SQS DLQ');
+}
+
+/**
+ * Google Storage Transfer Service, event-driven from S3 (agentless): no service fee; S3 requests and egress, GCS
+ * operations, and the SQS queue S3 notifies. `managedNetwork` uses Google's managed private network instead of S3's
+ * internet egress (its per-GiB fee replaces the egress line).
+ */
+export function storageTransferCost(inputs: CostInputs, sizeBytes: number, managedNetwork = false): ObjectCost {
+  const { prices } = inputs;
+  const aws = prices.aws;
+  const lines: Breakdown = {
+    'SQS / SNS': 3 * aws.sqsPerRequest.usd, // send, receive, delete (STS reads the queue one message at a time at worst)
+    'S3 requests': 2 * aws.s3GetPerRequest.usd, // HEAD + GET
+    'GCS operations': prices.gcp.classBPerOperation[inputs.settings.storageClass].usd + prices.gcp.classAPerOperation[inputs.settings.storageClass].usd,
+  };
+  if (managedNetwork) lines['Transfer service fee'] = (sizeBytes / 1024 ** 3) * prices.gcp.storageTransferManagedPrivateNetworkPerGib.usd;
+  else {
+    lines['Transfer service fee'] = (sizeBytes / GB) * prices.gcp.storageTransferAgentlessPerGb.usd;
+    lines['Egress (S3 to internet)'] = (sizeBytes / GB) * aws.internetEgressPerGb.usd;
+  }
+  return finish(lines, true);
+}
+
+/** "Choose a copier by size": the path an object of this size takes when nothing goes wrong. */
+export function routePath(settings: StageCostSettings, sizeBytes: number): PathName {
+  if (sizeBytes <= settings.thresholds.smallMaxBytes) return 'small copy';
+  if (sizeBytes <= settings.thresholds.largeMaxBytes) return 'large copy';
+  return 'heavy copy';
+}
+
+/** Requests a copy makes on each side (each adds a round trip to the copy's duration). */
+function ourRequests(settings: StageCostSettings, tier: 'small' | 'large' | 'heavy', sizeBytes: number): { s3: number; gcs: number } {
+  if (sizeBytes <= SINGLE_REQUEST_MAX) return { s3: 2, gcs: 2 }; // HEAD + GET; destination read + one upload
+  // Ranged GETs run in parallel (one round trip visible); resumable chunks are sequential round trips.
+  return { s3: 2, gcs: 2 + Math.ceil(sizeBytes / settings.partSizeBytes[tier]) };
+}
+
+/** Local fixed time + a round trip per request + the bytes at the slower of the local and the cloud rate. */
+function copySeconds(sizeBytes: number, fixedSeconds: number, localBytesPerSecond: number, a: Assumptions, requests: { s3: number; gcs: number }): number {
+  const rate = Math.min(localBytesPerSecond, a.cloudBytesPerSecond);
+  return fixedSeconds + requests.s3 * a.s3RequestSeconds + requests.gcs * a.gcsRequestSeconds + sizeBytes / rate;
+}
+
+function finish(lines: Breakdown, copies: boolean, note?: string): ObjectCost {
+  const total = Object.values(lines).reduce((sum, v) => sum + (v ?? 0), 0);
+  return { lines, total, copies, ...(note ? { note } : {}) };
+}
