@@ -42,12 +42,22 @@ export function aslToMermaid(definition: AslDefinition): string {
 }
 
 function label(name: string, state: AslState): string {
-  const retried = (state.Retry ?? []).map((r) => r.ErrorEquals.join(', '));
-  return retried.length > 0 ? `${name}<br/><i>retries ${retried.join('; ')}</i>` : name;
+  const retried = summarizeErrors((state.Retry ?? []).flatMap((r) => r.ErrorEquals));
+  return retried.length > 0 ? `${name}<br/><i>retries ${retried.join(', ')}</i>` : name;
 }
 
 function errorLabel(errors: string[]): string {
-  return errors.length > 3 ? `${errors.slice(0, 3).join(', ')} +${errors.length - 3}` : errors.join(', ');
+  const names = summarizeErrors(errors);
+  return names.length > 3 ? `${names.slice(0, 3).join(', ')} +${names.length - 3}` : names.join(', ');
+}
+
+/** A picture, not the contract: service errors (`Lambda.*`, `ECS.*`) fold into one name per service. */
+function summarizeErrors(errors: string[]): string[] {
+  const folded = errors.map((e) => {
+    const service = /^([A-Z][A-Za-z0-9]*)\.(?!Timeout$|ALL$)/.exec(e)?.[1];
+    return service && service !== 'States' && service !== 'Runtime' && service !== 'Sandbox' ? `${service} errors` : e;
+  });
+  return [...new Set(folded)];
 }
 
 function shape(type: string, text: string): string {

@@ -32,6 +32,23 @@ describe('aslToMermaid', () => {
     expect(chart).toContain('s1 --> s2');
   });
 
+  it('folds service errors into one name per service and keeps runtime errors by name', () => {
+    const chart = aslToMermaid({
+      StartAt: 'Copy',
+      States: {
+        Copy: {
+          Type: 'Task',
+          Retry: [{ ErrorEquals: ['Lambda.ServiceException', 'Lambda.TooManyRequestsException'] }, { ErrorEquals: ['TransientError'] }],
+          Catch: [{ ErrorEquals: ['States.Timeout', 'Runtime.OutOfMemory', 'ECS.ServerException'], Next: 'Stop' }],
+          End: true,
+        },
+        Stop: { Type: 'Fail' },
+      },
+    });
+    expect(chart).toContain('retries Lambda errors, TransientError</i>');
+    expect(chart).toContain('-.->|States.Timeout, Runtime.OutOfMemory, ECS errors|');
+  });
+
   it('names a dangling Next instead of drawing a broken chart', () => {
     expect(() => aslToMermaid({ StartAt: 'A', States: { A: { Type: 'Pass', Next: 'Nowhere' } } })).toThrow(/"Nowhere"/);
   });
