@@ -1,0 +1,125 @@
+/**
+ * Bad-input corpus, source-object rows the local S3 server cannot hold (no storage classes, no encryption): archived,
+ * restored, encrypted with a customer key or a KMS key we may not use. S3 answers through aws-sdk-client-mock the way
+ * it does in AWS; the rest is real: the ASL, its handlers and the engine, writing to an in-memory GCS.
+ */
+import { GetObjectCommand, HeadObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { LocalAlertSink } from '../../../workflows/local/alert-sink';
+import { runBackupExecution } from '../../../workflows/local/runner';
+import { logger } from '../../../workflows/logger';
+import { s3Record } from './events';
+import { FakeGcs } from './fake-gcs';
+
+const s3Mock = mockClient(S3Client);
+const BODY = Buffer.from('hello world');
+const ETAG = createHash('md5').update(BODY).digest('hex');
+
+beforeAll(() => logger.setLogLevel('SILENT'));
+beforeEach(() => s3Mock.reset());
+
+function s3Error(name: string, status: number, message: string): S3ServiceException {
+  return new S3ServiceException({ name, $fault: 'client', $metadata: { httpStatusCode: status }, message });
+}
+
+function head(extra: Record<string, unknown>): void {
+  s3Mock.on(HeadObjectCommand).resolves({ ContentLength: BODY.length, ETag: `"${ETAG}"`, ...extra });
+}
+
+function serveBody(): void {
+  s3Mock.on(GetObjectCommand).callsFake(() => ({ ContentLength: BODY.length, Body: Readable.from([BODY]) }));
+}
+
+async function backUp(key: string) {
+  const gcs = new FakeGcs();
+  const env = { s3: new S3Client({ region: 'us-east-1' }), storage: gcs.storage(), target: { bucket: 'backup', prefix: '' }, alerts: new LocalAlertSink(), retryIntervalMs: 0 };
+  const result = await runBackupExecution(s3Record(key, { object: { size: BODY.length, eTag: ETAG } }), env);
+  return { result, gcs, alert: result.alerts[0]?.message ?? '' };
+}
+
+describe.each([
+  ['O2', 'GLACIER'],
+  ['O2', 'DEEP_ARCHIVE'],
+])('%s %s, not restored', (_id, storageClass) => {
+  test(`${_id} ${storageClass}: SourceNotReadable before any GET, FAILED with an alert naming the key and what to do`, async () => {
+    head({ StorageClass: storageClass });
+    const { result, gcs, alert } = await backUp(`archive/${storageClass}.bin`);
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('SourceNotReadable');
+    expect(result.cause).toContain(`is in ${storageClass} and not restored; restore it (then replay) or exclude it from backup`);
+    expect(alert).toContain(`Key: archive/${storageClass}.bin`);
+    expect(s3Mock.commandCalls(GetObjectCommand)).toHaveLength(0);
+    expect(gcs.objects.size).toBe(0);
+  });
+});
+
+test('O3 GLACIER with a restore in progress: SourceNotReadable (replay once the restore completes)', async () => {
+  head({ StorageClass: 'GLACIER', Restore: 'ongoing-request="true"' });
+  const { result } = await backUp('archive/restoring.bin');
+  expect(result.status).toBe('FAILED');
+  expect(result.error).toBe('SourceNotReadable');
+});
+
+test('O4 GLACIER restored (a temporary copy is readable): copied', async () => {
+  head({ StorageClass: 'GLACIER', Restore: 'ongoing-request="false", expiry-date="Fri, 27 Nov 2026 00:00:00 GMT"' });
+  serveBody();
+  const { result, gcs } = await backUp('archive/restored.bin');
+  expect(result.status).toBe('SUCCEEDED');
+  expect(result.output).toMatchObject({ outcome: 'copied', bytes: BODY.length });
+  expect(gcs.objects.get('archive/restored.bin')?.data.equals(BODY)).toBe(true);
+});
+
+test('O5 INTELLIGENT_TIERING in an archive access tier: GET says InvalidObjectState → SourceNotReadable', async () => {
+  head({ StorageClass: 'INTELLIGENT_TIERING', ArchiveStatus: 'DEEP_ARCHIVE_ACCESS' });
+  s3Mock.on(GetObjectCommand).rejects(s3Error('InvalidObjectState', 403, 'The operation is not valid for the object\'s access tier'));
+  const { result, alert } = await backUp('archive/tiered.bin');
+  expect(result.status).toBe('FAILED');
+  expect(result.error).toBe('SourceNotReadable');
+  expect(result.cause).toMatch(/archived \(Glacier Flexible Retrieval\/Deep Archive\); restore it or exclude it/);
+  expect(alert).toContain('Key: archive/tiered.bin');
+});
+
+test('O6 GLACIER_IR (Instant Retrieval) is readable: copied', async () => {
+  head({ StorageClass: 'GLACIER_IR' });
+  serveBody();
+  const { result } = await backUp('archive/instant.bin');
+  expect(result.output).toMatchObject({ outcome: 'copied', bytes: BODY.length });
+});
+
+test('O7 SSE-C: HeadObject without the key is 400 → SourceNotReadable naming customer-provided keys', async () => {
+  s3Mock.on(HeadObjectCommand).rejects(s3Error('BadRequest', 400, 'UnknownError'));
+  const { result, alert } = await backUp('secret/customer-key.bin');
+  expect(result.status).toBe('FAILED');
+  expect(result.error).toBe('SourceNotReadable');
+  expect(result.cause).toMatch(/customer-provided keys \(SSE-C\) cannot be backed up without the key — exclude them/);
+  expect(alert).toContain('Key: secret/customer-key.bin');
+});
+
+test('O7 SSE-C: GetObject without the key is 400 InvalidRequest → SourceNotReadable', async () => {
+  head({});
+  s3Mock
+    .on(GetObjectCommand)
+    .rejects(s3Error('InvalidRequest', 400, 'The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.'));
+  const { result } = await backUp('secret/customer-key-get.bin');
+  expect(result.error).toBe('SourceNotReadable');
+  expect(result.cause).toMatch(/SSE-C/);
+});
+
+test('O8 SSE-KMS with a key the copier may not use: AccessDenied → SourceNotReadable naming kms:Decrypt', async () => {
+  head({ ServerSideEncryption: 'aws:kms' });
+  s3Mock.on(GetObjectCommand).rejects(s3Error('AccessDenied', 403, 'User is not authorized to perform: kms:Decrypt'));
+  const { result } = await backUp('secret/kms.bin');
+  expect(result.status).toBe('FAILED');
+  expect(result.error).toBe('SourceNotReadable');
+  expect(result.cause).toMatch(/grant the copier s3:GetObject and s3:GetObjectVersion \(and kms:Decrypt/);
+});
+
+test('O15 the source bucket does not exist: ConfigurationError, FAILED with an alert', async () => {
+  s3Mock.on(HeadObjectCommand).rejects(s3Error('NoSuchBucket', 404, 'The specified bucket does not exist'));
+  const { result, alert } = await backUp('anything.bin');
+  expect(result.status).toBe('FAILED');
+  expect(result.error).toBe('ConfigurationError');
+  expect(alert).toContain('Error: ConfigurationError');
+});
