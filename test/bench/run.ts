@@ -2,20 +2,37 @@
  * `npm run bench` — throughput, memory and cost, side by side with the physical limit, the old design and rclone.
  * See `npm run bench -- --help` and docs/benchmarks.md. Not a jest test: it takes minutes and wants a quiet machine.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_ASSUMPTIONS } from '../../workflows/cost/model';
+import { loadPrices } from '../../workflows/cost/prices';
+import { costMarkdown } from '../../workflows/cost/report';
+import { pathCosts, runScenarios } from '../../workflows/cost/scenarios';
+import { synthStageSettings } from '../../workflows/cost/synth-stage';
 import { HELP, parseBenchArgs } from './args';
+import { copyChartSvg } from './chart';
 import { DESTINATION_BUCKET, SOURCE_BUCKET, runCopyBench, runEngineTuning } from './copy-bench';
 import { ensureRclone } from './rclone';
+import { benchMarkdown, checkTargets, measuredForCost, mergeIntoDocument, type BenchRun } from './report';
 import { startBenchServers, type BenchServers } from './servers';
 import { runWorkflowBench } from './workflow-bench';
 
 const MIB = 1024 * 1024;
 const TUNING_GRID = { partSizeMiB: [8, 16, 32], concurrency: [2, 4, 8] };
+const DOCS = join(__dirname, '..', '..', 'docs');
+const SKELETON = `# Benchmarks
+
+How fast, how lean and how costly the copy is, next to this machine's limit, the design it replaces and rclone.
+Reproduce with \`npm run bench\` (about 10 minutes on 2 cores; \`npm run bench -- --help\`); \`npm run cost\` prints the cost part alone.
+
+{{generated}}
+`;
 
 async function main(): Promise<void> {
-  const args = parseBenchArgs(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  const args = parseBenchArgs(argv);
   if (args.help) {
     process.stdout.write(HELP);
     return;
@@ -32,6 +49,7 @@ async function main(): Promise<void> {
     process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
   }
   try {
+    const startedAt = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     const loadBefore = loadavg();
     const methods = [...args.methods];
     const rclone = methods.includes('rclone') ? ensureRclone(args.installRclone) : undefined;
@@ -43,15 +61,61 @@ async function main(): Promise<void> {
       ...(args.concurrency !== undefined ? { concurrency: args.concurrency } : {}),
     };
     const copies = await runCopyBench({ servers, sizes: args.sizes, runs: args.runs, methods, engineOptions, tempDir, onProgress: log });
-    const tuning = args.tune
-      ? await runEngineTuning({ servers, tempDir, onProgress: log }, Math.max(...args.sizes), TUNING_GRID)
-      : undefined;
+    const tuning = args.tune ? await runEngineTuning({ servers, tempDir, onProgress: log }, Math.max(...args.sizes), TUNING_GRID) : undefined;
     const workflow =
       args.workflowObjects > 0
         ? await runWorkflowBench({ servers, objects: args.workflowObjects, objectBytes: 1024, concurrencies: args.workflowConcurrency, tempDir, onProgress: log })
         : [];
-    const result = { loadBefore, loadAfter: loadavg(), rclone, copies, tuning, workflow };
-    if (args.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    await servers.close();
+    servers = undefined;
+
+    const measured = measuredForCost(copies, workflow);
+    let cost: string | undefined;
+    if (measured) {
+      log(`cost: synthesizing stage ${args.stage}`);
+      const settings = synthStageSettings(args.stage);
+      const prices = loadPrices();
+      const inputs = { settings, prices, measured, assumptions: DEFAULT_ASSUMPTIONS };
+      cost = costMarkdown({
+        settings,
+        prices,
+        measured,
+        measuredFrom: 'this run',
+        assumptions: DEFAULT_ASSUMPTIONS,
+        results: runScenarios(inputs),
+        paths: pathCosts(inputs),
+      });
+    }
+    const run: BenchRun = {
+      startedAt,
+      command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
+      machine: `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 1024 ** 3)} GiB, Node ${process.version}`,
+      loadBefore,
+      loadAfter: loadavg(),
+      ...(rclone ? { rclone } : {}),
+      engineOptions,
+      copies,
+      ...(tuning ? { tuning } : {}),
+      workflow,
+      ...(measured ? { measured } : {}),
+      ...(cost ? { costMarkdown: cost } : {}),
+    };
+    const markdown = benchMarkdown(run);
+    process.stdout.write(`${markdown}\n`);
+    if (args.write) {
+      const path = join(DOCS, 'benchmarks.md');
+      const existing = existsSync(path) ? await readFile(path, 'utf8') : undefined;
+      await writeFile(path, mergeIntoDocument(existing, markdown, SKELETON));
+      if (copies.length) await writeFile(join(DOCS, 'benchmarks.svg'), `${copyChartSvg(copies, `${run.machine}; load ${loadBefore[0]!.toFixed(1)} at start; ${run.command}`)}\n`);
+      log('wrote docs/benchmarks.md and docs/benchmarks.svg');
+    }
+    if (args.json) {
+      const json = `${JSON.stringify(run, null, 2)}\n`;
+      if (args.json === '-') process.stdout.write(json);
+      else await writeFile(args.json, json);
+    }
+    const missed = checkTargets(copies).filter((t) => !t.met);
+    for (const t of missed) log(`target missed: ${t.target}: ${t.detail}`);
   } finally {
     await cleanUp();
   }
