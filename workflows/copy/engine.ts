@@ -7,6 +7,7 @@ import { forObject } from '../logger';
 import { StreamHasher, checksumsOf, hashEach, type ContentChecksums } from './checksums';
 import {
   DestinationPreconditionFailed,
+  addCustomMetadata,
   deleteGeneration,
   gsUrl,
   readDestination,
@@ -15,7 +16,7 @@ import {
   type StoredObject,
   type UploadSpec,
 } from './gcs-sink';
-import { readProvenance, toGcsMetadata, type SourceObject } from './metadata';
+import { PROVENANCE_KEYS, readProvenance, toGcsMetadata, type SourceObject } from './metadata';
 import { orderedParts } from './ordered-parts';
 import { getRange, getWhole, headSource, s3Url, type SourcePin } from './s3-source';
 import type { CopyOutcome, CopyRequest, CopyTarget, TierName } from './types';
@@ -140,6 +141,7 @@ export async function copyObject(req: CopyRequest, ctx: CopyContext): Promise<Co
           copied = await copyLarge(ctx, src, options, spec, where);
         }
         await verifyStored(ctx, name, copied.stored, copied.ours, src.size);
+        await recordContentCrc32c(ctx, src, name, copied.stored, copied.ours.crc32c);
         return done({
           outcome: 'copied',
           bytes: src.size,
@@ -212,7 +214,8 @@ async function copySmall(
 /**
  * Large: parallel ranged GETs, reassembled in order, hashed on the way, into a resumable upload.
  * The source checks run after the last byte and before the stream ends, so a mismatch never commits.
- * The provenance CRC32C is recorded only when S3 vouches for one (ours is unknown when the session starts).
+ * The session's metadata carries the provenance CRC32C only when S3 vouches for one (ours is unknown when the
+ * session starts); otherwise recordContentCrc32c adds ours once the stored object is verified.
  */
 async function copyLarge(
   ctx: CopyContext,
@@ -267,11 +270,38 @@ async function removeUnverifiedCommit(ctx: CopyContext, spec: UploadSpec, src: S
     const recorded = readProvenance(current.metadata);
     if (recorded.bucket !== src.bucket || recorded.key !== src.key || recorded.etag !== src.etag) return;
     const mismatch = storedMismatch(ours, src.size, current);
-    if (!mismatch) return;
+    if (!mismatch) {
+      // Intact: the retry will call it already-current and never hash it again, so record our CRC32C now.
+      await recordContentCrc32c(ctx, src, spec.name, current, ours.crc32c);
+      return;
+    }
     const removal = await deleteGeneration(ctx.storage, spec.bucket, spec.name, current.generation);
     log.warn('removed an unverified generation left by a failed copy', { generation: current.generation, mismatch, removal });
   } catch (cleanupError) {
     log.error('could not check for an unverified generation after a failed copy', { error: cleanupError as Error });
+  }
+}
+
+/**
+ * A resumable upload's metadata is fixed when its session starts, before our CRC32C is known (unless S3 vouched for
+ * one). Record it now, on exactly the generation we verified, so `s3gcs verify` can later tell that a backup's bytes
+ * were changed while its provenance was kept. Cost: one Class A operation ($0.005 per 1,000) per copy that needs it;
+ * single-request copies and sources with an S3 full-object CRC32C already carry it and skip this.
+ * Not idempotency-relevant: decideCopy ignores the CRC32C, and a patch changes the metageneration, not the generation.
+ * Best effort, on purpose: the copy is complete and verified. Failing the step here would only make its retry call the
+ * object already-current — still without the record — so a failure is logged and the copy reported; verify counts
+ * backups without a recorded CRC32C as unchecked.
+ */
+async function recordContentCrc32c(ctx: CopyContext, src: SourceObject, name: string, stored: StoredObject, crc32c: string): Promise<void> {
+  if (readProvenance(stored.metadata).crc32c !== undefined) return;
+  const log = forObject(src);
+  // A new generation starts at metageneration 1; if GCS did not say, 1 is the only value worth guarding with.
+  const at = { generation: stored.generation, metageneration: stored.metageneration ?? '1' };
+  try {
+    const result = await addCustomMetadata(ctx.storage, ctx.target.bucket, name, at, { [PROVENANCE_KEYS.crc32c]: crc32c });
+    if (result !== 'patched') log.info('did not record the CRC32C: the destination changed after the copy', { destination: gsUrl(ctx.target.bucket, name), ...at, result });
+  } catch (err) {
+    log.warn('could not record the CRC32C of a verified copy; verify cannot check its bytes later', { destination: gsUrl(ctx.target.bucket, name), ...at, error: err as Error });
   }
 }
 

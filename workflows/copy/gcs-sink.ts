@@ -14,6 +14,8 @@ import type { GcsObjectMetadata } from './metadata';
 /** What GCS reports for a stored object. */
 export interface StoredObject {
   generation: string;
+  /** Counts metadata changes of this generation (absent if GCS did not say). */
+  metageneration?: string;
   size: number;
   /** Base64 big-endian CRC32C, as GCS reports it. */
   crc32c?: string;
@@ -169,6 +171,33 @@ export async function deleteGeneration(
   }
 }
 
+/**
+ * Adds custom metadata keys (a PATCH merges them into the existing ones) to exactly the object version named:
+ * only while it is still `generation` and nobody changed its metadata since `metageneration`. The metageneration
+ * precondition is also what makes @google-cloud/storage retry a metadata patch at all. 'changed' = a precondition
+ * failed (another write or patch came first); 'absent' = the object is gone.
+ */
+export async function addCustomMetadata(
+  storage: Storage,
+  bucket: string,
+  name: string,
+  at: { generation: string; metageneration: string },
+  custom: Record<string, string>,
+): Promise<'patched' | 'changed' | 'absent'> {
+  try {
+    await storage
+      .bucket(bucket)
+      .file(name)
+      .setMetadata({ metadata: custom }, { ifGenerationMatch: Number(at.generation), ifMetagenerationMatch: Number(at.metageneration) });
+    return 'patched';
+  } catch (err) {
+    const status = statusOf(err);
+    if (status === 404) return 'absent';
+    if (status === 412) return 'changed';
+    throw classifyError(err, { side: 'gcs', operation: 'patch metadata', location: gsUrl(bucket, name) });
+  }
+}
+
 export function gsUrl(bucket: string, name: string): string {
   return `gs://${bucket}/${name}`;
 }
@@ -187,6 +216,7 @@ function stored(meta: Record<string, unknown> | undefined): StoredObject {
   const m = meta ?? {};
   return {
     generation: String(m.generation ?? ''),
+    ...(m.metageneration !== undefined ? { metageneration: String(m.metageneration) } : {}),
     size: Number(m.size ?? NaN),
     crc32c: typeof m.crc32c === 'string' ? m.crc32c : undefined,
     md5Hash: typeof m.md5Hash === 'string' ? m.md5Hash : undefined,

@@ -58,8 +58,10 @@ export interface Provenance {
   sequencer?: string;
   /**
    * Base64 CRC32C of the content, when known before the upload starts: always for single-request copies,
-   * and for resumable copies of sources with an S3 full-object CRC32C. (GCS's own `crc32c` field always
-   * holds it too, and the engine verified the two agree before reporting a copy.)
+   * and for resumable copies of sources with an S3 full-object CRC32C. Other resumable copies get the engine's
+   * own CRC32C added by a metadata patch once the stored object is verified. GCS's own `crc32c` field describes
+   * the bytes it holds NOW; this key records what was copied, so `s3gcs verify` can tell if the bytes changed.
+   * (No MD5 is recorded: it would add nothing to that comparison, and GCS keeps none for composite objects.)
    */
   crc32c?: string;
 }

@@ -80,6 +80,9 @@ describe('s3gcs sandbox, driven with the AWS SDK, the GCS client and the CLI', (
     const [meta] = await storage.bucket(ready.destinationBucket).file(smallKey).getMetadata();
     expect(meta.contentType).toBe('text/plain');
     expect(meta.metadata).toMatchObject({ owner: 'qa', 's3-bucket': ready.sourceBucket, 's3-key': smallKey });
+    // The resumable copy recorded the CRC32C it computed (S3 vouched for none), so verify can check its bytes later.
+    const [largeMeta] = await storage.bucket(ready.destinationBucket).file(largeKey).getMetadata();
+    expect(largeMeta.metadata?.['s3-crc32c']).toBe(largeMeta.crc32c);
     s3.destroy();
   });
 
@@ -124,6 +127,25 @@ describe('s3gcs sandbox, driven with the AWS SDK, the GCS client and the CLI', (
     }
     expect(deletes).toEqual([expect.objectContaining({ status: 'SUCCEEDED' })]);
     expect((await storage.bucket(ready.destinationBucket).file(key).exists())[0]).toBe(true);
+  });
+
+  it('verify finds an altered large (resumable) backup whose provenance was kept, and --repair restores its bytes', async () => {
+    const file = storage.bucket(ready.destinationBucket).file(largeKey);
+    const [meta] = await file.getMetadata();
+    const tampered = Buffer.from(large);
+    tampered[7 * MIB]! ^= 0xff; // same size, same custom metadata, one byte different
+    await file.save(tampered, { metadata: { metadata: meta.metadata }, preconditionOpts: { ifGenerationMatch: Number(meta.generation) }, resumable: false });
+
+    const found = await cli('verify', `s3://${ready.sourceBucket}/media/`, '--json');
+    expect(found.code).toBe(1);
+    expect(found.json<{ differences: { key: string; kind: string }[] }>().differences.map((d) => [d.key, d.kind])).toEqual([[largeKey, 'content-mismatch']]);
+
+    const repaired = await cli('verify', `s3://${ready.sourceBucket}/media/`, '--repair', '--json');
+    expect(repaired.code).toBe(0);
+    expect(repaired.json<{ repairs: { outcome?: string }[]; remaining: unknown[] }>()).toMatchObject({ repairs: [{ outcome: 'copied' }], remaining: [] });
+    expect((await download(largeKey)).equals(large)).toBe(true);
+    const again = await cli('verify', `s3://${ready.sourceBucket}/media/`, '--json');
+    expect(again.json()).toMatchObject({ differenceCount: 0, unchecked: 0 });
   });
 
   it('verify finds a deleted and an altered backup, --repair fixes both, and the copies are byte-identical again', async () => {

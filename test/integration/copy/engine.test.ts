@@ -143,6 +143,32 @@ describe('copyObject over HTTP', () => {
     expect(meta.metadata?.[K.lastModified]).toMatch(/^\d{4}-\d\d-\d\dT/);
   });
 
+  it('records its own CRC32C on a resumable copy S3 vouched none for, on exactly the generation it verified', async () => {
+    const data = randomBytes(6 * MIB);
+    const key = uniqueKey('record-crc');
+    const req = await put(key, data, {}, 5 * MIB); // multipart: no MD5 ETag, and fauxqs keeps no CRC32C
+    const out = await copyObject(req, ctx({ singleRequestMaxBytes: MIB, partSizeBytes: MIB, concurrency: 2 }));
+    const [meta] = await storage.bucket(DST).file(`mirror/${key}`).getMetadata();
+    const sums = checksumsOf(data);
+    expect(String(meta.generation)).toBe(out.generation);
+    expect(String(meta.metageneration)).toBe('2'); // one metadata patch after the upload
+    expect(meta.metadata).toMatchObject({ [K.crc32c]: sums.crc32c, [K.etag]: req.etag, [K.sequencer]: req.sequencer });
+    expect(meta.crc32c).toBe(sums.crc32c);
+    // The record changes no decision: the same event is still already-current.
+    expect(await copyObject(req, ctx())).toMatchObject({ outcome: 'already-current', generation: out.generation });
+  });
+
+  it('records the CRC32C through a 503 on the metadata patch (the metageneration guard lets the client retry it)', async () => {
+    const data = randomBytes(3 * MIB);
+    const key = uniqueKey('record-crc-retry');
+    const req = await put(key, data);
+    emulator.faults.inject({ operation: 'storage.objects.patch', fault: 'return-503', objectName: `mirror/${key}` });
+    await expect(copyObject(req, ctx({ singleRequestMaxBytes: MIB, partSizeBytes: MIB, concurrency: 2 }))).resolves.toMatchObject({ outcome: 'copied' });
+    expect(emulator.faults.fired).toBe(1);
+    const [meta] = await storage.bucket(DST).file(`mirror/${key}`).getMetadata();
+    expect(meta.metadata?.[K.crc32c]).toBe(checksumsOf(data).crc32c);
+  });
+
   it('moves no bytes when the destination already holds the version (already-current)', async () => {
     const data = randomBytes(2 * MIB);
     const key = uniqueKey('dup');

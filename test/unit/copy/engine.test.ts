@@ -17,8 +17,8 @@ import { logger } from '../../../workflows/logger';
 
 /**
  * Policy tests of the engine with no network: S3 through aws-sdk-client-mock, GCS through an in-memory fake of
- * the few @google-cloud/storage calls the sink makes (getMetadata, save, createWriteStream, delete) that applies
- * generation preconditions and declared hashes the way GCS does.
+ * the few @google-cloud/storage calls the sink makes (getMetadata, save, createWriteStream, setMetadata, delete) that
+ * applies generation/metageneration preconditions and declared hashes the way GCS does.
  */
 
 const KIB = 1024;
@@ -41,6 +41,11 @@ class FakeGcs {
   beforeWrite: (() => void) | undefined;
   writes: { kind: 'save' | 'resumable'; opts: Record<string, unknown> }[] = [];
   deletes: { name: string; ifGenerationMatch: unknown }[] = [];
+  patches: { name: string; metadata: Record<string, unknown>; opts: Record<string, unknown> }[] = [];
+  /** Runs just before a metadata patch checks its preconditions. */
+  beforePatch: (() => void) | undefined;
+  /** The next metadata patch fails with this error (after the client's own retries). */
+  failPatch: Error | undefined;
 
   put(name: string, data: Buffer, metadata: Record<string, string>): StoredFake {
     const sums = checksumsOf(data);
@@ -48,7 +53,7 @@ class FakeGcs {
     const stored = {
       data,
       generation,
-      resource: { name, generation: String(generation), size: String(data.length), crc32c: sums.crc32c, md5Hash: sums.md5, metadata },
+      resource: { name, generation: String(generation), metageneration: '1', size: String(data.length), crc32c: sums.crc32c, md5Hash: sums.md5, metadata },
     };
     this.objects.set(name, stored);
     return stored;
@@ -111,6 +116,23 @@ class FakeGcs {
             },
           });
           return sink;
+        },
+        setMetadata: async (changes: { metadata: Record<string, unknown> }, opts: { ifGenerationMatch?: number; ifMetagenerationMatch?: number }) => {
+          this.patches.push({ name, metadata: changes.metadata, opts });
+          const fire = this.beforePatch;
+          this.beforePatch = undefined;
+          fire?.();
+          const failure = this.failPatch;
+          this.failPatch = undefined;
+          if (failure) throw failure;
+          const o = this.objects.get(name);
+          if (!o) throw Object.assign(new Error('No such object'), { code: 404 });
+          const { generation, metageneration } = o.resource as { generation: string; metageneration: string };
+          if (opts.ifGenerationMatch !== undefined && String(opts.ifGenerationMatch) !== generation) throw Object.assign(new Error('Precondition Failed'), { code: 412 });
+          if (opts.ifMetagenerationMatch !== undefined && String(opts.ifMetagenerationMatch) !== metageneration) throw Object.assign(new Error('Precondition Failed'), { code: 412 });
+          o.resource.metadata = { ...(o.resource.metadata as Record<string, unknown>), ...changes.metadata };
+          o.resource.metageneration = String(Number(metageneration) + 1);
+          return [o.resource];
         },
         delete: async (opts: { ifGenerationMatch: number }) => {
           this.deletes.push({ name, ifGenerationMatch: opts.ifGenerationMatch });
@@ -326,13 +348,59 @@ describe('copyObject — large objects', () => {
     expect(gcs.objects.has('backup/big.bin')).toBe(false);
   });
 
-  it('keeps a generation committed intact before the failure; the retry finds it already-current', async () => {
+  it('keeps a generation committed intact before the failure, recording our CRC32C on it; the retry finds it already-current', async () => {
     const data = randomBytes(size);
     serveS3(data, { ETag: '"m-4"' });
     gcs.failAfterCommit = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
     await expect(copyObject({ bucket: 'src', key: 'big.bin', etag: 'm-4', size }, ctx())).rejects.toMatchObject({ name: 'TransientError' });
+    // The retry will not hash it again: the failed attempt is the last one that knows its CRC32C.
+    expect(gcs.objects.get('backup/big.bin')!.resource.metadata).toMatchObject({ [K.crc32c]: checksumsOf(data).crc32c });
     gcs.failAfterCommit = undefined;
     await expect(copyObject({ bucket: 'src', key: 'big.bin', etag: 'm-4', size }, ctx())).resolves.toMatchObject({ outcome: 'already-current' });
+  });
+
+  it('records its own CRC32C once the copy is verified when S3 vouched for none, guarded by generation and metageneration', async () => {
+    const data = randomBytes(size);
+    serveS3(data, { ETag: '"m-4"' });
+    const out = await copyObject({ bucket: 'src', key: 'big.bin', etag: 'm-4', size }, ctx());
+    const crc = checksumsOf(data).crc32c;
+    expect(gcs.writes[0]!.opts.metadata).not.toHaveProperty(['metadata', K.crc32c]); // unknown when the session started
+    expect(gcs.patches).toEqual([
+      { name: 'backup/big.bin', metadata: { [K.crc32c]: crc }, opts: { ifGenerationMatch: Number(out.generation), ifMetagenerationMatch: 1 } },
+    ]);
+    const stored = gcs.objects.get('backup/big.bin')!.resource;
+    expect(stored).toMatchObject({ generation: out.generation, metageneration: '2', metadata: { [K.crc32c]: crc, [K.etag]: 'm-4' } });
+  });
+
+  it('patches nothing when the CRC32C went with the upload (single request, or S3 vouched for it)', async () => {
+    const small = randomBytes(10 * KIB);
+    serveS3(small);
+    await copyObject({ bucket: 'src', key: 'a.txt' }, ctx());
+    const large = randomBytes(size);
+    serveS3(large, { ETag: '"m-4"', ChecksumCRC32C: checksumsOf(large).crc32c, ChecksumType: 'FULL_OBJECT' });
+    await copyObject({ bucket: 'src', key: 'big.bin' }, ctx());
+    expect(gcs.writes).toHaveLength(2);
+    expect(gcs.patches).toHaveLength(0);
+  });
+
+  it('leaves alone a destination another writer replaced between the copy and the patch', async () => {
+    const data = randomBytes(size);
+    serveS3(data, { ETag: '"m-4"' });
+    const theirs = { [K.bucket]: 'src', [K.key]: 'big.bin', [K.etag]: 'newer-1', [K.size]: '5' };
+    gcs.beforePatch = () => gcs.put('backup/big.bin', Buffer.from('newer'), theirs);
+    await expect(copyObject({ bucket: 'src', key: 'big.bin', etag: 'm-4', size }, ctx())).resolves.toMatchObject({ outcome: 'copied', bytes: size });
+    expect(gcs.patches).toHaveLength(1);
+    expect(gcs.objects.get('backup/big.bin')!.resource).toMatchObject({ metageneration: '1', metadata: theirs });
+    expect(gcs.objects.get('backup/big.bin')!.resource.metadata).not.toHaveProperty([K.crc32c]);
+  });
+
+  it('still reports a verified copy when recording its CRC32C fails (the record is best effort)', async () => {
+    const data = randomBytes(size);
+    serveS3(data, { ETag: '"m-4"' });
+    gcs.failPatch = Object.assign(new Error('Service Unavailable'), { code: 503 });
+    await expect(copyObject({ bucket: 'src', key: 'big.bin', etag: 'm-4', size }, ctx())).resolves.toMatchObject({ outcome: 'copied', bytes: size });
+    expect(gcs.objects.get('backup/big.bin')!.data.equals(data)).toBe(true);
+    expect(gcs.objects.get('backup/big.bin')!.resource.metadata).not.toHaveProperty([K.crc32c]);
   });
 
   it('aborts on the signal with its reason and commits nothing', async () => {

@@ -2,6 +2,7 @@ import type { Storage } from '@google-cloud/storage';
 import { Writable } from 'node:stream';
 import {
   DestinationPreconditionFailed,
+  addCustomMetadata,
   deleteGeneration,
   readDestination,
   uploadBuffer,
@@ -121,5 +122,24 @@ describe('readDestination / deleteGeneration', () => {
     const del = jest.fn(async () => (code ? Promise.reject(httpError(code)) : undefined));
     await expect(deleteGeneration(storageWith({ delete: del }), 'dst', 'k', '123')).resolves.toBe(expected);
     expect(del).toHaveBeenCalledWith({ ifGenerationMatch: 123 });
+  });
+});
+
+describe('addCustomMetadata', () => {
+  it.each([
+    [undefined, 'patched'],
+    [404, 'absent'],
+    [412, 'changed'],
+  ])('patches only that generation and metageneration; failure %s means %s', async (code, expected) => {
+    const setMetadata = jest.fn(async () => (code ? Promise.reject(httpError(code)) : [{}]));
+    const at = { generation: '1700000000000001', metageneration: '1' };
+    await expect(addCustomMetadata(storageWith({ setMetadata }), 'dst', 'k', at, { 's3-crc32c': 'c' })).resolves.toBe(expected);
+    // ifMetagenerationMatch is also what lets @google-cloud/storage retry a metadata patch.
+    expect(setMetadata).toHaveBeenCalledWith({ metadata: { 's3-crc32c': 'c' } }, { ifGenerationMatch: 1700000000000001, ifMetagenerationMatch: 1 });
+  });
+
+  it('classifies other failures', async () => {
+    const setMetadata = async () => Promise.reject(httpError(503));
+    await expect(addCustomMetadata(storageWith({ setMetadata }), 'dst', 'k', { generation: '1', metageneration: '1' }, {})).rejects.toMatchObject({ name: 'TransientError' });
   });
 });

@@ -44,7 +44,9 @@ export interface Difference {
 /**
  * Policy: does the destination hold a faithful backup of this source object? Checks, in order: presence; the provenance
  * the engine writes (s3-bucket/s3-key name this source, s3-etag is the source's current ETag); the size; and the
- * CRC32C recorded at copy time (s3-crc32c) against the CRC32C GCS reports for the bytes it holds now.
+ * CRC32C recorded at copy time (s3-crc32c) against the CRC32C GCS reports for the bytes it holds now. Every copy records
+ * s3-crc32c (resumable ones by a patch after the upload); a backup without it cannot have its bytes judged — see
+ * contentUnchecked.
  */
 export function compareObject(sourceBucket: string, source: SourceEntry, destinationName: string, dest: DestinationEntry | undefined): Difference | undefined {
   const base = { key: source.key, sourceSize: source.size, sourceEtag: source.etag };
@@ -76,6 +78,14 @@ export function compareObject(sourceBucket: string, source: SourceEntry, destina
     };
   }
   return undefined;
+}
+
+/**
+ * A backup whose bytes compareObject could not judge: no CRC32C was recorded at copy time (copied before the engine
+ * recorded one for resumable uploads, or recording it failed) or GCS reports none.
+ */
+export function contentUnchecked(dest: DestinationEntry): boolean {
+  return readProvenance(dest.metadata).crc32c === undefined || dest.crc32c === undefined;
 }
 
 /** GCS list entries carry sizes and generations as strings. */

@@ -1,4 +1,4 @@
-import { compareObject, type DestinationEntry } from '../../../../workflows/cli/verify/compare';
+import { compareObject, contentUnchecked, type DestinationEntry } from '../../../../workflows/cli/verify/compare';
 
 const source = { key: 'reports/q3.pdf', size: 11, etag: 'abc123' };
 const backup = (over: Partial<DestinationEntry> = {}, metadata: Record<string, string> = {}): DestinationEntry => ({
@@ -34,9 +34,11 @@ describe('compareObject', () => {
     expect(diff).toMatchObject({ kind: 'invalid-name', repairable: false });
   });
 
-  it('does not judge content without a recorded CRC32C (large copies of sources without an S3 full-object CRC)', () => {
+  it('does not judge content without a recorded CRC32C (backups copied before the engine recorded one), and says so', () => {
     const dest = backup({ crc32c: 'ZZZZZZ==' });
     delete (dest.metadata as Record<string, string>)['s3-crc32c'];
     expect(compareObject('acme', source, 'reports/q3.pdf', dest)).toBeUndefined();
+    expect(contentUnchecked(dest)).toBe(true);
+    expect(contentUnchecked(backup())).toBe(false);
   });
 });

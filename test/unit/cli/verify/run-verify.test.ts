@@ -60,6 +60,19 @@ describe('verifyScope', () => {
     expect(tally.extraSample).toEqual(['bk/retained-after-delete.txt']);
   });
 
+  it('counts ok backups whose bytes it could not check (no CRC32C recorded at copy time)', async () => {
+    s3.on(ListObjectsV2Command).resolves({ Contents: [{ Key: 'new.bin', Size: 1, ETag: '"e"' }, { Key: 'old.bin', Size: 1, ETag: '"e-2"' }] });
+    const legacy = copyOf('old.bin', 1, 'e-2', 'old.bin');
+    delete (legacy.metadata as Partial<typeof legacy.metadata>)['s3-crc32c'];
+    const tally = await verifyScope(new S3Client({ region: 'us-east-1' }), fakeStorage([copyOf('new.bin', 1, 'e', 'new.bin'), legacy]), {
+      sourceBucket: 'src',
+      prefix: '',
+      destinationBucket: 'dst',
+      destinationPrefix: '',
+    });
+    expect(tally).toMatchObject({ checked: 2, ok: 2, unchecked: 1, differences: [] });
+  });
+
   it('leaves excluded keys out of the comparison', async () => {
     s3.on(ListObjectsV2Command).resolves({ Contents: [{ Key: 'keep.txt', Size: 1, ETag: '"e"' }, { Key: 'x.tmp', Size: 1, ETag: '"e"' }] });
     const tally = await verifyScope(new S3Client({ region: 'us-east-1' }), fakeStorage([copyOf('keep.txt', 1, 'e', 'keep.txt')]), {
