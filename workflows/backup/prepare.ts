@@ -1,6 +1,5 @@
 import type { CopyTarget } from '../copy/types';
 import { alertLabels, type AlertLabels } from './alert';
-import { destinationName } from './keys';
 import { normalizeExecutionInput, type BackupEvent } from './normalize';
 
 /**
@@ -25,18 +24,16 @@ export interface PrepareConfig {
 }
 
 /**
- * Normalizes one execution input (InvalidInput names the problem), applies the skip rules and checks the GCS name of
- * objects that will be copied (InvalidDestinationName fails before any byte moves). Deletes and skipped keys are not
- * name-checked: nothing will be written for them.
+ * Normalizes one execution input (InvalidInput names the problem) and applies the skip rules.
+ *
+ * A key GCS cannot hold as an object name is NOT refused here but by the copier (the engine's destinationName throws
+ * InvalidDestinationName before any byte moves): a failure in this step happens before the state machine knows the
+ * object, so its alert could name no bucket or key and offer no replay command.
  */
 export function prepareBackup(input: unknown, config: PrepareConfig): PreparedEvent {
   const object = normalizeExecutionInput(input);
   const skippedBy = config.skip(object.key) ?? null;
-  const name =
-    object.action === 'copy' && skippedBy === null
-      ? destinationName(config.target.prefix, object.key)
-      : `${config.target.prefix}${object.key}`;
-  return withObject({ destination: `gs://${config.target.bucket}/${name}`, skippedBy }, object);
+  return withObject({ destination: `gs://${config.target.bucket}/${config.target.prefix}${object.key}`, skippedBy }, object);
 }
 
 /** Rebuilds the derived fields after `object` changed (e.g. HeadObject filled in size and ETag). */

@@ -380,12 +380,23 @@ describe('permanent errors', () => {
     expect(engine.tiers()).toEqual(['small']);
   });
 
-  test('an object GCS cannot name fails in "Normalize the event", before any copier runs', async () => {
-    const engine = new StandInEngine();
-    const bad = await runBackupExecution({ bucket: 'source-bucket', key: 'line\nbreak' }, standInEnvironment(engine));
+  test('an object GCS cannot name is refused by the copier (as the engine does), and the alert names it', async () => {
+    const engine = new StandInEngine(failWith('InvalidDestinationName'));
+    const bad = await runBackupExecution(fixture('s3-notification-put.json'), standInEnvironment(engine));
     expect(bad.status).toBe('FAILED');
     expect(bad.error).toBe('InvalidDestinationName');
-    expect(visited(bad)).toEqual(['Read the deployment settings', 'Normalize the event', 'Alert the operators', 'Fail the execution']);
+    expect(engine.tiers()).toEqual(['small']);
+    expect(visited(bad)).toEqual([
+      'Read the deployment settings',
+      'Normalize the event',
+      'Decide what the event asks for',
+      'Choose a copier by size',
+      'Copy the object with the small Lambda',
+      'Give up after the small Lambda',
+      'Alert the operators',
+      'Fail the execution',
+    ]);
+    expect(bad.alerts[0]?.message).toContain('Key: photos/red flower c++ ✿.jpg');
   });
 });
 

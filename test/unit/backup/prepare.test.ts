@@ -1,4 +1,4 @@
-import { InvalidDestinationName, InvalidInput } from '../../../workflows/backup/errors';
+import { InvalidInput } from '../../../workflows/backup/errors';
 import { prepareBackup, withObject } from '../../../workflows/backup/prepare';
 import { compileSkipRules } from '../../../workflows/backup/skip-rules';
 import { fixture } from '../asl/stand-in-engine';
@@ -26,8 +26,10 @@ describe('prepareBackup', () => {
     expect(prepareBackup({ bucket: 'b', key: 'x/y.tmp' }, config).skippedBy).toBe('**/*.tmp');
   });
 
-  test('refuses a key GCS cannot store before anything is copied', () => {
-    expect(() => prepareBackup({ bucket: 'b', key: 'bad\nname' }, config)).toThrow(InvalidDestinationName);
+  test('leaves a key GCS cannot store to the copier, so the alert can name the object', () => {
+    const prepared = prepareBackup({ bucket: 'b', key: 'bad\nname' }, config);
+    expect(prepared.report).toMatchObject({ bucket: 'b', key: 'bad\nname' });
+    expect(prepared.destination).toBe('gs://backup/p/bad\nname');
   });
 
   test('does not name-check keys that will not be written (skipped keys, deletes)', () => {
