@@ -150,6 +150,13 @@ function classifyS3(f: ErrorFacts, ctx: ErrorContext, cause: unknown): BackupErr
   return undefined;
 }
 
+/**
+ * OAuth 2.0 / STS error codes of Google's token endpoints (RFC 6749 §5.2, RFC 8693): a revoked or malformed key, or an
+ * AWS role the Workload Identity provider does not accept, fails the token request with HTTP 400 and one of these
+ * (401/403 are already refusals of our credentials).
+ */
+const OAUTH_REFUSALS = /\b(invalid_grant|invalid_client|unauthorized_client|access_denied|invalid_scope|invalid_target|unsupported_grant_type)\b/;
+
 function classifyGcs(f: ErrorFacts, ctx: ErrorContext, cause: unknown): BackupError | undefined {
   const where = `${ctx.operation} on ${ctx.location}`;
   const rateLimited = f.reasons.some((r) => /ratelimit/i.test(r));
@@ -166,6 +173,12 @@ function classifyGcs(f: ErrorFacts, ctx: ErrorContext, cause: unknown): BackupEr
     return new ConfigurationError(`${where}: the GCS bucket does not exist (HTTP 404); create it or fix the target bucket setting.`, {
       cause,
     });
+  }
+  if (f.status === 400 && OAUTH_REFUSALS.test(f.message)) {
+    return new DestinationAccessDenied(
+      `${where}: GCS refused our credentials at its token endpoint (${f.summary}); check the service-account key or the Workload Identity provider and its attribute mapping.`,
+      { cause },
+    );
   }
   if (f.status === 400 && /md5|crc32c|checksum|hash/i.test(f.message)) {
     return new IntegrityError(`${where}: GCS rejected the upload because its checksum did not match the bytes sent; retry once, then investigate.`, {

@@ -84,6 +84,8 @@ describe('classifyError — GCS side', () => {
     ['HTTP 412', 'TransientError', apiError(412, 'Precondition failed', 'conditionNotMet')],
     ['HTTP 400 hash mismatch', 'IntegrityError', apiError(400, 'Provided MD5 hash "x" doesn\'t match calculated MD5 hash "y".')],
     ['HTTP 400 invalid', 'ConfigurationError', apiError(400, 'Invalid storage class', 'invalid')],
+    ['token endpoint 400 invalid_grant', 'DestinationAccessDenied', Object.assign(gaxiosError(400), { message: 'invalid_grant: Invalid JWT Signature.' })],
+    ['STS 401 unauthorized_client', 'DestinationAccessDenied', Object.assign(gaxiosError(401), { message: 'unauthorized_client: The audience is not allowed' })],
     ["code '503'", 'TransientError', Object.assign(new Error('x'), { code: '503' })],
     ['retry limit exceeded', 'TransientError', new Error('Retry limit exceeded - status: 503')],
     ['ECONNRESET', 'TransientError', networkError('ECONNRESET')],
