@@ -5,3 +5,6 @@ export const REPO_ROOT = path.resolve(__dirname, '..');
 
 /** The state machine definition, the single source of truth shared with the local runner. */
 export const BACKUP_OBJECT_ASL = path.join(REPO_ROOT, 'asl', 'backup-object.asl.json');
+
+/** The distributed backfill: a Distributed Map starting one backup-object execution per listed object. */
+export const BACKFILL_ASL = path.join(REPO_ROOT, 'asl', 'backfill.asl.json');

@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import type { EngineTuning } from '../config/types';
 import { engineOptionsOf, type DeploymentConfig } from '../config/validate';
 import { AlertTopic, BackupAlarms } from '../constructs/alerting';
+import { BackfillStateMachine } from '../constructs/backfill-state-machine';
 import { BackupFunction } from '../constructs/backup-function';
 import { BackupStateMachine } from '../constructs/backup-state-machine';
 import { BackupDashboard } from '../constructs/dashboard';
@@ -15,7 +16,7 @@ import { HeavyTask } from '../constructs/heavy-task';
 import { Intake } from '../constructs/intake';
 import { SlackNotifier, type SlackWebhookSource } from '../constructs/slack-notifier';
 import { SourceBuckets } from '../constructs/source-buckets';
-import { BACKUP_OBJECT_ASL } from '../paths';
+import { BACKFILL_ASL, BACKUP_OBJECT_ASL } from '../paths';
 
 export interface BackupStackProps extends StackProps {
   /** A validated stage configuration (validateStageConfig). */
@@ -43,6 +44,7 @@ const METRICS_NAMESPACE = 'S3GcsBackup';
  */
 export class BackupStack extends Stack {
   public readonly workflow: BackupStateMachine;
+  public readonly backfill: BackfillStateMachine;
 
   constructor(scope: Construct, id: string, props: BackupStackProps) {
     super(scope, id, props);
@@ -168,6 +170,15 @@ export class BackupStack extends Stack {
     // The heavy task reports its outcome (or named error) and heartbeats with its task token.
     this.workflow.stateMachine.grantTaskResponse(heavy.taskDefinition.taskRole);
 
+    // `s3gcs backfill --distributed`: existing objects, one backup-object execution each, started from AWS.
+    this.backfill = new BackfillStateMachine(this, 'Backfill', {
+      definitionFile: BACKFILL_ASL,
+      stateMachineName: `${prefix}-backfill`,
+      backupStateMachine: this.workflow.stateMachine,
+      sources,
+      logRetention,
+    });
+
     const intake = new Intake(this, 'Intake', {
       sources,
       mode: config.intake,
@@ -203,6 +214,15 @@ export class BackupStack extends Stack {
     giveDeployTimeHandlersLogRetention(this, logRetention);
 
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn, description: 'Replays: aws stepfunctions start-execution --state-machine-arn <this> --input \'{"bucket":"B","key":"K"}\'' });
+    // Read by the CLI from `cdk deploy --outputs-file` (workflows/cli/target.ts): backfill --distributed and verify.
+    new CfnOutput(this, 'BackfillStateMachineArn', {
+      value: this.backfill.stateMachine.stateMachineArn,
+      description: 'Backfills existing objects: s3gcs backfill --stack-outputs outputs.json s3://BUCKET/PREFIX/ --distributed',
+    });
+    new CfnOutput(this, 'BackfillReportBucket', { value: this.backfill.reportBucket.bucketName, description: 'Per-item results of distributed backfills' });
+    new CfnOutput(this, 'DestinationBucket', { value: config.destination.bucket, description: 'The GCS bucket holding the backups' });
+    // CloudFormation refuses an empty output value; the CLI reads a missing DestinationPrefix as ''.
+    if (config.destination.prefix) new CfnOutput(this, 'DestinationPrefix', { value: config.destination.prefix, description: 'Prepended to every backed-up key' });
     new CfnOutput(this, 'AlertTopicArn', { value: alerts.topic.topicArn, description: 'Subscribe to receive alerts' });
     new CfnOutput(this, 'GcsCopierRoleNames', {
       value: [small.role.roleName, large.role.roleName, heavy.taskDefinition.taskRole.roleName].join(','),

@@ -17,7 +17,7 @@ beforeAll(() => {
   const { stacks } = buildTestApp({ stages: { staging: TEST_STAGE } });
   template = Template.fromStack(stacks[0]!);
   resources = template.toJSON().Resources;
-  const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine')) as Resource[];
+  const machine = resources[logicalIdOf('AWS::StepFunctions::StateMachine', 'Workflow')];
   definition = JSON.parse(machine!.Properties['DefinitionString'] as string);
   substitutions = machine!.Properties['DefinitionSubstitutions'] as Record<string, unknown>;
 });
@@ -140,6 +140,22 @@ describe('state machine', () => {
       HeavyContainerName: 'copier',
       Region: { Ref: 'AWS::Region' },
     });
+  });
+});
+
+describe('outputs the CLI reads (workflows/cli/target.ts)', () => {
+  it('expect the backfill state machine, the destination bucket and its prefix', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(outputs['BackfillStateMachineArn']?.Value).toEqual({ Ref: logicalIdOf('AWS::StepFunctions::StateMachine', 'Backfill') });
+    expect(outputs['DestinationBucket']?.Value).toBe(TEST_STAGE.destination.bucket);
+    expect(outputs['DestinationPrefix']?.Value).toBe(TEST_STAGE.destination.prefix);
+  });
+
+  it('expect no DestinationPrefix output when the stage has no prefix (CloudFormation refuses an empty value)', () => {
+    const { stacks } = buildTestApp({ stages: { staging: { ...TEST_STAGE, destination: { bucket: 'flat-backup' } } } });
+    const outputs = Template.fromStack(stacks[0]!).toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(outputs['DestinationBucket']?.Value).toBe('flat-backup');
+    expect(outputs).not.toHaveProperty('DestinationPrefix');
   });
 });
 
