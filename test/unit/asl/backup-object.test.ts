@@ -5,6 +5,7 @@
  */
 import { HeadObjectCommand, NotFound, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
+import { destinationName } from '../../../workflows/backup/keys';
 import { chooseTier } from '../../../workflows/backup/routing';
 import type { TierName } from '../../../workflows/copy/types';
 import { runBackupExecution } from '../../../workflows/local/runner';
@@ -397,6 +398,34 @@ describe('permanent errors', () => {
       'Fail the execution',
     ]);
     expect(bad.alerts[0]?.message).toContain('Key: photos/red flower c++ ✿.jpg');
+  });
+
+  /** An EventBridge 'Object Created' event for `key` (EventBridge keys are plain). */
+  const eventBridge = (key: string) => {
+    const event = fixture('eventbridge-object-created.json') as { detail: { object: Record<string, unknown> } };
+    event.detail.object = { ...event.detail.object, key, size: 5 };
+    return event;
+  };
+  // Each input can be parsed, so whatever fails afterwards must be reported with the object's bucket and key.
+  test.each([
+    ['an S3 notification (form-encoded key)', manual(5, '.well-known/acme-challenge/tok+en%21'), '.well-known/acme-challenge/tok en!', ''],
+    ['an EventBridge event', eventBridge('.well-known/acme-challenge/x'), '.well-known/acme-challenge/x', ',"versionId":"uhggCJ2_B6gU2JaXWXebnXFDstO0ID6G"'],
+  ])('a key GCS reserves, from %s: the alert names bucket and key and its replay command is ready to run', async (_from, input, key, version) => {
+    // The copier checks the name as the real engine does (destinationName), before any byte would move.
+    const engine = new StandInEngine(async (req, ctx) => {
+      destinationName(ctx.target.prefix, req.key);
+      return copied(req, ctx);
+    });
+    const result = await runBackupExecution(input, standInEnvironment(engine, { target: { bucket: 'backup-bucket', prefix: '' } }));
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('InvalidDestinationName');
+    expect(result.cause).toMatch(/GCS reserves names under \.well-known\/acme-challenge\//);
+    const message = result.alerts[0]?.message ?? '';
+    expect(message).toContain('Bucket: source-bucket\n');
+    expect(message).toContain(`Key: ${key}\n`);
+    expect(message).toContain(`--input '{"bucket":"source-bucket","key":"${key}"${version}}'`);
+    expect(message).not.toContain('(unknown');
+    expect(message).not.toMatch(/"(BUCKET|KEY)"/);
   });
 });
 

@@ -1,9 +1,20 @@
+import fc from 'fast-check';
 import { InvalidInput } from '../../../workflows/backup/errors';
 import { prepareBackup, withObject } from '../../../workflows/backup/prepare';
 import { compileSkipRules } from '../../../workflows/backup/skip-rules';
 import { fixture } from '../asl/stand-in-engine';
 
 const config = { target: { bucket: 'backup', prefix: 'p/' }, skip: compileSkipRules(['**/*.tmp']) };
+
+function attempt<T>(fn: () => T): { value: T } | { error: string } {
+  try {
+    return { value: fn() };
+  } catch (err) {
+    return { error: (err as Error).name };
+  }
+}
+/** A string as it appears inside the replay command's single-quoted JSON. */
+const shellQuotedJson = (s: string) => JSON.stringify(s).slice(1, -1).replace(/'/g, "'\\''");
 
 describe('prepareBackup', () => {
   test('normalizes the input and returns every field the ASL reads', () => {
@@ -40,6 +51,28 @@ describe('prepareBackup', () => {
       config,
     );
     expect(del.object.action).toBe('delete');
+  });
+
+  // "Normalize the event" runs before the state machine has the object's alert labels: anything it throws is reported
+  // as '(unknown …)'. So it may fail only on input it cannot read, and any readable input must yield labels naming it.
+  test('fails only with InvalidInput; whatever it can read, its labels name the bucket and key', () => {
+    const segment = fc.constantFrom('', '.', '..', '.well-known/acme-challenge/', 'a\n', '\r', ' ', '+', '%2B', '%', '😀', 'k'.repeat(700), 'x/');
+    const key = fc.array(fc.oneof(segment, fc.string({ minLength: 1, maxLength: 8 })), { minLength: 1, maxLength: 4 }).map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(key.filter((k) => k !== ''), fc.boolean(), (k, asNotification) => {
+        const input = asNotification
+          ? { eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'src' }, object: { key: k, size: 1, eTag: 'e' } } }
+          : { bucket: 'src', key: k };
+        // The only unreadable part of a parseable shape: a notification key that is not valid percent-encoding.
+        const readableKey = asNotification ? attempt(() => decodeURIComponent(k.replace(/\+/g, ' '))) : { value: k };
+        const labels = attempt(() => {
+          const { bucket, key: named, replayInput } = prepareBackup(input, config).report;
+          return { bucket, key: named, replayNamesIt: 'error' in readableKey ? false : replayInput.includes(shellQuotedJson(readableKey.value)) };
+        });
+        expect(labels).toEqual('error' in readableKey ? { error: 'InvalidInput' } : { value: { bucket: 'src', key: readableKey.value, replayNamesIt: true } });
+      }),
+      { numRuns: 300 },
+    );
   });
 
   test('malformed input is InvalidInput naming the problem', () => {
