@@ -31,3 +31,10 @@ it('expect unreadable values to be refused with the flag named', () => {
   expect(() => parseSize('1TB')).toThrow("--sizes: cannot read '1TB'");
   expect(() => parseBenchArgs(['--bogus'])).toThrow();
 });
+
+it('expect a partial run not to overwrite the published figures unless asked', () => {
+  expect(parseBenchArgs(['--sizes', '64MiB']).write).toBe(false);
+  expect(parseBenchArgs(['--concurrency', '2']).write).toBe(false);
+  expect(parseBenchArgs(['--sizes', '64MiB', '--write']).write).toBe(true);
+  expect(parseBenchArgs(['--tune', '--json', 'x.json']).write).toBe(true);
+});

@@ -15,7 +15,7 @@ export interface BenchArgs {
   tune: boolean;
   stage: string;
   installRclone: boolean;
-  /** Write docs/benchmarks.md and the chart (off for --quick unless --write). */
+  /** Write docs/benchmarks.md and the chart: by default only for the canonical run (no size, run, method or engine flags). */
   write: boolean;
   json?: string;
   help: boolean;
@@ -45,7 +45,8 @@ objects; then the cost model. Writes docs/benchmarks.md and docs/benchmarks.svg.
   --workflow-concurrency LIST   executions at once (Default: 1,16)
   --stage NAME            stage whose synthesized settings feed the cost model (Default: production)
   --no-install            do not apt-get install rclone when it is missing (its rows are then left out)
-  --write                 write docs/benchmarks.md and docs/benchmarks.svg (Default: on, off with --quick)
+  --write                 write docs/benchmarks.md and docs/benchmarks.svg (Default: only for the canonical run —
+                          no --quick/--sizes/--runs/--methods/engine/workflow flags, no BENCH_* variables)
   --json FILE             also write every sample and summary as JSON to FILE ('-' = stdout)
   --help                  this text
 `;
@@ -86,9 +87,15 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     tune: values.tune,
     stage: values.stage,
     installRclone: !values['no-install'],
-    write: values.write ?? !quick,
+    write: values.write ?? (!quick && canonical(values)),
     ...(values.json !== undefined ? { json: values.json } : {}),
   };
+}
+
+/** A run whose figures may replace the published ones: every case at its default (--tune, --stage, --json allowed). */
+function canonical(values: Record<string, unknown>): boolean {
+  const partial = ['sizes', 'runs', 'methods', 'part-size-mib', 'concurrency', 'workflow-objects', 'workflow-concurrency'].some((k) => values[k] !== undefined);
+  return !partial && !process.env.BENCH_ENGINE_MODULE && !process.env.BENCH_RUNNER_MODULE && !process.env.BENCH_NODE_FLAGS;
 }
 
 /** '1KiB', '64MiB', '1GiB', '1048576' → bytes. */

@@ -41,6 +41,8 @@ export function copyChartSvg(copies: CopyCaseResult[], subtitle: string, rssTarg
       value: (c) => c.peakRssMiB,
       copies,
       line: rssTargetMiB,
+      // The old design's whole-object buffers would flatten every other bar: clip at 3x the target, print the value.
+      cap: rssTargetMiB * 3,
     }),
   );
   methods.forEach((m, i) => {
@@ -60,12 +62,13 @@ function panel(o: {
   copies: CopyCaseResult[];
   value: (c: CopyCaseResult) => { median: number; min: number; max: number };
   line?: number;
+  cap?: number;
 }): string {
   const cases = o.copies.filter((c) => o.sizes.includes(c.sizeBytes));
-  const top = Math.max(o.line ?? 0, ...cases.map((c) => o.value(c).max)) * 1.1 || 1;
+  const top = Math.min(o.cap ?? Infinity, Math.max(o.line ?? 0, ...cases.map((c) => o.value(c).max)) * 1.1) || 1;
   const scale = niceStep(top);
   const maxY = Math.ceil(top / scale) * scale;
-  const y = (v: number) => PANEL.top + PANEL.height - (v / maxY) * PANEL.height;
+  const y = (v: number) => PANEL.top + PANEL.height - (Math.min(v, maxY) / maxY) * PANEL.height;
   const out: string[] = [`<text x="${o.x}" y="${PANEL.top - 8}" font-weight="bold">${escape(o.title)}</text>`];
   for (let v = 0; v <= maxY + 1e-9; v += scale) {
     out.push(
@@ -85,7 +88,9 @@ function panel(o: {
       out.push(
         `<rect x="${bx + 1}" y="${y(v.median)}" width="${bar - 2}" height="${y(0) - y(v.median)}" fill="${COLORS[m]}"><title>${escape(`${METHOD_LABELS[m]}, ${formatBytes(size)}: ${fmt(v.median)} (${fmt(v.min)}–${fmt(v.max)})`)}</title></rect>`,
       );
-      if (v.max > v.min) {
+      if (v.median > maxY) {
+        out.push(`<text x="${bx + bar / 2}" y="${y(maxY) + 14}" text-anchor="middle" font-weight="bold" fill="#ffffff" font-size="10">${v.median.toFixed(0)}↑</text>`);
+      } else if (v.max > v.min) {
         const cx = bx + bar / 2;
         out.push(`<line x1="${cx}" x2="${cx}" y1="${y(v.min)}" y2="${y(v.max)}" stroke="#222"/>`);
       }

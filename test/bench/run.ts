@@ -108,6 +108,8 @@ async function main(): Promise<void> {
       await writeFile(path, mergeIntoDocument(existing, markdown, SKELETON));
       if (copies.length) await writeFile(join(DOCS, 'benchmarks.svg'), `${copyChartSvg(copies, `${run.machine}; load ${loadBefore[0]!.toFixed(1)} at start; ${run.command}`)}\n`);
       log('wrote docs/benchmarks.md and docs/benchmarks.svg');
+    } else {
+      log('docs not written (a partial or variant run; --write writes them anyway)');
     }
     if (args.json) {
       const json = `${JSON.stringify(run, null, 2)}\n`;
