@@ -4,7 +4,7 @@ import { decideCopy, decideDelete, type SourceVersion } from '../backup/destinat
 import { ConfigurationError, IntegrityError, SourceChanged, SourceNotFound, TransientError } from '../backup/errors';
 import { destinationName } from '../backup/keys';
 import { forObject } from '../logger';
-import { StreamHasher, checksumsOf, hashEach, type ContentChecksums } from './checksums';
+import { StreamHasher, checksumsOf, hashEach, md5Wanted, type ContentChecksums, type Md5Policy } from './checksums';
 import {
   DestinationPreconditionFailed,
   addCustomMetadata,
@@ -24,17 +24,25 @@ import { assertReadable, assertSameEtag, sourceChecksums, storedMismatch, verify
 
 /**
  * The copy engine: policy over the two transports. Reads the destination first (idempotency, order),
- * pins and describes the source, streams it through CRC32C+MD5 into GCS, verifies, and never leaves a
- * corrupt or partial object current.
+ * pins and describes the source, streams it through CRC32C (and MD5 when verifiable, see Md5Policy) into GCS,
+ * verifies, and never leaves a corrupt or partial object current.
  */
 
 export interface EngineOptions {
   /** Objects up to this size are read whole and sent in one request (Default: 8 MiB). */
   singleRequestMaxBytes: number;
-  /** Ranged-GET part size and resumable chunk size; a multiple of 256 KiB (Default: 8 MiB). */
+  /** Ranged-GET part size; a multiple of 256 KiB (Default: 8 MiB). */
   partSizeBytes: number;
   /** Parallel ranged GETs (Default: 4). */
   concurrency: number;
+  /**
+   * Bytes per resumable-upload request; a multiple of 256 KiB (GCS chunk rule). Each request waits for its answer
+   * before the next starts, so a larger chunk means fewer turnarounds, at 2 × its size in memory
+   * (Default: 16 MiB, or partSizeBytes when that is larger).
+   */
+  uploadChunkBytes: number;
+  /** When to compute MD5 besides CRC32C (Default: 'when-verifiable'; see Md5Policy in checksums.ts). */
+  md5: Md5Policy;
 }
 
 export interface CopyContext {
@@ -53,16 +61,28 @@ export const DEFAULT_ENGINE_OPTIONS: Readonly<EngineOptions> = {
   singleRequestMaxBytes: 8 * MIB,
   partSizeBytes: 8 * MIB,
   concurrency: 4,
+  uploadChunkBytes: 16 * MIB,
+  md5: 'when-verifiable',
 };
+const MD5_POLICIES: readonly Md5Policy[] = ['when-verifiable', 'always'];
 /** Re-read and decide again at most this often when another writer changes the destination under us. */
 const MAX_DECISIONS = 3;
 /** Attempts per ranged GET when its body is cut (the SDK already retries failed requests). */
 const PART_ATTEMPTS = 3;
 
 export function resolveEngineOptions(partial: Partial<EngineOptions> = {}): EngineOptions {
-  const o: EngineOptions = { ...DEFAULT_ENGINE_OPTIONS, ...stripUndefined(partial) };
+  const given = stripUndefined(partial);
+  const o: EngineOptions = { ...DEFAULT_ENGINE_OPTIONS, ...given };
+  // Never fewer bytes per upload turnaround than per part (what the chunk was before it had its own option).
+  if (given.uploadChunkBytes === undefined) o.uploadChunkBytes = Math.max(DEFAULT_ENGINE_OPTIONS.uploadChunkBytes, o.partSizeBytes);
   if (!Number.isInteger(o.partSizeBytes) || o.partSizeBytes <= 0 || o.partSizeBytes % GCS_CHUNK_MULTIPLE !== 0) {
-    throw new ConfigurationError(`partSizeBytes must be a positive multiple of 256 KiB (GCS chunk rule), got ${o.partSizeBytes}`);
+    throw new ConfigurationError(`partSizeBytes must be a positive multiple of 256 KiB, got ${o.partSizeBytes}`);
+  }
+  if (!Number.isInteger(o.uploadChunkBytes) || o.uploadChunkBytes <= 0 || o.uploadChunkBytes % GCS_CHUNK_MULTIPLE !== 0) {
+    throw new ConfigurationError(`uploadChunkBytes must be a positive multiple of 256 KiB (GCS chunk rule), got ${o.uploadChunkBytes}`);
+  }
+  if (!MD5_POLICIES.includes(o.md5)) {
+    throw new ConfigurationError(`md5 must be one of ${MD5_POLICIES.join(', ')}, got ${String(o.md5)}`);
   }
   if (!Number.isInteger(o.concurrency) || o.concurrency < 1) {
     throw new ConfigurationError(`concurrency must be a positive integer, got ${o.concurrency}`);
@@ -74,17 +94,20 @@ export function resolveEngineOptions(partial: Partial<EngineOptions> = {}): Engi
 }
 
 /**
- * Memory model: the bytes of object data this engine holds at once for an object of `sizeBytes`.
- * Small objects: the whole object (one buffer). Large: `concurrency` parts being fetched or waiting in order,
- * one part between the reader and the upload stream, up to two parts written to the GCS client but not yet
- * sent (see paceToUpload in gcs-sink.ts), and the chunk being sent, kept by the client for a resend.
+ * Memory model: an upper bound on the bytes of object data this engine holds at once for an object of `sizeBytes`.
+ * Small objects: the whole object (one buffer). Large, counted in whole part buffers (a slice the upload client keeps
+ * of a part keeps the whole part alive): `concurrency` parts being fetched or waiting in order, one part held by the
+ * pacer (paceToUpload in gcs-sink.ts), and the parts under the upload's window — up to one chunk sent and kept by the
+ * client for a resend until GCS answers, plus up to one chunk and one part written to the client but not yet sent
+ * (the pacer's limit): 2 × uploadChunkBytes + 1 part, ending on a part boundary.
  * Not counted: the runtime itself and short-lived socket buffers awaiting GC (measured: ~+15 MiB).
  */
 export function engineMemoryBytes(sizeBytes: number, options?: Partial<EngineOptions>): number {
   const o = resolveEngineOptions(options);
   if (sizeBytes <= o.singleRequestMaxBytes) return sizeBytes;
   const parts = Math.ceil(sizeBytes / o.partSizeBytes);
-  return Math.min(parts, o.concurrency + 4) * o.partSizeBytes;
+  const uploadWindowParts = Math.ceil((2 * o.uploadChunkBytes) / o.partSizeBytes) + 1;
+  return Math.min(parts, o.concurrency + 1 + uploadWindowParts) * o.partSizeBytes;
 }
 
 export async function copyObject(req: CopyRequest, ctx: CopyContext): Promise<CopyOutcome> {
@@ -136,7 +159,7 @@ export async function copyObject(req: CopyRequest, ctx: CopyContext): Promise<Co
         let copied: { stored: StoredObject; ours: ContentChecksums };
         if (src.size <= options.singleRequestMaxBytes) {
           smallBody ??= await getWhole(ctx.s3, pinOf(src), src.size, ctx.signal);
-          copied = await copySmall(ctx, src, smallBody, spec, where);
+          copied = await copySmall(ctx, src, smallBody, options, spec, where);
         } else {
           copied = await copyLarge(ctx, src, options, spec, where);
         }
@@ -146,7 +169,8 @@ export async function copyObject(req: CopyRequest, ctx: CopyContext): Promise<Co
           outcome: 'copied',
           bytes: src.size,
           crc32c: copied.ours.crc32c,
-          md5: copied.ours.md5,
+          // Not computed when nothing independent could check it (Md5Policy); GCS's, verified by the CRC32C, then.
+          md5: copied.ours.md5 ?? copied.stored.md5Hash,
           generation: copied.stored.generation,
           sourceVersionId: src.versionId,
           sourceEtag: src.etag,
@@ -202,17 +226,20 @@ async function copySmall(
   ctx: CopyContext,
   src: SourceObject,
   body: Buffer,
+  options: EngineOptions,
   spec: (crc32c: string | undefined) => UploadSpec,
   where: string,
 ): Promise<{ stored: StoredObject; ours: ContentChecksums }> {
-  const ours = checksumsOf(body);
-  verifyAgainstSource(ours, body.length, src, sourceChecksums(src), where);
+  const expected = sourceChecksums(src);
+  const ours = checksumsOf(body, { md5: md5Wanted(options.md5, expected.md5) });
+  verifyAgainstSource(ours, body.length, src, expected, where);
   const stored = await uploadBuffer(ctx.storage, spec(ours.crc32c), body, ours, ctx.signal);
   return { stored, ours };
 }
 
 /**
- * Large: parallel ranged GETs, reassembled in order, hashed on the way, into a resumable upload.
+ * Large: parallel ranged GETs of `partSizeBytes`, reassembled in order, hashed on the way, into a resumable upload
+ * sent in `uploadChunkBytes` requests.
  * The source checks run after the last byte and before the stream ends, so a mismatch never commits.
  * The session's metadata carries the provenance CRC32C only when S3 vouches for one (ours is unknown when the
  * session starts); otherwise recordContentCrc32c adds ours once the stored object is verified.
@@ -228,7 +255,7 @@ async function copyLarge(
   const partSize = options.partSizeBytes;
   const count = Math.ceil(src.size / partSize);
   const expected = sourceChecksums(src);
-  const hasher = new StreamHasher();
+  const hasher = new StreamHasher({ md5: md5Wanted(options.md5, expected.md5) });
   let ours: ContentChecksums | undefined;
 
   const parts = orderedParts(
@@ -248,7 +275,7 @@ async function copyLarge(
   const uploadSpec: UploadSpec = { ...spec(expected.crc32c), declared: { crc32c: expected.crc32c, md5Hash: expected.md5 } };
   let stored: StoredObject;
   try {
-    stored = await uploadStream(ctx.storage, uploadSpec, checked, partSize, ctx.signal);
+    stored = await uploadStream(ctx.storage, uploadSpec, checked, options.uploadChunkBytes, ctx.signal);
   } catch (err) {
     // Once the source ended, GCS may have committed before the failure (e.g. an abort racing the last response).
     if (ours) await removeUnverifiedCommit(ctx, uploadSpec, src, ours);

@@ -50,14 +50,14 @@ export async function readDestination(storage: Storage, bucket: string, name: st
 }
 
 /**
- * Single-request (multipart) upload of bytes already in memory. The content's CRC32C and MD5 go in the
- * object resource, so GCS itself refuses bytes that arrive corrupted.
+ * Single-request (multipart) upload of bytes already in memory. The content's CRC32C (and MD5, when computed) go in
+ * the object resource, so GCS itself refuses bytes that arrive corrupted.
  */
 export async function uploadBuffer(
   storage: Storage,
   spec: UploadSpec,
   data: Buffer,
-  hashes: { crc32c: string; md5: string },
+  hashes: { crc32c: string; md5?: string },
   signal?: AbortSignal,
 ): Promise<StoredObject> {
   const file = storage.bucket(spec.bucket).file(spec.name);
@@ -66,7 +66,7 @@ export async function uploadBuffer(
       resumable: false,
       validation: false,
       preconditionOpts: { ifGenerationMatch: Number(spec.ifGenerationMatch) },
-      metadata: { ...spec.metadata, crc32c: hashes.crc32c, md5Hash: hashes.md5 },
+      metadata: { ...spec.metadata, crc32c: hashes.crc32c, ...(hashes.md5 !== undefined ? { md5Hash: hashes.md5 } : {}) },
     });
     // save() takes no signal; stop waiting instead. A request already sent either completes whole (a valid
     // object, bytes checked by GCS) or fails: a single-request upload is never left partial.
@@ -78,7 +78,8 @@ export async function uploadBuffer(
 }
 
 /**
- * Resumable upload fed by a stream, in `chunkSize` requests (a multiple of 256 KiB). The total length is not
+ * Resumable upload fed by a stream, in `chunkSize` requests (a multiple of 256 KiB; each request waits for its answer
+ * before the next starts, so fewer, larger chunks mean fewer turnarounds). The total length is not
  * announced, so GCS commits the object only after the source stream ENDS: a source that fails or a check that
  * throws before the end leaves no new object behind (just an abandoned session).
  */

@@ -43,11 +43,16 @@ export function verifyAgainstSource(
   }
 }
 
-/** What GCS stored must hash to what we sent. Returns a description of the mismatch, or undefined. */
+/**
+ * What GCS stored must hash to what we sent. Returns a description of the mismatch, or undefined.
+ * CRC32C always; MD5 only when we computed one (see Md5Policy) and GCS reports one (composite objects have none).
+ */
 export function storedMismatch(ours: ContentChecksums, bytes: number, stored: StoredObject): string | undefined {
   if (stored.size !== bytes) return `GCS stored ${stored.size} bytes, we sent ${bytes}`;
   if (stored.crc32c !== ours.crc32c) return `GCS reports CRC32C ${stored.crc32c ?? '(none)'}, we sent ${ours.crc32c}`;
-  if (stored.md5Hash !== undefined && stored.md5Hash !== ours.md5) return `GCS reports MD5 ${stored.md5Hash}, we sent ${ours.md5}`;
+  if (ours.md5 !== undefined && stored.md5Hash !== undefined && stored.md5Hash !== ours.md5) {
+    return `GCS reports MD5 ${stored.md5Hash}, we sent ${ours.md5}`;
+  }
   return undefined;
 }
 

@@ -305,6 +305,31 @@ describe('copyObject over HTTP', () => {
     await expect(copyObject(req, ctx(opts))).resolves.toMatchObject({ outcome: 'copied' });
   });
 
+  it('catches corrupted bytes of a multipart source by CRC32C alone when no MD5 is verifiable (the default policy)', async () => {
+    const key = uniqueKey('corrupt-crc-only');
+    const req = await put(key, randomBytes(6 * MIB), {}, 5 * MIB); // multipart ETag, no S3 CRC32C: nothing vouches for an MD5
+    emulator.faults.inject({ operation: 'storage.objects.insert', fault: 'corrupt-data', objectName: `mirror/${key}` });
+    const opts = { singleRequestMaxBytes: MIB, partSizeBytes: MIB, concurrency: 2, uploadChunkBytes: 2 * MIB };
+    await expect(copyObject(req, ctx(opts))).rejects.toMatchObject({ name: 'IntegrityError', message: /GCS reports CRC32C .*, we sent/ });
+    expect(emulator.faults.fired).toBe(1);
+    expect(await backupExists(key)).toBe(false);
+  });
+
+  it('with md5: always, hashes MD5 of a multipart source and checks it with what GCS stored', async () => {
+    const key = uniqueKey('md5-always');
+    const data = randomBytes(6 * MIB);
+    const req = await put(key, data, {}, 5 * MIB);
+    const opts = { singleRequestMaxBytes: MIB, partSizeBytes: MIB, concurrency: 2, md5: 'always' as const };
+    await expect(copyObject(req, ctx(opts))).resolves.toMatchObject({ outcome: 'copied', md5: checksumsOf(data).md5 });
+    await expectBackupEquals(key, data);
+
+    const corrupt = uniqueKey('md5-always-corrupt');
+    const creq = await put(corrupt, randomBytes(6 * MIB), {}, 5 * MIB);
+    emulator.faults.inject({ operation: 'storage.objects.insert', fault: 'corrupt-data', objectName: `mirror/${corrupt}` });
+    await expect(copyObject(creq, ctx(opts))).rejects.toMatchObject({ name: 'IntegrityError', message: /failed verification/ });
+    expect(await backupExists(corrupt)).toBe(false);
+  });
+
   it('lets GCS refuse corrupted bytes of a resumable upload when S3 vouched for the MD5, keeping the previous backup', async () => {
     const key = uniqueKey('corrupt-declared');
     const oldData = randomBytes(2 * MIB);

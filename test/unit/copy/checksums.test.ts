@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { StreamHasher, checksumsOf, crc32cToBase64, etagMd5Base64, hashEach } from '../../../workflows/copy/checksums';
+import { StreamHasher, checksumsOf, crc32cToBase64, etagMd5Base64, hashEach, md5Wanted } from '../../../workflows/copy/checksums';
 
 describe('StreamHasher', () => {
   it('computes the CRC32C check value of "123456789" (0xE3069283) in GCS encoding', () => {
@@ -27,6 +27,19 @@ describe('StreamHasher', () => {
         expect(hasher.digest()).toEqual({ crc32c: checksumsOf(data).crc32c, md5: createHash('md5').update(data).digest('base64') });
       }),
     );
+  });
+});
+
+describe('MD5 policy', () => {
+  it('computes no MD5 when told not to, and the same CRC32C', () => {
+    const data = Buffer.from('123456789');
+    expect(checksumsOf(data, { md5: false })).toEqual({ crc32c: checksumsOf(data).crc32c });
+  });
+
+  it('wants MD5 when the source vouches for one, or always when asked', () => {
+    expect(md5Wanted('when-verifiable', '1B2M2Y8AsgTpgAmY7PhCfg==')).toBe(true);
+    expect(md5Wanted('when-verifiable', undefined)).toBe(false);
+    expect(md5Wanted('always', undefined)).toBe(true);
   });
 });
 

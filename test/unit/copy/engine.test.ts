@@ -46,6 +46,8 @@ class FakeGcs {
   beforePatch: (() => void) | undefined;
   /** The next metadata patch fails with this error (after the client's own retries). */
   failPatch: Error | undefined;
+  /** What a write reports as md5Hash, given the real one (composite objects report none). */
+  reportMd5: (real: string) => string | undefined = (real) => real;
 
   put(name: string, data: Buffer, metadata: Record<string, string>): StoredFake {
     const sums = checksumsOf(data);
@@ -78,7 +80,7 @@ class FakeGcs {
     }
     const { metadata: custom, ...rest } = meta;
     const stored = this.put(name, data, custom as Record<string, string>);
-    Object.assign(stored.resource, rest, { crc32c: sums.crc32c, md5Hash: sums.md5 });
+    Object.assign(stored.resource, rest, { crc32c: sums.crc32c, md5Hash: this.reportMd5(sums.md5!) });
     return stored.resource;
   }
 
@@ -311,8 +313,18 @@ describe('copyObject — large objects', () => {
     for (const call of s3Mock.commandCalls(GetObjectCommand)) expect(call.args[0].input.IfMatch).toBe('"multipart-4"');
     expect(gcs.writes[0]).toMatchObject({
       kind: 'resumable',
-      opts: { resumable: true, chunkSize: 256 * KIB, validation: false, preconditionOpts: { ifGenerationMatch: 0 } },
+      opts: { resumable: true, chunkSize: 16 * 1024 * KIB, validation: false, preconditionOpts: { ifGenerationMatch: 0 } },
     });
+  });
+
+  it('sends the upload in uploadChunkBytes requests, whatever the part size', async () => {
+    const data = randomBytes(size);
+    serveS3(data, { ETag: '"m-4"' });
+    const options = { singleRequestMaxBytes: 256 * KIB, partSizeBytes: 256 * KIB, concurrency: 3, uploadChunkBytes: 512 * KIB };
+    await copyObject({ bucket: 'src', key: 'big.bin' }, ctx({ options }));
+    expect(gcs.writes[0]!.opts).toMatchObject({ chunkSize: 512 * KIB });
+    expect(s3Mock.commandCalls(GetObjectCommand)).toHaveLength(4); // still 256 KiB ranged GETs
+    expect(gcs.objects.get('backup/big.bin')!.data.equals(data)).toBe(true);
   });
 
   it('never commits when the S3 full-object CRC32C disagrees with the stream', async () => {
@@ -418,6 +430,77 @@ describe('copyObject — large objects', () => {
   });
 });
 
+describe('copyObject — MD5 policy', () => {
+  const size = 1000 * KIB + 123;
+  const large = { singleRequestMaxBytes: 256 * KIB, partSizeBytes: 256 * KIB, concurrency: 3 };
+
+  it.each([
+    ['single-request', 10 * KIB],
+    ['resumable', size],
+  ])('when-verifiable (default): no MD5 of a multipart source (%s); the outcome reports what GCS stored', async (_label, bytes) => {
+    const data = randomBytes(bytes);
+    serveS3(data, { ETag: '"m-4"' });
+    gcs.reportMd5 = () => undefined; // a GCS that reports no MD5 shows whether we computed one
+    const out = await copyObject({ bucket: 'src', key: 'obj' }, ctx({ options: large }));
+    expect(out).toMatchObject({ outcome: 'copied', crc32c: checksumsOf(data).crc32c });
+    expect(out.md5).toBeUndefined();
+    expect((gcs.writes[0]!.opts.metadata as { md5Hash?: string }).md5Hash).toBeUndefined();
+  });
+
+  it('when-verifiable: hashes MD5 when the single-part ETag vouches for one, and checks the bytes against it', async () => {
+    const data = randomBytes(size);
+    serveS3(data);
+    gcs.reportMd5 = () => undefined;
+    const out = await copyObject({ bucket: 'src', key: 'big.bin' }, ctx({ options: large }));
+    expect(out).toMatchObject({ outcome: 'copied', md5: checksumsOf(data).md5 });
+    expect(gcs.writes[0]!.opts.metadata).toMatchObject({ md5Hash: checksumsOf(data).md5 }); // declared: GCS checks it too
+  });
+
+  it('when-verifiable: a multipart copy reports GCS\'s MD5 and does not compare it (the CRC32C already did)', async () => {
+    const data = randomBytes(size);
+    serveS3(data, { ETag: '"m-4"' });
+    gcs.reportMd5 = () => 'AAAAAAAAAAAAAAAAAAAAAA==';
+    await expect(copyObject({ bucket: 'src', key: 'big.bin' }, ctx({ options: large }))).resolves.toMatchObject({
+      outcome: 'copied',
+      md5: 'AAAAAAAAAAAAAAAAAAAAAA==',
+    });
+  });
+
+  it('when-verifiable: a multipart copy still catches bytes GCS stored differently, by CRC32C', async () => {
+    const data = randomBytes(size);
+    serveS3(data, { ETag: '"m-4"' });
+    gcs.corruptNextWrite = true;
+    await expect(copyObject({ bucket: 'src', key: 'big.bin' }, ctx({ options: large }))).rejects.toMatchObject({
+      name: 'IntegrityError',
+      message: expect.stringMatching(/CRC32C/),
+    });
+    expect(gcs.objects.has('backup/big.bin')).toBe(false);
+  });
+
+  it.each([
+    ['single-request', 10 * KIB],
+    ['resumable', size],
+  ])('always: hashes MD5 of a multipart source too (%s) and reports its own', async (_label, bytes) => {
+    const data = randomBytes(bytes);
+    serveS3(data, { ETag: '"m-4"' });
+    gcs.reportMd5 = () => undefined;
+    const out = await copyObject({ bucket: 'src', key: 'obj' }, ctx({ options: { ...large, md5: 'always' } }));
+    expect(out).toMatchObject({ outcome: 'copied', md5: checksumsOf(data).md5 });
+  });
+
+  it('always: compares its MD5 with the MD5 GCS reports, and removes a generation that disagrees', async () => {
+    const data = randomBytes(size);
+    serveS3(data, { ETag: '"m-4"' });
+    gcs.reportMd5 = () => 'AAAAAAAAAAAAAAAAAAAAAA==';
+    await expect(copyObject({ bucket: 'src', key: 'big.bin' }, ctx({ options: { ...large, md5: 'always' } }))).rejects.toMatchObject({
+      name: 'IntegrityError',
+      message: expect.stringMatching(/GCS reports MD5 AAAAAAAAAAAAAAAAAAAAAA==/),
+    });
+    expect(gcs.deletes).toHaveLength(1);
+    expect(gcs.objects.has('backup/big.bin')).toBe(false);
+  });
+});
+
 describe('deleteBackup', () => {
   it('reports deleted with 0 bytes when there is nothing to delete', async () => {
     await expect(deleteBackup({ bucket: 'src', key: 'a.txt', sequencer: '05' }, ctx())).resolves.toMatchObject({ outcome: 'deleted', bytes: 0 });
@@ -445,10 +528,20 @@ describe('engineMemoryBytes', () => {
     expect(engineMemoryBytes(DEFAULT_ENGINE_OPTIONS.singleRequestMaxBytes)).toBe(DEFAULT_ENGINE_OPTIONS.singleRequestMaxBytes);
   });
 
-  it('is bounded by part buffers, not object size, for large copies', () => {
+  it('is bounded by part buffers and upload chunks, not object size, for large copies', () => {
+    // 4 parts fetched + 1 at the pacer + (2 chunks of 16 MiB + 1 part) under the upload = 10 parts of 8 MiB.
     const opts = { partSizeBytes: 8 * 1024 * KIB, concurrency: 4 };
-    expect(engineMemoryBytes(1024 ** 3, opts)).toBe(8 * 8 * 1024 * KIB);
-    expect(engineMemoryBytes(5 * 1024 ** 4, opts)).toBe(8 * 8 * 1024 * KIB);
+    expect(engineMemoryBytes(1024 ** 3, opts)).toBe(10 * 8 * 1024 * KIB);
+    expect(engineMemoryBytes(5 * 1024 ** 4, opts)).toBe(10 * 8 * 1024 * KIB);
+    // With the chunk equal to the part: concurrency + 4 parts, as before the chunk had its own option.
+    expect(engineMemoryBytes(1024 ** 3, { ...opts, uploadChunkBytes: 8 * 1024 * KIB })).toBe(8 * 8 * 1024 * KIB);
+  });
+
+  it('counts whole parts when the chunk is not a multiple of the part (a kept slice keeps its part alive)', () => {
+    // 2 × 3 MiB + 2 MiB = 8 MiB under the upload = 4 parts of 2 MiB; + 2 fetched + 1 at the pacer = 7 parts.
+    expect(engineMemoryBytes(1024 ** 3, { partSizeBytes: 2 * 1024 * KIB, concurrency: 2, uploadChunkBytes: 3 * 1024 * KIB })).toBe(7 * 2 * 1024 * KIB);
+    // A chunk smaller than a part still pins whole parts: 2 × 4 MiB + 16 MiB spans 2 parts of 16 MiB.
+    expect(engineMemoryBytes(1024 ** 3, { partSizeBytes: 16 * 1024 * KIB, concurrency: 2, uploadChunkBytes: 4 * 1024 * KIB })).toBe(5 * 16 * 1024 * KIB);
   });
 
   it('counts only the parts an object has when it has few', () => {
@@ -459,18 +552,33 @@ describe('engineMemoryBytes', () => {
     const big = 10 * 1024 ** 3;
     expect(engineMemoryBytes(big, { concurrency: 8 })).toBeGreaterThan(engineMemoryBytes(big, { concurrency: 2 }));
     expect(engineMemoryBytes(big, { partSizeBytes: 16 * 1024 * KIB })).toBeGreaterThan(engineMemoryBytes(big));
+    expect(engineMemoryBytes(big, { uploadChunkBytes: 32 * 1024 * KIB })).toBeGreaterThan(engineMemoryBytes(big));
   });
 });
 
 describe('resolveEngineOptions', () => {
-  it('uses 8 MiB / 8 MiB / 4 by default', () => {
-    expect(resolveEngineOptions()).toEqual({ singleRequestMaxBytes: 8 * 1024 * KIB, partSizeBytes: 8 * 1024 * KIB, concurrency: 4 });
+  it('uses 8 MiB / 8 MiB / 4, 16 MiB upload chunks and MD5 when verifiable by default', () => {
+    expect(resolveEngineOptions()).toEqual({
+      singleRequestMaxBytes: 8 * 1024 * KIB,
+      partSizeBytes: 8 * 1024 * KIB,
+      concurrency: 4,
+      uploadChunkBytes: 16 * 1024 * KIB,
+      md5: 'when-verifiable',
+    });
+  });
+
+  it('never defaults the upload chunk below the part size', () => {
+    expect(resolveEngineOptions({ partSizeBytes: 32 * 1024 * KIB }).uploadChunkBytes).toBe(32 * 1024 * KIB);
+    expect(resolveEngineOptions({ partSizeBytes: 32 * 1024 * KIB, uploadChunkBytes: 4 * 1024 * KIB }).uploadChunkBytes).toBe(4 * 1024 * KIB);
   });
 
   it.each([
     [{ partSizeBytes: 300 * KIB }, /256 KiB/],
     [{ partSizeBytes: 0 }, /256 KiB/],
     [{ concurrency: 0 }, /concurrency/],
+    [{ uploadChunkBytes: 300 * KIB }, /uploadChunkBytes .*256 KiB/],
+    [{ uploadChunkBytes: 0 }, /uploadChunkBytes/],
+    [{ md5: 'never' as never }, /md5 must be one of when-verifiable, always/],
     [{ singleRequestMaxBytes: -1 }, /singleRequestMaxBytes/],
   ])('rejects %j with ConfigurationError', (opts, message) => {
     expect(() => resolveEngineOptions(opts)).toThrow(expect.objectContaining({ name: 'ConfigurationError', message: expect.stringMatching(message) }));

@@ -156,10 +156,10 @@ describe('validateStageConfig', () => {
   });
 
   it("expect a tier whose memory cannot hold the engine's buffers for its biggest object to be refused", () => {
-    // 96 MiB runtime + (32 + 4) parts of 8 MiB = 384 MiB > 256 MiB.
+    // 96 MiB runtime + (32 fetched + 1 at the pacer + 5 under two 16 MiB upload chunks) parts of 8 MiB = 400 MiB > 256 MiB.
     const tiers = { ...valid.tiers, large: { memoryMiB: 256, timeoutSeconds: 900, concurrency: 32 } };
     expect(problemsOf({ ...valid, tiers: { ...tiers, small: { memoryMiB: 256, timeoutSeconds: 60 } } })).toEqual([
-      expect.stringMatching(/^tiers\.large: copying objects up to \d+ bytes needs about 384 MiB .* but memoryMiB is 256/),
+      expect.stringMatching(/^tiers\.large: copying objects up to \d+ bytes needs about 400 MiB .* but memoryMiB is 256/),
     ]);
     expect(problemsOf({ ...valid, tiers: { ...valid.tiers, heavy: { cpu: 256, memoryMiB: 512, timeoutSeconds: 600, concurrency: 64, partSizeMiB: 16 } } })).toEqual([
       expect.stringMatching(/^tiers\.heavy: copying objects up to any size needs about/),
