@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -7,7 +7,6 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, type IConstruct } from 'constructs';
 import type { HeavyTierConfig } from '../config/types';
 import { REPO_ROOT } from '../paths';
-import { nagResourceName } from './nag';
 
 export interface HeavyTaskProps {
   readonly tier: HeavyTierConfig;
@@ -95,23 +94,6 @@ export class HeavyTask extends Construct {
         conditions: { ArnEquals: { 'ecs:cluster': this.cluster.clusterArn } },
       }),
     );
-    const tasks = Stack.of(this).formatArn({
-      service: 'ecs',
-      resource: 'task',
-      resourceName: `${this.cluster.clusterName}/*`,
-      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-    });
-    grantee.grantPrincipal.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['ecs:TagResource'],
-        resources: [tasks],
-        conditions: { StringEquals: { 'ecs:CreateAction': 'RunTask' } },
-      }),
-    );
-    Validations.of(grantee).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${nagResourceName(this, tasks)}]`,
-      reason: 'Task ARNs are only known once RunTask creates them; limited to tasks of this cluster, and only while RunTask creates them.',
-    });
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['iam:PassRole'],

@@ -132,6 +132,14 @@ describe('state machine', () => {
     });
   });
 
+  it('expect the workflow role to run tasks without tagging them (the ASL propagates no tags)', () => {
+    const ecsActions = statementsOf(logicalIdOf('AWS::IAM::Role', 'WorkflowRole'))
+      .flatMap(actionsOf)
+      .filter((a) => a.startsWith('ecs:'));
+    expect(ecsActions).toEqual(['ecs:RunTask']);
+    expect(JSON.stringify(definition)).not.toMatch(/PropagateTags|EnableECSManagedTags/);
+  });
+
   it('expect the settings substituted from the stage configuration', () => {
     expect(substitutions).toMatchObject({
       SmallMaxBytes: String(TEST_STAGE.thresholds.smallMaxBytes),
