@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { appendFileSync } from 'node:fs';
 
 /** One alert as the state machine published it (the SNS Publish parameters). */
@@ -6,6 +7,17 @@ export interface LocalAlert {
   subject?: string;
   message: string;
   publishedAt: string;
+}
+
+/** The alerts of the execution whose code is running now (see collectAlerts). */
+const executionAlerts = new AsyncLocalStorage<LocalAlert[]>();
+
+/**
+ * Runs `fn` (which starts one execution) so that every alert published by that execution — and only by it, however
+ * many executions share a sink at once — is also appended to `into`.
+ */
+export function collectAlerts<T>(into: LocalAlert[], fn: () => T): T {
+  return executionAlerts.run(into, fn);
 }
 
 /**
@@ -20,6 +32,7 @@ export class LocalAlertSink {
   publish(alert: Omit<LocalAlert, 'publishedAt'>): { MessageId: string } {
     const entry: LocalAlert = { ...alert, publishedAt: new Date().toISOString() };
     this.alerts.push(entry);
+    executionAlerts.getStore()?.push(entry);
     if (this.file) appendFileSync(this.file, `${JSON.stringify(entry)}\n`);
     return { MessageId: `local-alert-${this.alerts.length}` };
   }

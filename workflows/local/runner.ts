@@ -1,13 +1,18 @@
 /**
  * Runs asl/backup-object.asl.json locally with aws-local-stepfunctions: the same file CDK deploys, its substitutions
  * resolved with local values, every Task bound to in-process code (never to AWS), and a console-like timeline.
+ *
+ * Preparing is checked and costly (asl-validator compiles its schema: ~60 ms, most of a small execution), so it is
+ * done once per environment and definition file, and a definition validates once per process; executions then share
+ * the prepared, stateless state machine. What belongs to one execution — its name, timeline and alerts — is made per
+ * run. An environment is read when it is first run: change it by passing a new object.
  */
 import { randomUUID } from 'node:crypto';
 import { BACKUP_ASL_PATH, loadDefinition, resolveSubstitutions, type Json, type JsonObject } from './asl-definition';
-import type { LocalAlert } from './alert-sink';
+import { collectAlerts, type LocalAlert } from './alert-sink';
 import { bindTaskStates, LOCAL_TASK_TOKEN } from './bindings';
-import { LOCAL_ARNS, resolveLocalEnvironment, type LocalEnvironment } from './deployment';
-import { StateMachine, type EventLog, type RunOptions, type StateMachineDefinition } from './local-sfn';
+import { LOCAL_ARNS, resolveLocalEnvironment, type LocalEnvironment, type ResolvedLocalEnvironment } from './deployment';
+import { StateMachine, type EventLog, type RunOptions, type StateMachineDefinition, type TaskHandler } from './local-sfn';
 import { TimelineRecorder, type ExecutionStatus, type Timeline, type TimelineStep } from './timeline';
 
 export interface LocalRunOptions {
@@ -34,25 +39,67 @@ export interface LocalExecutionResult {
   alerts: LocalAlert[];
 }
 
-/** The resolved definition and its bindings, checked: throws ConfigurationError when anything is unbound or unresolved. */
-export function prepareLocalStateMachine(env: LocalEnvironment, definitionPath: string = BACKUP_ASL_PATH) {
+export interface PreparedStateMachine extends ResolvedLocalEnvironment {
+  /** The definition with local substitutions, validated. */
+  definition: JsonObject;
+  /** One in-process handler per Task state. */
+  handlers: Record<string, TaskHandler>;
+  /** Ready to run; holds no per-execution state. */
+  machine: StateMachine;
+  retryIntervalOverrides?: Record<string, number>;
+}
+
+/**
+ * The resolved definition, its bindings and a validated state machine. Throws ConfigurationError when anything is
+ * unbound or unresolved, and the library's error when the definition is not valid ASL.
+ */
+export function prepareLocalStateMachine(env: LocalEnvironment, definitionPath: string = BACKUP_ASL_PATH): PreparedStateMachine {
   const local = resolveLocalEnvironment(env);
   const definition = resolveSubstitutions(loadDefinition(definitionPath), local.substitutions);
   const handlers = bindTaskStates(definition, local.deployment);
-  return { ...local, definition, handlers };
+  return {
+    ...local,
+    definition,
+    handlers,
+    machine: validatedStateMachine(definition),
+    ...(env.retryIntervalMs !== undefined ? { retryIntervalOverrides: retryOverrides(definition, env.retryIntervalMs) } : {}),
+  };
+}
+
+/** Prepared once per environment object and definition file; a failed preparation is not kept (it throws each time). */
+const preparedByEnvironment = new WeakMap<LocalEnvironment, Map<string, PreparedStateMachine>>();
+
+function preparedFor(env: LocalEnvironment, definitionPath: string = BACKUP_ASL_PATH): PreparedStateMachine {
+  let byPath = preparedByEnvironment.get(env);
+  if (!byPath) preparedByEnvironment.set(env, (byPath = new Map()));
+  let prepared = byPath.get(definitionPath);
+  if (!prepared) byPath.set(definitionPath, (prepared = prepareLocalStateMachine(env, definitionPath)));
+  return prepared;
+}
+
+/** Definitions (as JSON text) asl-validator has accepted in this process: environments that resolve alike share it. */
+const validatedDefinitions = new Set<string>();
+const MAX_VALIDATED_DEFINITIONS = 64;
+
+function validatedStateMachine(definition: JsonObject): StateMachine {
+  const asl = definition as unknown as StateMachineDefinition;
+  const text = JSON.stringify(definition);
+  if (validatedDefinitions.has(text)) return new StateMachine(asl, { validationOptions: { noValidate: true } });
+  const machine = new StateMachine(asl); // validates; throws on an invalid definition
+  if (validatedDefinitions.size >= MAX_VALIDATED_DEFINITIONS) validatedDefinitions.clear();
+  validatedDefinitions.add(text);
+  return machine;
 }
 
 export async function runBackupExecution(input: unknown, env: LocalEnvironment, options: LocalRunOptions = {}): Promise<LocalExecutionResult> {
-  const { definition, handlers, alerts } = prepareLocalStateMachine(env, options.definitionPath);
-  const machine = new StateMachine(definition as unknown as StateMachineDefinition);
+  const { machine, handlers, retryIntervalOverrides } = preparedFor(env, options.definitionPath);
   const executionName = options.executionName ?? `local-${randomUUID()}`;
   const executionArn = LOCAL_ARNS.stateMachine.replace(':stateMachine:', ':execution:') + `:${executionName}`;
-  const alertsBefore = alerts.alerts.length;
 
   const runOptions: RunOptions = {
     overrides: {
       taskResourceLocalHandlers: handlers,
-      ...(env.retryIntervalMs !== undefined ? { retryIntervalOverrides: retryOverrides(definition, env.retryIntervalMs) } : {}),
+      ...(retryIntervalOverrides ? { retryIntervalOverrides } : {}),
     },
     context: {
       Execution: { Id: executionArn, Name: executionName },
@@ -60,7 +107,9 @@ export async function runBackupExecution(input: unknown, env: LocalEnvironment, 
       Task: { Token: LOCAL_TASK_TOKEN },
     },
   };
-  const execution = machine.run(input as Json, runOptions);
+  // The sink may be shared by executions running at once: collect the ones this execution publishes.
+  const alerts: LocalAlert[] = [];
+  const execution = collectAlerts(alerts, () => machine.run(input as Json, runOptions));
   const recorder = new TimelineRecorder(executionName, options.onStep);
   const recording = (async () => {
     for await (const event of execution.eventLogs) {
@@ -80,7 +129,7 @@ export async function runBackupExecution(input: unknown, env: LocalEnvironment, 
     ...(timeline.output !== undefined ? { output: timeline.output } : {}),
     ...(timeline.error !== undefined ? { error: timeline.error, cause: timeline.cause ?? '' } : {}),
     timeline,
-    alerts: alerts.alerts.slice(alertsBefore),
+    alerts,
   };
 }
 
