@@ -19,9 +19,9 @@ it('expect --quick to mean small sizes, one run, and no docs unless --write', ()
 });
 
 it('expect sizes with binary units and explicit engine options', () => {
-  const a = parseBenchArgs(['--sizes', '1KiB,64MiB', '--runs', '5', '--part-size-mib', '16', '--concurrency', '2', '--methods', 'raw,engine']);
+  const a = parseBenchArgs(['--sizes', '1KiB,64MiB', '--runs', '5', '--part-size-mib', '16', '--concurrency', '2', '--upload-chunk-mib', '32', '--methods', 'raw,engine']);
   expect(a.sizes).toEqual([1024, 64 * 1024 ** 2]);
-  expect(a).toMatchObject({ runs: 5, partSizeMiB: 16, concurrency: 2, methods: ['raw', 'engine'] });
+  expect(a).toMatchObject({ runs: 5, partSizeMiB: 16, concurrency: 2, uploadChunkMiB: 32, methods: ['raw', 'engine'] });
   expect(parseSize('2GiB')).toBe(2 * 1024 ** 3);
 });
 
@@ -35,6 +35,7 @@ it('expect unreadable values to be refused with the flag named', () => {
 it('expect a partial run not to overwrite the published figures unless asked', () => {
   expect(parseBenchArgs(['--sizes', '64MiB']).write).toBe(false);
   expect(parseBenchArgs(['--concurrency', '2']).write).toBe(false);
+  expect(parseBenchArgs(['--upload-chunk-mib', '8']).write).toBe(false);
   expect(parseBenchArgs(['--sizes', '64MiB', '--write']).write).toBe(true);
   expect(parseBenchArgs(['--tune', '--json', 'x.json']).write).toBe(true);
 });

@@ -11,6 +11,7 @@ export interface BenchArgs {
   /** Engine options for the comparison (undefined = the engine's defaults). */
   partSizeMiB?: number;
   concurrency?: number;
+  uploadChunkMiB?: number;
   /** Try a grid of engine options at the largest size. */
   tune: boolean;
   stage: string;
@@ -40,6 +41,7 @@ objects; then the cost model. Writes docs/benchmarks.md and docs/benchmarks.svg.
   --methods LIST          any of raw,old,rclone,engine (Default: all four)
   --part-size-mib N       engine part size for the comparison (Default: the engine's)
   --concurrency N         engine ranged-GET concurrency for the comparison (Default: the engine's)
+  --upload-chunk-mib N    engine resumable-upload request size, a multiple of 1/4 MiB (Default: the engine's)
   --tune                  also try part size 8/16/32 MiB x concurrency 2/4/8 at the largest size (1 run each)
   --workflow-objects N    objects through the local workflow (Default: 1000; 0 skips the workflow bench)
   --workflow-concurrency LIST   executions at once (Default: 1,16)
@@ -61,6 +63,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       methods: { type: 'string' },
       'part-size-mib': { type: 'string' },
       concurrency: { type: 'string' },
+      'upload-chunk-mib': { type: 'string' },
       tune: { type: 'boolean', default: false },
       'workflow-objects': { type: 'string' },
       'workflow-concurrency': { type: 'string' },
@@ -84,6 +87,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     workflowConcurrency: list(values['workflow-concurrency'] ?? '1,16').map((v) => positiveInt('--workflow-concurrency', v)),
     ...(values['part-size-mib'] !== undefined ? { partSizeMiB: positiveInt('--part-size-mib', values['part-size-mib']) } : {}),
     ...(values.concurrency !== undefined ? { concurrency: positiveInt('--concurrency', values.concurrency) } : {}),
+    ...(values['upload-chunk-mib'] !== undefined ? { uploadChunkMiB: positiveNumber('--upload-chunk-mib', values['upload-chunk-mib']) } : {}),
     tune: values.tune,
     stage: values.stage,
     installRclone: !values['no-install'],
@@ -94,7 +98,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
 
 /** A run whose figures may replace the published ones: every case at its default (--tune, --stage, --json allowed). */
 function canonical(values: Record<string, unknown>): boolean {
-  const partial = ['sizes', 'runs', 'methods', 'part-size-mib', 'concurrency', 'workflow-objects', 'workflow-concurrency'].some((k) => values[k] !== undefined);
+  const partial = ['sizes', 'runs', 'methods', 'part-size-mib', 'concurrency', 'upload-chunk-mib', 'workflow-objects', 'workflow-concurrency'].some((k) => values[k] !== undefined);
   return !partial && !process.env.BENCH_ENGINE_MODULE && !process.env.BENCH_RUNNER_MODULE && !process.env.BENCH_NODE_FLAGS;
 }
 
@@ -121,6 +125,12 @@ function list(text: string): string[] {
 function positiveInt(flag: string, text: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive integer, got '${text}'`);
+  return n;
+}
+
+function positiveNumber(flag: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${flag} must be a positive number, got '${text}'`);
   return n;
 }
 

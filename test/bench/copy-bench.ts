@@ -1,6 +1,6 @@
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { Storage } from '@google-cloud/storage';
-import type { EngineOptions } from '../../workflows/copy/engine';
+import { resolveEngineOptions, type EngineOptions } from '../../workflows/copy/engine';
 import type { WorkerResult } from './copy-worker';
 import { measureNodeCopy, measureProgram } from './measure';
 import { rcloneCopyArgs } from './rclone';
@@ -148,6 +148,8 @@ export function formatBytes(n: number): string {
 export interface TuningResult {
   partSizeMiB: number;
   concurrency: number;
+  /** The engine's upload request size for this part size (its default). */
+  uploadChunkMiB: number;
   throughputMBps: number;
   peakRssMiB: number;
   cpuSeconds: number;
@@ -169,8 +171,9 @@ export async function runEngineTuning(
         const prefix = `tune-${partSizeMiB}-${concurrency}/`;
         const r = await copyOnce({ ...o, sizes: [], runs: 1, methods: [], engineOptions: { partSizeBytes: partSizeMiB * MIB, concurrency } }, 'engine', source, warmup, prefix);
         await verifyAndRemove(storage, prefix, source, warmup);
-        const row = { partSizeMiB, concurrency, throughputMBps: size / r.seconds / 1e6, peakRssMiB: r.peakRssBytes / MIB, cpuSeconds: r.cpuSeconds };
-        o.onProgress(`tune ${formatBytes(size)} part ${partSizeMiB} MiB x ${concurrency}: ${row.throughputMBps.toFixed(1)} MB/s, peak RSS ${row.peakRssMiB.toFixed(0)} MiB, CPU ${row.cpuSeconds.toFixed(2)} s`);
+        const uploadChunkMiB = resolveEngineOptions({ partSizeBytes: partSizeMiB * MIB }).uploadChunkBytes / MIB;
+        const row = { partSizeMiB, concurrency, uploadChunkMiB, throughputMBps: size / r.seconds / 1e6, peakRssMiB: r.peakRssBytes / MIB, cpuSeconds: r.cpuSeconds };
+        o.onProgress(`tune ${formatBytes(size)} part ${partSizeMiB} MiB x ${concurrency}, chunk ${uploadChunkMiB} MiB: ${row.throughputMBps.toFixed(1)} MB/s, peak RSS ${row.peakRssMiB.toFixed(0)} MiB, CPU ${row.cpuSeconds.toFixed(2)} s`);
         out.push(row);
       }
     }

@@ -57,7 +57,7 @@ async function oldDesign(job: CopyJob): Promise<void> {
   }
 }
 
-/** Ours: destination read, pinned source, CRC32C+MD5 while streaming, verified against what GCS stored. */
+/** Ours: destination read, pinned source, CRC32C (+ MD5 when verifiable) while streaming, verified against what GCS stored. */
 async function ourEngine(job: CopyJob): Promise<void> {
   const out = await (job.copyObject ?? copyObject)(
     { bucket: job.source.bucket, key: job.source.key, etag: job.source.etag, size: job.source.size },

@@ -97,9 +97,9 @@ export function benchMarkdown(run: BenchRun): string {
   if (run.tuning?.length) {
     const best = [...run.tuning].sort((a, b) => b.throughputMBps - a.throughputMBps)[0]!;
     out.push('', `### Engine options at ${formatBytes(run.copies.length ? Math.max(...run.copies.map((c) => c.sizeBytes)) : 0)} (one run each)`, '');
-    out.push('| part size MiB | concurrency | MB/s | peak RSS MiB | CPU s |', '|---:|---:|---:|---:|---:|');
+    out.push('| part size MiB | concurrency | upload chunk MiB | MB/s | peak RSS MiB | CPU s |', '|---:|---:|---:|---:|---:|---:|');
     for (const t of run.tuning) {
-      out.push(`| ${t.partSizeMiB} | ${t.concurrency} | ${t.throughputMBps.toFixed(1)}${t === best ? ' (best)' : ''} | ${t.peakRssMiB.toFixed(0)} | ${t.cpuSeconds.toFixed(2)} |`);
+      out.push(`| ${t.partSizeMiB} | ${t.concurrency} | ${t.uploadChunkMiB} | ${t.throughputMBps.toFixed(1)}${t === best ? ' (best)' : ''} | ${t.peakRssMiB.toFixed(0)} | ${t.cpuSeconds.toFixed(2)} |`);
     }
   }
   if (run.workflow.length) {

@@ -59,6 +59,7 @@ async function main(): Promise<void> {
     const engineOptions = {
       ...(args.partSizeMiB !== undefined ? { partSizeBytes: args.partSizeMiB * MIB } : {}),
       ...(args.concurrency !== undefined ? { concurrency: args.concurrency } : {}),
+      ...(args.uploadChunkMiB !== undefined ? { uploadChunkBytes: args.uploadChunkMiB * MIB } : {}),
     };
     const copies = await runCopyBench({ servers, sizes: args.sizes, runs: args.runs, methods, engineOptions, tempDir, onProgress: log });
     const tuning = args.tune ? await runEngineTuning({ servers, tempDir, onProgress: log }, Math.max(...args.sizes), TUNING_GRID) : undefined;

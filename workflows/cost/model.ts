@@ -1,4 +1,4 @@
-import { DEFAULT_ENGINE_OPTIONS } from '../copy/engine';
+import { DEFAULT_ENGINE_OPTIONS, resolveEngineOptions } from '../copy/engine';
 import { EXECUTION_PATHS, TASK_COMPUTE, type PathName } from './paths';
 import type { Prices } from './prices';
 import type { StageCostSettings } from './stage-settings';
@@ -244,8 +244,10 @@ export function routePath(settings: StageCostSettings, sizeBytes: number): PathN
 /** Requests a copy makes on each side (each adds a round trip to the copy's duration). */
 function ourRequests(settings: StageCostSettings, tier: 'small' | 'large' | 'heavy', sizeBytes: number): { s3: number; gcs: number } {
   if (sizeBytes <= SINGLE_REQUEST_MAX) return { s3: 2, gcs: 2 }; // HEAD + GET; destination read + one upload
-  // Ranged GETs run in parallel (one round trip visible); resumable chunks are sequential round trips.
-  return { s3: 2, gcs: 2 + Math.ceil(sizeBytes / settings.partSizeBytes[tier]) };
+  // Ranged GETs run in parallel (one round trip visible); resumable chunks are sequential round trips, of the
+  // engine's upload chunk size for this tier's parts (deployed stages set the part size only).
+  const chunkBytes = resolveEngineOptions({ partSizeBytes: settings.partSizeBytes[tier] }).uploadChunkBytes;
+  return { s3: 2, gcs: 2 + Math.ceil(sizeBytes / chunkBytes) };
 }
 
 /** Local fixed time + a round trip per request + the bytes at the slower of the local and the cloud rate. */
