@@ -10,6 +10,7 @@
  */
 import { buildApp } from 'fauxqs';
 import type { S3ObjectEvent } from './events.js';
+import { urlEncodeListing } from './key-encoding.js';
 
 // fauxqs exports only buildApp/startFauxqs; the stores are reachable by file URL (its `exports` map guards bare
 // specifiers only). Pinned to fauxqs 2.4.1 in package.json; checked below so an upgrade fails loudly, not silently.
@@ -93,6 +94,14 @@ const app = buildApp({
   >['stores'],
 });
 if (closePersistence) app.addHook('preClose', closePersistence);
+
+// fauxqs 2.4.1 ignores encoding-type; S3 URL-encodes a listing's names when asked, which is the only way a key
+// holding a CR or another character XML cannot carry survives the client's XML parser.
+app.addHook('onSend', async (request, _reply, payload) => {
+  const encodingType = (request.query as Record<string, unknown> | undefined)?.['encoding-type'];
+  if (request.method !== 'GET' || encodingType !== 'url' || typeof payload !== 'string' || !payload.includes('<ListBucketResult')) return payload;
+  return urlEncodeListing(payload);
+});
 
 const address = await app.listen({ port, host: '127.0.0.1' });
 process.stdout.write(`${JSON.stringify({ ready: true, endpoint: address })}\n`);

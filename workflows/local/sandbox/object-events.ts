@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import type { S3ObjectEvent } from '../s3-server';
+import { encodeS3Key } from '../s3-server/key-encoding';
 
 /**
  * Turns what the local S3 server reports into what AWS would deliver: S3 event notification records (keys
@@ -9,19 +10,15 @@ import type { S3ObjectEvent } from '../s3-server';
 
 export const LOCAL_QUEUE_ARN = 'arn:aws:sqs:local:000000000000:backup-intake';
 
-/** S3's encoding of keys in notifications: form-URL-encoding, a space as '+'. The inverse of decodeS3EventKey. */
-export function encodeS3EventKey(key: string): string {
-  return encodeURIComponent(key)
-    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
-    .replace(/%20/g, '+');
-}
+/** S3's encoding of keys in notifications (form-URL-encoding, a space as '+', '/' kept): the local S3 server's encoder. */
+export { encodeS3Key as encodeS3EventKey } from '../s3-server/key-encoding';
 
 /** One S3 notification record (eventVersion 2.1) for an object event, as S3 would send it. */
 export function notificationRecord(event: S3ObjectEvent): Record<string, unknown> {
   const object =
     event.type === 'created'
-      ? { key: encodeS3EventKey(event.key), size: event.size, eTag: event.etag, sequencer: event.sequencer }
-      : { key: encodeS3EventKey(event.key), sequencer: event.sequencer };
+      ? { key: encodeS3Key(event.key), size: event.size, eTag: event.etag, sequencer: event.sequencer }
+      : { key: encodeS3Key(event.key), sequencer: event.sequencer };
   return {
     eventVersion: '2.1',
     eventSource: 'aws:s3',

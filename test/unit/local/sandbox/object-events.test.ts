@@ -10,6 +10,8 @@ describe('object events as S3 would deliver them', () => {
     fc.assert(fc.property(fc.string({ unit: 'grapheme', minLength: 1 }), (key) => decodeS3EventKey(encodeS3EventKey(key)) === key));
     expect(encodeS3EventKey('a b+c')).toBe('a+b%2Bc');
     expect(encodeS3EventKey("it's (1)*")).toBe('it%27s+%281%29%2A');
+    // As in S3's own notifications (fixtures/events): '/' stays as it is.
+    expect(encodeS3EventKey('photos/red flower c++ ✿.jpg')).toBe('photos/red+flower+c%2B%2B+%E2%9C%BF.jpg');
   });
 
   it('makes a notification record that normalizes to the object event', () => {
