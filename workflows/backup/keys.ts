@@ -1,15 +1,18 @@
 import { InvalidDestinationName, InvalidInput } from './errors';
 
 /**
- * The one place S3 notification keys are decoded. S3 event notifications carry keys form-URL-encoded:
- * '+' stands for a space and everything else is percent-encoded ('+' itself arrives as '%2B').
- * EventBridge and manual inputs carry plain keys and must NOT go through this function.
+ * The one place S3's URL-encoding of keys is undone: in event notifications, in ListObjectsV2 responses asked for
+ * with EncodingType 'url' (Key, Prefix, StartAfter, Delimiter, CommonPrefixes) and in S3 Inventory CSV reports.
+ * It is form-URL-encoding: '+' stands for a space and everything else is percent-encoded UTF-8 ('+' itself arrives
+ * as '%2B'); listings have been seen to send a space as '+' and as '%20', and both decode here (as the AWS SDKs
+ * decode them, e.g. botocore's unquote_plus). Decode a key exactly once; EventBridge and manual inputs carry plain
+ * keys and must NOT go through this function. `what` names the key's origin in the error.
  */
-export function decodeS3EventKey(encoded: string): string {
+export function decodeS3EventKey(encoded: string, what = 'S3 event key'): string {
   try {
     return decodeURIComponent(encoded.replace(/\+/g, ' '));
   } catch (err) {
-    throw new InvalidInput(`S3 event key is not valid percent-encoding: ${JSON.stringify(encoded)}`, { cause: err });
+    throw new InvalidInput(`${what} is not valid percent-encoding: ${JSON.stringify(encoded)}`, { cause: err });
   }
 }
 

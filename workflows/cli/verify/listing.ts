@@ -1,22 +1,35 @@
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { Storage } from '@google-cloud/storage';
+import { decodeS3EventKey } from '../../backup/keys';
 import { fromServiceError } from '../errors';
 import { destinationEntry, type DestinationEntry, type SourceEntry } from './compare';
 
 /** Transport: the two listings verify and backfill walk, page by page, in UTF-8 binary order (both services' order). */
 
+/**
+ * Keys come URL-encoded (EncodingType 'url'): an XML parser reads a key's CR as LF and cannot carry most control
+ * characters, so a plain listing could name an object that does not exist. They are decoded once, and only when
+ * the response says S3 encoded them (a server that ignores the parameter sends plain keys, which must stay as they are).
+ */
 export async function* listSource(s3: S3Client, bucket: string, prefix: string, startAfter?: string): AsyncGenerator<SourceEntry[]> {
   let token: string | undefined;
   do {
     let page;
     try {
       page = await s3.send(
-        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix || undefined, ContinuationToken: token, ...(token ? {} : startAfter ? { StartAfter: startAfter } : {}) }),
+        new ListObjectsV2Command({
+          Bucket: bucket,
+          Prefix: prefix || undefined,
+          EncodingType: 'url',
+          ContinuationToken: token,
+          ...(token ? {} : startAfter ? { StartAfter: startAfter } : {}),
+        }),
       );
     } catch (err) {
       throw fromServiceError(err, `ListObjectsV2 s3://${bucket}/${prefix}`);
     }
-    yield (page.Contents ?? []).map((o) => ({ key: o.Key!, size: Number(o.Size ?? 0), etag: (o.ETag ?? '').replace(/"/g, '') }));
+    const key = page.EncodingType === 'url' ? (k: string) => decodeS3EventKey(k, 'ListObjectsV2 key') : (k: string) => k;
+    yield (page.Contents ?? []).map((o) => ({ key: key(o.Key!), size: Number(o.Size ?? 0), etag: (o.ETag ?? '').replace(/"/g, '') }));
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
 }
