@@ -131,7 +131,7 @@ function classifyS3(f: ErrorFacts, ctx: ErrorContext, cause: unknown): BackupErr
   }
   if (f.name === 'InvalidObjectState') {
     return new SourceNotReadable(
-      `${where}: the object is archived (Glacier Flexible Retrieval/Deep Archive); restore it or exclude it from backup.`,
+      `${where}: the object is ${archiveOf(cause)} and not restored; restore it (then replay) or exclude it from backup.`,
       { cause },
     );
   }
@@ -148,6 +148,17 @@ function classifyS3(f: ErrorFacts, ctx: ErrorContext, cause: unknown): BackupErr
     );
   }
   return undefined;
+}
+
+/** Where an unreadable object is archived: S3's InvalidObjectState names the storage class and, for Intelligent-Tiering, the tier. */
+function archiveOf(err: unknown): string {
+  const { StorageClass, AccessTier } = (typeof err === 'object' && err !== null ? err : {}) as { StorageClass?: unknown; AccessTier?: unknown };
+  if (AccessTier === 'ARCHIVE_ACCESS') return "in S3 Intelligent-Tiering's Archive Access tier";
+  if (AccessTier === 'DEEP_ARCHIVE_ACCESS') return "in S3 Intelligent-Tiering's Deep Archive Access tier";
+  if (StorageClass === 'INTELLIGENT_TIERING') return 'in an S3 Intelligent-Tiering archive access tier';
+  if (StorageClass === 'GLACIER') return 'in S3 Glacier Flexible Retrieval (GLACIER)';
+  if (StorageClass === 'DEEP_ARCHIVE') return 'in S3 Glacier Deep Archive (DEEP_ARCHIVE)';
+  return 'archived (S3 Glacier Flexible Retrieval, Glacier Deep Archive or an Intelligent-Tiering archive access tier)';
 }
 
 /**

@@ -1,4 +1,4 @@
-import { NoSuchKey, S3ServiceException } from '@aws-sdk/client-s3';
+import { InvalidObjectState, NoSuchKey, S3ServiceException } from '@aws-sdk/client-s3';
 import { classifyError, type ErrorContext } from '../../../workflows/backup/classify-error';
 import { IntegrityError, SourceNotFound } from '../../../workflows/backup/errors';
 
@@ -54,6 +54,18 @@ describe('classifyError — S3 side', () => {
     const classified = classifyError(err, s3);
     expect(classified.name).toBe('SourceNotReadable');
     expect(classified.message).toMatch(/SSE-C/);
+  });
+
+  it.each([
+    ['INTELLIGENT_TIERING', 'ARCHIVE_ACCESS', "in S3 Intelligent-Tiering's Archive Access tier"],
+    ['INTELLIGENT_TIERING', 'DEEP_ARCHIVE_ACCESS', "in S3 Intelligent-Tiering's Deep Archive Access tier"],
+    ['GLACIER', undefined, 'in S3 Glacier Flexible Retrieval (GLACIER)'],
+    ['DEEP_ARCHIVE', undefined, 'in S3 Glacier Deep Archive (DEEP_ARCHIVE)'],
+  ])('names where InvalidObjectState says the object is archived: %s %s', (StorageClass, AccessTier, where) => {
+    const err = new InvalidObjectState({ $metadata: { httpStatusCode: 403 }, message: "The operation is not valid for the object's access tier", StorageClass, AccessTier });
+    const classified = classifyError(err, s3);
+    expect(classified.name).toBe('SourceNotReadable');
+    expect(classified.message).toBe(`GetObject on s3://b/k: the object is ${where} and not restored; restore it (then replay) or exclude it from backup.`);
   });
 
   it('says what to do in the message', () => {

@@ -3,7 +3,7 @@
  * restored, encrypted with a customer key or a KMS key we may not use. S3 answers through aws-sdk-client-mock the way
  * it does in AWS; the rest is real: the ASL, its handlers and the engine, writing to an in-memory GCS.
  */
-import { GetObjectCommand, HeadObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, InvalidObjectState, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -73,11 +73,19 @@ test('O4 GLACIER restored (a temporary copy is readable): copied', async () => {
 
 test('O5 INTELLIGENT_TIERING in an archive access tier: GET says InvalidObjectState → SourceNotReadable', async () => {
   head({ StorageClass: 'INTELLIGENT_TIERING', ArchiveStatus: 'DEEP_ARCHIVE_ACCESS' });
-  s3Mock.on(GetObjectCommand).rejects(s3Error('InvalidObjectState', 403, 'The operation is not valid for the object\'s access tier'));
+  // S3's error names the storage class and the tier; the SDK parses both onto the exception.
+  s3Mock.on(GetObjectCommand).rejects(
+    new InvalidObjectState({
+      $metadata: { httpStatusCode: 403 },
+      message: "The operation is not valid for the object's access tier",
+      StorageClass: 'INTELLIGENT_TIERING',
+      AccessTier: 'DEEP_ARCHIVE_ACCESS',
+    }),
+  );
   const { result, alert } = await backUp('archive/tiered.bin');
   expect(result.status).toBe('FAILED');
   expect(result.error).toBe('SourceNotReadable');
-  expect(result.cause).toMatch(/archived \(Glacier Flexible Retrieval\/Deep Archive\); restore it or exclude it/);
+  expect(result.cause).toContain("is in S3 Intelligent-Tiering's Deep Archive Access tier and not restored; restore it (then replay) or exclude it from backup");
   expect(alert).toContain('Key: archive/tiered.bin');
 });
 
