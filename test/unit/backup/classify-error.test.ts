@@ -1,4 +1,4 @@
-import { InvalidObjectState, NoSuchKey, S3ServiceException } from '@aws-sdk/client-s3';
+import { InvalidObjectState, NoSuchKey, S3ServiceException, type IntelligentTieringAccessTier, type StorageClass } from '@aws-sdk/client-s3';
 import { classifyError, type ErrorContext } from '../../../workflows/backup/classify-error';
 import { IntegrityError, SourceNotFound } from '../../../workflows/backup/errors';
 
@@ -56,7 +56,7 @@ describe('classifyError — S3 side', () => {
     expect(classified.message).toMatch(/SSE-C/);
   });
 
-  it.each([
+  it.each<[StorageClass, IntelligentTieringAccessTier | undefined, string]>([
     ['INTELLIGENT_TIERING', 'ARCHIVE_ACCESS', "in S3 Intelligent-Tiering's Archive Access tier"],
     ['INTELLIGENT_TIERING', 'DEEP_ARCHIVE_ACCESS', "in S3 Intelligent-Tiering's Deep Archive Access tier"],
     ['GLACIER', undefined, 'in S3 Glacier Flexible Retrieval (GLACIER)'],
