@@ -14,8 +14,8 @@ import { runBackupExecution } from '../../../workflows/local/runner';
 import { encodeS3EventKey } from '../../../workflows/local/sandbox/object-events';
 import { currentRun, LocalStepFunctions, startSfnApi, type SfnApiServer } from '../../../workflows/local/sfn-api';
 import { logger } from '../../../workflows/logger';
-import { startTestGcs, storageFor } from '../../support/gcs-emulator';
-import { putObject, startS3Fixture, type S3Fixture } from '../../support/s3-server';
+import { startLocalServers, stopLocalServers } from '../../support/local-servers';
+import { putObject, type S3Fixture } from '../../support/s3-server';
 import { S3_TEST_EVENT, eventBridge, s3Record, snsEnvelope, sqsMessage } from '../../unit/bad-input/events';
 
 const SRC = 'source-bucket';
@@ -29,10 +29,7 @@ let sfn: SFNClient;
 
 beforeAll(async () => {
   logger.setLogLevel('SILENT');
-  s3fx = await startS3Fixture();
-  await s3fx.createBucket(SRC);
-  ({ emulator } = await startTestGcs({ buckets: [DST] }));
-  storage = storageFor(emulator);
+  ({ s3fx, emulator, storage } = await startLocalServers({ s3Buckets: [SRC], gcsBuckets: [DST] }));
   stepFunctions = new LocalStepFunctions({
     stateMachines: [
       {
@@ -50,8 +47,7 @@ beforeAll(async () => {
 afterAll(async () => {
   sfn?.destroy();
   await sfnServer?.close();
-  await s3fx?.server.close();
-  await emulator?.close();
+  await stopLocalServers({ s3fx, emulator });
 });
 
 test('I15 every bad message fails alone; every good object of the same batch is backed up', async () => {

@@ -15,8 +15,8 @@ import { runBackupExecution } from '../../../workflows/local/runner';
 import { LocalIntake } from '../../../workflows/local/sandbox/intake';
 import { currentRun, LocalStepFunctions, startSfnApi, type ExecutionRecord, type SfnApiServer } from '../../../workflows/local/sfn-api';
 import { logger } from '../../../workflows/logger';
-import { startTestGcs, storageFor } from '../../support/gcs-emulator';
-import { startS3Fixture, type S3Fixture } from '../../support/s3-server';
+import { startLocalServers, stopLocalServers } from '../../support/local-servers';
+import type { S3Fixture } from '../../support/s3-server';
 
 const SRC_ROOT = 'keys-to-root'; // backed up with no prefix
 const SRC_PREFIXED = 'keys-prefixed'; // backed up under mirror/
@@ -56,11 +56,7 @@ const OBJECTS: [string, string, string, string][] = [
 
 beforeAll(async () => {
   logger.setLogLevel('SILENT');
-  s3fx = await startS3Fixture();
-  await s3fx.createBucket(SRC_ROOT);
-  await s3fx.createBucket(SRC_PREFIXED);
-  ({ emulator } = await startTestGcs({ buckets: [DST] }));
-  storage = storageFor(emulator);
+  ({ s3fx, emulator, storage } = await startLocalServers({ s3Buckets: [SRC_ROOT, SRC_PREFIXED], gcsBuckets: [DST] }));
   const env = (prefix: string): LocalEnvironment => ({ s3: s3fx.s3, storage, target: { bucket: DST, prefix }, retryIntervalMs: 0, alerts: new LocalAlertSink() });
   const machine = (arn: string, prefix: string) => ({
     name: arn.slice(arn.lastIndexOf(':') + 1),
@@ -92,8 +88,7 @@ beforeAll(async () => {
 afterAll(async () => {
   sfn?.destroy();
   await sfnServer?.close();
-  await s3fx?.server.close();
-  await emulator?.close();
+  await stopLocalServers({ s3fx, emulator });
 });
 
 function executionOf(bucket: string, key: string): ExecutionRecord {

@@ -12,8 +12,9 @@ import type { GcsEmulator } from '../../../workflows/local/gcs-emulator';
 import { runBackupExecution } from '../../../workflows/local/runner';
 import { encodeS3EventKey } from '../../../workflows/local/sandbox/object-events';
 import { logger } from '../../../workflows/logger';
-import { startTestGcs, storageFor } from '../../support/gcs-emulator';
-import { putObject, startS3Fixture, type S3Fixture } from '../../support/s3-server';
+import { storageFor } from '../../support/gcs-emulator';
+import { startLocalServers, stopLocalServers } from '../../support/local-servers';
+import { putObject, type S3Fixture } from '../../support/s3-server';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -25,14 +26,9 @@ let storage: Storage;
 
 beforeAll(async () => {
   logger.setLogLevel('SILENT');
-  s3fx = await startS3Fixture();
-  await s3fx.createBucket(SRC);
-  ({ emulator } = await startTestGcs({ buckets: [DST] }));
+  ({ s3fx, emulator } = await startLocalServers({ s3Buckets: [SRC], gcsBuckets: [DST] }));
 });
-afterAll(async () => {
-  await s3fx?.server.close();
-  await emulator?.close();
-});
+afterAll(() => stopLocalServers({ s3fx, emulator }));
 beforeEach(() => {
   storage = storageFor(emulator);
 });

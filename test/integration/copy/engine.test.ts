@@ -8,8 +8,9 @@ import type { CopyRequest } from '../../../workflows/copy/types';
 import type { GcsEmulator } from '../../../workflows/local/gcs-emulator';
 import { localS3Client, type S3ObjectEvent } from '../../../workflows/local/s3-server';
 import { logger } from '../../../workflows/logger';
-import { startTestGcs, storageFor } from '../../support/gcs-emulator';
-import { putObject, startS3Fixture, type PutExtras, type S3Fixture } from '../../support/s3-server';
+import { storageFor } from '../../support/gcs-emulator';
+import { startLocalServers, stopLocalServers } from '../../support/local-servers';
+import { putObject, type PutExtras, type S3Fixture } from '../../support/s3-server';
 
 /**
  * The engine against real HTTP: fauxqs (S3) in a child process and the in-repo GCS emulator, through the real
@@ -28,15 +29,9 @@ let keyCounter = 0;
 
 beforeAll(async () => {
   logger.setLogLevel('SILENT');
-  s3fx = await startS3Fixture();
-  s3fx.server.onObjectEvent((e) => events.push(e));
-  await s3fx.createBucket(SRC);
-  ({ emulator } = await startTestGcs({ buckets: [DST] }));
+  ({ s3fx, emulator } = await startLocalServers({ s3Buckets: [SRC], gcsBuckets: [DST], onObjectEvent: (e) => events.push(e) }));
 });
-afterAll(async () => {
-  await s3fx?.server.close();
-  await emulator?.close();
-});
+afterAll(() => stopLocalServers({ s3fx, emulator }));
 beforeEach(() => {
   emulator.faults.clear();
   storage = storageFor(emulator); // fresh client per test: a failed save() can switch off its retries for good

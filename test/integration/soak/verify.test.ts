@@ -6,8 +6,8 @@ import type { Storage } from '@google-cloud/storage';
 import type { GcsEmulator } from '../../../workflows/local/gcs-emulator';
 import { sha256 } from '../../soak/random';
 import { verifyBackups, type WrittenKey } from '../../soak/verify';
-import { startTestGcs } from '../../support/gcs-emulator';
-import { putObject, startS3Fixture, type S3Fixture } from '../../support/s3-server';
+import { startLocalServers, stopLocalServers } from '../../support/local-servers';
+import { putObject, type S3Fixture } from '../../support/s3-server';
 
 const SRC = 'verify-source';
 const DST = 'verify-backup';
@@ -17,14 +17,9 @@ let emulator: GcsEmulator;
 let storage: Storage;
 
 beforeAll(async () => {
-  s3fx = await startS3Fixture();
-  await s3fx.createBucket(SRC);
-  ({ emulator, storage } = await startTestGcs({ buckets: [DST] }));
+  ({ s3fx, emulator, storage } = await startLocalServers({ s3Buckets: [SRC], gcsBuckets: [DST] }));
 });
-afterAll(async () => {
-  await s3fx?.server.close();
-  await emulator?.close();
-});
+afterAll(() => stopLocalServers({ s3fx, emulator }));
 
 test('expect ok, lost, alerted and corrupt told apart, and deleted keys checked for corruption only', async () => {
   const v1 = Buffer.from('version one');

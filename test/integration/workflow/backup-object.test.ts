@@ -13,8 +13,9 @@ import type { LocalEnvironment } from '../../../workflows/local/deployment';
 import { runBackupExecution, type LocalExecutionResult } from '../../../workflows/local/runner';
 import type { S3ObjectEvent } from '../../../workflows/local/s3-server';
 import { logger } from '../../../workflows/logger';
-import { startTestGcs, storageFor } from '../../support/gcs-emulator';
-import { putObject, startS3Fixture, type S3Fixture } from '../../support/s3-server';
+import { storageFor } from '../../support/gcs-emulator';
+import { startLocalServers, stopLocalServers } from '../../support/local-servers';
+import { putObject, type S3Fixture } from '../../support/s3-server';
 
 const MIB = 1024 * 1024;
 const SRC = 'source-bucket';
@@ -29,15 +30,9 @@ let counter = 0;
 
 beforeAll(async () => {
   logger.setLogLevel('SILENT');
-  s3fx = await startS3Fixture();
-  s3fx.server.onObjectEvent((e) => events.push(e));
-  await s3fx.createBucket(SRC);
-  ({ emulator } = await startTestGcs({ buckets: [DST] }));
+  ({ s3fx, emulator } = await startLocalServers({ s3Buckets: [SRC], gcsBuckets: [DST], onObjectEvent: (e) => events.push(e) }));
 });
-afterAll(async () => {
-  await s3fx?.server.close();
-  await emulator?.close();
-});
+afterAll(() => stopLocalServers({ s3fx, emulator }));
 beforeEach(() => {
   emulator.faults.clear();
   storage = storageFor(emulator); // a fresh client per test: a failed save() switches off its retries for good
