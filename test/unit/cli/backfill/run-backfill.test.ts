@@ -9,8 +9,8 @@ import { newCheckpoint, readCheckpoint } from '../../../../workflows/cli/backfil
 import { RateLimiter } from '../../../../workflows/cli/backfill/rate-limiter';
 import { runBackfill, type BackfillPage } from '../../../../workflows/cli/backfill/run-backfill';
 import type { Target } from '../../../../workflows/cli/target';
+import { STATE_MACHINE_ARN as SM } from '../../../support/deployed-stage';
 
-const SM = 'arn:aws:states:eu-west-1:123456789012:stateMachine:backup-object';
 const sfn = mockClient(SFNClient);
 
 function target(): Target {

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { runCli } from '../../../support/cli-io';
+import { STATE_MACHINE_ARN as SM } from '../../../support/deployed-stage';
 
-const SM = 'arn:aws:states:eu-west-1:123456789012:stateMachine:backup-object';
 const BACKFILL = 'arn:aws:states:eu-west-1:123456789012:stateMachine:backfill';
 const sfn = mockClient(SFNClient);
 

@@ -5,11 +5,9 @@ import {
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { runCli } from '../../../support/cli-io';
+import { executionArn as EXEC, STATE_MACHINE_ARGS as target, STATE_MACHINE_ARN as SM } from '../../../support/deployed-stage';
 
-const SM = 'arn:aws:states:eu-west-1:123456789012:stateMachine:backup-object';
-const EXEC = (name: string): string => `arn:aws:states:eu-west-1:123456789012:execution:backup-object:${name}`;
 const sfn = mockClient(SFNClient);
-const target = ['--state-machine-arn', SM];
 
 describe('s3gcs executions against a deployed stage (SFN mocked)', () => {
   beforeEach(() => sfn.reset());

@@ -4,10 +4,9 @@ import {
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { runCli } from '../../../support/cli-io';
+import { STATE_MACHINE_ARGS as target } from '../../../support/deployed-stage';
 
-const SM = 'arn:aws:states:eu-west-1:123456789012:stateMachine:backup-object';
 const sfn = mockClient(SFNClient);
-const target = ['--state-machine-arn', SM];
 
 describe('s3gcs history against a deployed stage (SFN mocked)', () => {
   beforeEach(() => sfn.reset());
