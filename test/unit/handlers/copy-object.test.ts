@@ -1,25 +1,18 @@
 import type { Context } from 'aws-lambda';
 import type { CopyContext } from '../../../workflows/copy/engine';
 import type { CopyOutcome, CopyRequest } from '../../../workflows/copy/types';
+import { captureStdout, POWERTOOLS_TEST_ENV, restoreEnvAfterAll } from '../../support/powertools';
 
 type Handler = (payload: unknown, context?: Context) => Promise<CopyOutcome>;
 type Engine = { copyObject: jest.Mock; deleteBackup: jest.Mock };
 
-const savedEnv = { ...process.env };
+const savedEnv = restoreEnvAfterAll();
 const outcome: CopyOutcome = { outcome: 'copied', bytes: 3, durationMs: 1, destination: 'gs://backup/p/k', tier: 'large' };
 const context = { getRemainingTimeInMillis: () => 120_000 } as unknown as Context;
 
 /** Loads the handler afresh with `env`, the engine replaced by mocks (the engine has its own tests). */
 function load(env: Record<string, string>): { handler: Handler; engine: Engine } {
-  process.env = {
-    ...savedEnv,
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-    POWERTOOLS_METRICS_DISABLED: 'false',
-    POWERTOOLS_METRICS_NAMESPACE: 'S3GcsBackup',
-    POWERTOOLS_SERVICE_NAME: 's3-gcs-backup',
-    AWS_REGION: 'us-east-1',
-    ...env,
-  };
+  process.env = { ...savedEnv, ...POWERTOOLS_TEST_ENV, ...env };
   let loaded: { handler: Handler; engine: Engine } | undefined;
   jest.isolateModules(() => {
     jest.doMock('../../../workflows/copy/engine', () => ({ copyObject: jest.fn(async () => outcome), deleteBackup: jest.fn(async () => ({ ...outcome, outcome: 'deleted' })) }));
@@ -31,18 +24,7 @@ function load(env: Record<string, string>): { handler: Handler; engine: Engine }
   return loaded!;
 }
 
-afterAll(() => {
-  process.env = savedEnv;
-});
-
-/** The EMF lines Powertools Metrics writes straight to stdout (its own Console, not the global one). */
-let stdout: jest.SpiedFunction<typeof process.stdout.write>;
-beforeEach(() => {
-  stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
-});
-afterEach(() => stdout.mockRestore());
-const emfLines = () =>
-  stdout.mock.calls.flatMap(([chunk]) => String(chunk).split('\n')).filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+const stdout = captureStdout();
 
 const env = { TIER: 'large', DEST_BUCKET: 'backup', DEST_PREFIX: 'p/', PART_SIZE_BYTES: '16777216', CONCURRENCY: '8' };
 const event = { action: 'copy', bucket: 'src', key: 'k', size: 3, etag: 'e', origin: 's3-notification', eventName: 'ObjectCreated:Put' };
@@ -60,7 +42,7 @@ describe('copy-object handler', () => {
   test('publishes BytesCopied and CopyDuration for a copy, under its tier', async () => {
     const { handler } = load(env);
     await handler(event, context);
-    expect(emfLines()).toEqual([
+    expect(stdout.emfLines()).toEqual([
       expect.objectContaining({
         _aws: expect.objectContaining({
           CloudWatchMetrics: [
@@ -86,7 +68,7 @@ describe('copy-object handler', () => {
     const { handler, engine } = load(env);
     engine.copyObject.mockRejectedValueOnce(Object.assign(new Error('slow'), { name: 'TierCapacityExceeded' }));
     await expect(handler(event, context)).rejects.toMatchObject({ name: 'TierCapacityExceeded' });
-    expect(stdout.mock.calls.map(([chunk]) => String(chunk)).join('')).not.toContain('BytesCopied');
+    expect(stdout.text()).not.toContain('BytesCopied');
   });
 
   test('runs the delete action (mirror policy) through deleteBackup', async () => {
@@ -94,7 +76,7 @@ describe('copy-object handler', () => {
     await expect(handler({ ...event, action: 'delete' }, context)).resolves.toMatchObject({ outcome: 'deleted' });
     expect(engine.deleteBackup).toHaveBeenCalledTimes(1);
     expect(engine.copyObject).not.toHaveBeenCalled();
-    expect(emfLines()).toEqual([]);
+    expect(stdout.emfLines()).toEqual([]);
   });
 
   test('a named engine error reaches Step Functions with its name (errorType)', async () => {

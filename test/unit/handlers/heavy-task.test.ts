@@ -1,34 +1,16 @@
 import type { CopyOutcome } from '../../../workflows/copy/types';
+import { captureStdout, POWERTOOLS_TEST_ENV, restoreEnvAfterAll } from '../../support/powertools';
 
 type Main = (env: NodeJS.ProcessEnv) => Promise<boolean>;
 type SfnModule = typeof import('@aws-sdk/client-sfn');
 
 const outcome: CopyOutcome = { outcome: 'copied', bytes: 9, durationMs: 2, destination: 'gs://backup/big', tier: 'heavy' };
-const savedEnv = { ...process.env };
-afterAll(() => {
-  process.env = savedEnv;
-});
-
-/** The EMF lines Powertools Metrics writes straight to stdout (the awslogs driver ships them to the task's log group). */
-let stdout: jest.SpiedFunction<typeof process.stdout.write>;
-beforeEach(() => {
-  stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
-});
-afterEach(() => stdout.mockRestore());
-const emfLines = () =>
-  stdout.mock.calls.flatMap(([chunk]) => String(chunk).split('\n')).filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+const savedEnv = restoreEnvAfterAll();
+/** The task's EMF lines (the awslogs driver ships stdout to its log group). */
+const stdout = captureStdout();
 
 function load(copy: jest.Mock) {
-  process.env = {
-    ...savedEnv,
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-    POWERTOOLS_METRICS_DISABLED: 'false',
-    POWERTOOLS_METRICS_NAMESPACE: 'S3GcsBackup',
-    POWERTOOLS_SERVICE_NAME: 's3-gcs-backup',
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'x',
-    AWS_SECRET_ACCESS_KEY: 'x',
-  };
+  process.env = { ...savedEnv, ...POWERTOOLS_TEST_ENV, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x' };
   let loaded: { main: Main; sfn: SfnModule; mock: ReturnType<typeof import('aws-sdk-client-mock').mockClient> } | undefined;
   jest.isolateModules(() => {
     /* eslint-disable @typescript-eslint/no-require-imports -- a fresh module instance per test needs require */
@@ -61,7 +43,7 @@ describe('heavy-task container main', () => {
   test('logs the EMF line with the top-level fields its metric filters read (BytesCopied, CopyDuration, service, tier)', async () => {
     const { main } = load(jest.fn(async () => outcome));
     await main(env);
-    const [line, ...more] = emfLines();
+    const [line, ...more] = stdout.emfLines();
     expect(more).toEqual([]);
     expect(line).toMatchObject({ BytesCopied: 9, CopyDuration: 2, service: 's3-gcs-backup', tier: 'heavy' });
     expect(line?.['_aws']).toMatchObject({
@@ -76,7 +58,7 @@ describe('heavy-task container main', () => {
     const { main, sfn, mock } = load(copy);
     await expect(main(env)).resolves.toBe(false);
     expect(mock.commandCalls(sfn.SendTaskFailureCommand)[0]?.args[0].input).toMatchObject({ error: 'SourceNotReadable' });
-    expect(stdout.mock.calls.map(([chunk]) => String(chunk)).join('')).not.toContain('BytesCopied');
+    expect(stdout.text()).not.toContain('BytesCopied');
   });
 
   test('a configuration error is reported by name instead of crashing silently', async () => {
