@@ -23,7 +23,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
-import { S3Client } from '@aws-sdk/client-s3';
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { isS3ObjectEvent, type S3ObjectEvent } from './events';
 
 export type { S3ObjectEvent } from './events';
@@ -103,8 +103,8 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-/** An S3 client for the local server: path-style, dummy credentials, no default flexible checksums. */
-export function localS3Client(endpoint: string): S3Client {
+/** An S3 client for the local server: path-style, dummy credentials, no default flexible checksums; `config` adds to it. */
+export function localS3Client(endpoint: string, config: S3ClientConfig = {}): S3Client {
   return new S3Client({
     endpoint,
     region: 'us-east-1',
@@ -112,5 +112,6 @@ export function localS3Client(endpoint: string): S3Client {
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
+    ...config,
   });
 }

@@ -35,15 +35,7 @@ async function proxy(options: Omit<FaultProxyOptions, 'upstream' | 'seed'>): Pro
 
 /** A client that does not retry, so each fault is seen as the SDK reports it. */
 function oneShot(endpoint: string): S3Client {
-  return new S3Client({
-    endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    maxAttempts: 1,
-  });
+  return localS3Client(endpoint, { maxAttempts: 1 });
 }
 
 const pin = { bucket: BUCKET, key: 'object.bin' };
