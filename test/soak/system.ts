@@ -1,7 +1,6 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
-import { SFNClient } from '@aws-sdk/client-sfn';
 import { Storage } from '@google-cloud/storage';
 import type { StartLogger } from '../../workflows/backup/start-executions';
 import { LocalAlertSink } from '../../workflows/local/alert-sink';
@@ -12,7 +11,7 @@ import { prepareLocalStateMachine, runBackupExecution } from '../../workflows/lo
 import { localS3Client, startS3Server, type LocalS3Server } from '../../workflows/local/s3-server';
 import { LocalIntake } from '../../workflows/local/sandbox/intake';
 import { writeReadyFile, type SandboxEndpoints } from '../../workflows/local/sandbox/ready-file';
-import { LocalStepFunctions, startSfnApi, type SfnApiServer } from '../../workflows/local/sfn-api';
+import { LocalStepFunctions, localSfnClient, startSfnApi, type SfnApiServer } from '../../workflows/local/sfn-api';
 import type { SoakProfile } from './profile';
 
 /**
@@ -103,12 +102,7 @@ export async function startSoakSystem(profile: SoakProfile, seed: number | strin
       await stepFunctions.idle();
       await sfnServer.close();
     });
-    const sfn = new SFNClient({
-      endpoint: sfnServer.endpoint,
-      region: REGION,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      maxAttempts: 1, // start-executions owns the retries of StartExecution
-    });
+    const sfn = localSfnClient(sfnServer.endpoint);
     cleanups.push(async () => sfn.destroy());
     const intakeProblems: string[] = [];
     const intake = new LocalIntake({ sfn, stateMachineArn: LOCAL_ARNS.stateMachine, logger: fileLogger(join(dataDir, 'intake.log'), intakeProblems) });

@@ -3,7 +3,7 @@
  * ones, through start-executions → the local Step Functions API (real HTTP, AWS JSON 1.0) → the ASL → GCS. The bad
  * messages are reported for redelivery; every good object still lands in GCS.
  */
-import { SFNClient } from '@aws-sdk/client-sfn';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { Storage } from '@google-cloud/storage';
 import { compileSkipRules } from '../../../workflows/backup/skip-rules';
 import { startExecutionsForBatch, type StartLogger } from '../../../workflows/backup/start-executions';
@@ -12,7 +12,7 @@ import { LOCAL_ARNS } from '../../../workflows/local/deployment';
 import type { GcsEmulator } from '../../../workflows/local/gcs-emulator';
 import { runBackupExecution } from '../../../workflows/local/runner';
 import { encodeS3EventKey } from '../../../workflows/local/sandbox/object-events';
-import { currentRun, LocalStepFunctions, startSfnApi, type SfnApiServer } from '../../../workflows/local/sfn-api';
+import { currentRun, LocalStepFunctions, localSfnClient, startSfnApi, type SfnApiServer } from '../../../workflows/local/sfn-api';
 import { logger } from '../../../workflows/logger';
 import { startLocalServers, stopLocalServers } from '../../support/local-servers';
 import { putObject, type S3Fixture } from '../../support/s3-server';
@@ -42,7 +42,7 @@ beforeAll(async () => {
     ],
   });
   sfnServer = await startSfnApi(stepFunctions, { port: 0 });
-  sfn = new SFNClient({ endpoint: sfnServer.endpoint, region: 'local', credentials: { accessKeyId: 'l', secretAccessKey: 'l' }, maxAttempts: 1 });
+  sfn = localSfnClient(sfnServer.endpoint);
 });
 afterAll(async () => {
   sfn?.destroy();

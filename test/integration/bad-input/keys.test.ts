@@ -5,7 +5,7 @@
  * ASL with the real engine and land in the GCS emulator — read back with the real GCS client.
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { SFNClient } from '@aws-sdk/client-sfn';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { Storage } from '@google-cloud/storage';
 import type { StartLogger } from '../../../workflows/backup/start-executions';
 import { LocalAlertSink } from '../../../workflows/local/alert-sink';
@@ -13,7 +13,7 @@ import { LOCAL_ARNS, type LocalEnvironment } from '../../../workflows/local/depl
 import type { GcsEmulator } from '../../../workflows/local/gcs-emulator';
 import { runBackupExecution } from '../../../workflows/local/runner';
 import { LocalIntake } from '../../../workflows/local/sandbox/intake';
-import { currentRun, LocalStepFunctions, startSfnApi, type ExecutionRecord, type SfnApiServer } from '../../../workflows/local/sfn-api';
+import { currentRun, LocalStepFunctions, localSfnClient, startSfnApi, type ExecutionRecord, type SfnApiServer } from '../../../workflows/local/sfn-api';
 import { logger } from '../../../workflows/logger';
 import { startLocalServers, stopLocalServers } from '../../support/local-servers';
 import type { S3Fixture } from '../../support/s3-server';
@@ -66,7 +66,7 @@ beforeAll(async () => {
   });
   stepFunctions = new LocalStepFunctions({ stateMachines: [machine(LOCAL_ARNS.stateMachine, ''), machine(PREFIXED_ARN, 'mirror/')], maxConcurrent: 4 });
   sfnServer = await startSfnApi(stepFunctions, { port: 0 });
-  sfn = new SFNClient({ endpoint: sfnServer.endpoint, region: 'local', credentials: { accessKeyId: 'l', secretAccessKey: 'l' }, maxAttempts: 1 });
+  sfn = localSfnClient(sfnServer.endpoint);
   const intakeLogger = {
     debug: () => undefined,
     info: () => undefined,

@@ -1,7 +1,6 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
-import { SFNClient } from '@aws-sdk/client-sfn';
 import { Storage } from '@google-cloud/storage';
 import type { StartLogger } from '../../backup/start-executions';
 import type { RoutingThresholds } from '../../backup/routing';
@@ -11,7 +10,7 @@ import { LOCAL_ARNS, type LocalEnvironment } from '../deployment';
 import { startGcsEmulator, type GcsEmulator } from '../gcs-emulator';
 import { prepareLocalStateMachine, runBackupExecution } from '../runner';
 import { localS3Client, startS3Server, type LocalS3Server } from '../s3-server';
-import { LocalStepFunctions, startSfnApi, type SfnApiServer } from '../sfn-api';
+import { LocalStepFunctions, localSfnClient, startSfnApi, type SfnApiServer } from '../sfn-api';
 import type { TierLimits } from '../tier-limits';
 import { LocalIntake } from './intake';
 import { removeReadyFile, writeReadyFile, type SandboxEndpoints } from './ready-file';
@@ -120,12 +119,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     });
 
     const logger = fileLogger(join(dataDir, 'intake.log'), warn);
-    const sfn = new SFNClient({
-      endpoint: sfnServer.endpoint,
-      region: SANDBOX_REGION,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      maxAttempts: 1, // start-executions owns the retries of StartExecution
-    });
+    const sfn = localSfnClient(sfnServer.endpoint);
     cleanups.push(async () => sfn.destroy());
     const intake = new LocalIntake({ sfn, stateMachineArn, logger });
     intake.onDeadLetter((letter) =>

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { formatTimeline } from '../timeline';
 import { currentRun } from './execution-store';
 import { CONTENT_TYPE, errorBody, operationOf, parseBody, SfnApiError } from './protocol';
@@ -10,6 +11,14 @@ export interface SfnApiServer {
   endpoint: string;
   port: number;
   close(): Promise<void>;
+}
+
+/**
+ * A Step Functions client for the local endpoint: region 'local', dummy credentials (requests are not authenticated)
+ * and no SDK retries — its callers own the retries of StartExecution, as start-executions does in AWS.
+ */
+export function localSfnClient(endpoint: string): SFNClient {
+  return new SFNClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
 }
 
 /** Path of the sandbox's stand-in for the console's execution page (plain text: the timeline of every run). */

@@ -5,11 +5,11 @@ import {
   GetExecutionHistoryCommand,
   ListExecutionsCommand,
   ListStateMachinesCommand,
-  SFNClient,
+  type SFNClient,
   StartExecutionCommand,
   paginateGetExecutionHistory,
 } from '@aws-sdk/client-sfn';
-import { LocalStepFunctions, startSfnApi, type SfnApiServer } from '../../../../workflows/local/sfn-api';
+import { LocalStepFunctions, localSfnClient, startSfnApi, type SfnApiServer } from '../../../../workflows/local/sfn-api';
 
 const ARN = 'arn:aws:states:local:000000000000:stateMachine:backup-object';
 
@@ -40,7 +40,7 @@ describe('local Step Functions endpoint with the real @aws-sdk/client-sfn', () =
       ],
     });
     server = await startSfnApi(service);
-    sfn = new SFNClient({ endpoint: server.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
+    sfn = localSfnClient(server.endpoint);
   });
 
   afterAll(async () => {
