@@ -18,6 +18,7 @@ import {
 } from './gcs-sink';
 import { PROVENANCE_KEYS, readProvenance, toGcsMetadata, type SourceObject } from './metadata';
 import { orderedParts } from './ordered-parts';
+import { PartBuffers } from './part-buffers';
 import { getRange, getWhole, headSource, s3Url, type SourcePin } from './s3-source';
 import type { CopyOutcome, CopyRequest, CopyTarget, TierName } from './types';
 import { assertReadable, assertSameEtag, sourceChecksums, storedMismatch, verifyAgainstSource } from './verify';
@@ -239,7 +240,7 @@ async function copySmall(
 
 /**
  * Large: parallel ranged GETs of `partSizeBytes`, reassembled in order, hashed on the way, into a resumable upload
- * sent in `uploadChunkBytes` requests.
+ * sent in `uploadChunkBytes` requests. Part buffers are reused once GCS confirmed their bytes (PartBuffers).
  * The source checks run after the last byte and before the stream ends, so a mismatch never commits.
  * The session's metadata carries the provenance CRC32C only when S3 vouches for one (ours is unknown when the
  * session starts); otherwise recordContentCrc32c adds ours once the stored object is verified.
@@ -256,6 +257,7 @@ async function copyLarge(
   const count = Math.ceil(src.size / partSize);
   const expected = sourceChecksums(src);
   const hasher = new StreamHasher({ md5: md5Wanted(options.md5, expected.md5) });
+  const buffers = new PartBuffers(partSize);
   let ours: ContentChecksums | undefined;
 
   const parts = orderedParts(
@@ -264,18 +266,19 @@ async function copyLarge(
     (i, signal) => {
       const start = i * partSize;
       const end = Math.min(src.size, start + partSize) - 1;
-      return withTransientRetry(() => getRange(ctx.s3, pin, start, end, signal), PART_ATTEMPTS, signal);
+      const into = buffers.take(end - start + 1);
+      return withTransientRetry(() => getRange(ctx.s3, pin, start, end, signal, into), PART_ATTEMPTS, signal);
     },
     ctx.signal,
   );
-  const checked = hashEach(parts, hasher, () => {
+  const checked = hashEach(buffers.handOff(parts), hasher, () => {
     ours = hasher.digest();
     verifyAgainstSource(ours, hasher.bytes, src, expected, where);
   });
   const uploadSpec: UploadSpec = { ...spec(expected.crc32c), declared: { crc32c: expected.crc32c, md5Hash: expected.md5 } };
   let stored: StoredObject;
   try {
-    stored = await uploadStream(ctx.storage, uploadSpec, checked, options.uploadChunkBytes, ctx.signal);
+    stored = await uploadStream(ctx.storage, uploadSpec, checked, options.uploadChunkBytes, ctx.signal, (offset) => buffers.confirmed(offset));
   } catch (err) {
     // Once the source ended, GCS may have committed before the failure (e.g. an abort racing the last response).
     if (ours) await removeUnverifiedCommit(ctx, uploadSpec, src, ours);

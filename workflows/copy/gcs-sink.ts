@@ -82,6 +82,8 @@ export async function uploadBuffer(
  * before the next starts, so fewer, larger chunks mean fewer turnarounds). The total length is not
  * announced, so GCS commits the object only after the source stream ENDS: a source that fails or a check that
  * throws before the end leaves no new object behind (just an abandoned session).
+ * `onConfirmed(offset)` is called as GCS confirms the bytes before `offset`, which the upload will then never read
+ * again (their buffers may be reused).
  */
 export async function uploadStream(
   storage: Storage,
@@ -89,6 +91,7 @@ export async function uploadStream(
   source: AsyncIterable<Buffer>,
   chunkSize: number,
   signal?: AbortSignal,
+  onConfirmed?: (offset: number) => void,
 ): Promise<StoredObject> {
   const file = storage.bucket(spec.bucket).file(spec.name);
   try {
@@ -99,7 +102,7 @@ export async function uploadStream(
       preconditionOpts: { ifGenerationMatch: Number(spec.ifGenerationMatch) },
       metadata: { ...spec.metadata, ...spec.declared },
     });
-    const body = Readable.from(paceToUpload(source, sink, chunkSize), { objectMode: false, highWaterMark: 1 });
+    const body = Readable.from(paceToUpload(source, sink, chunkSize, onConfirmed), { objectMode: false, highWaterMark: 1 });
     await pipeline(body, sink, signal ? { signal } : {});
     return stored(file.metadata);
   } catch (err) {
@@ -111,14 +114,29 @@ export async function uploadStream(
  * Backpressure the resumable upload does not give. In chunked mode @google-cloud/storage 8.4 acknowledges each
  * write once when it gathers a chunk and again when it sends it, so a fast source is let in twice as fast as it
  * drains and its buffer grows with the object (measured: +230 MiB for a 256 MiB copy with 2 MiB chunks).
- * Here the source waits while more than `maxAhead` bytes are written but not yet sent ('progress' events);
- * one chunk ahead is enough for the client to see whether more data follows before it sends a chunk.
+ * Here the source waits while more than `maxAhead` (= one chunk) bytes are written but not yet sent ('progress'
+ * events); one chunk ahead is enough for the client to see whether more data follows before it sends a chunk.
+ *
+ * The same events bound what GCS has confirmed. In chunked mode every request starts at an offset GCS confirmed
+ * (after a 308, or after asking GCS following a failure) and carries at most one chunk, and the client reports
+ * `bytesWritten` as it sends; so everything before `bytesWritten - chunkSize` is confirmed, and the client, which
+ * only ever resends from a confirmed offset, will not read it again.
  */
-async function* paceToUpload(source: AsyncIterable<Buffer>, sink: Writable, maxAhead: number): AsyncGenerator<Buffer> {
+async function* paceToUpload(
+  source: AsyncIterable<Buffer>,
+  sink: Writable,
+  maxAhead: number,
+  onConfirmed?: (offset: number) => void,
+): AsyncGenerator<Buffer> {
   let sent = 0;
+  let confirmed = 0;
   let wake: (() => void) | undefined;
   const onProgress = (e: { bytesWritten?: number }): void => {
     sent = e.bytesWritten ?? sent;
+    if (sent - maxAhead > confirmed) {
+      confirmed = sent - maxAhead;
+      onConfirmed?.(confirmed);
+    }
     wake?.();
   };
   const onDone = (): void => {

@@ -54,12 +54,27 @@ export function getWhole(s3: S3Client, pin: SourcePin, size: number, signal?: Ab
   return getInto(s3, pin, undefined, size, signal);
 }
 
-/** Bytes [start, endInclusive] of the object. */
-export function getRange(s3: S3Client, pin: SourcePin, start: number, endInclusive: number, signal?: AbortSignal): Promise<Buffer> {
-  return getInto(s3, pin, `bytes=${start}-${endInclusive}`, endInclusive - start + 1, signal);
+/** Bytes [start, endInclusive] of the object, written into `into` (exactly that long) when given, else a new buffer. */
+export function getRange(
+  s3: S3Client,
+  pin: SourcePin,
+  start: number,
+  endInclusive: number,
+  signal?: AbortSignal,
+  into?: Buffer,
+): Promise<Buffer> {
+  return getInto(s3, pin, `bytes=${start}-${endInclusive}`, endInclusive - start + 1, signal, into);
 }
 
-async function getInto(s3: S3Client, pin: SourcePin, range: string | undefined, length: number, signal?: AbortSignal): Promise<Buffer> {
+async function getInto(
+  s3: S3Client,
+  pin: SourcePin,
+  range: string | undefined,
+  length: number,
+  signal?: AbortSignal,
+  into?: Buffer,
+): Promise<Buffer> {
+  if (into && into.length !== length) throw new RangeError(`a ${into.length}-byte buffer cannot hold ${length} bytes exactly`);
   const operation = range ? `GetObject ${range}` : 'GetObject';
   try {
     const res = await s3.send(
@@ -71,15 +86,15 @@ async function getInto(s3: S3Client, pin: SourcePin, range: string | undefined, 
         `${operation} on ${s3Url(pin)} returned ${res.ContentLength} bytes, expected ${length}; the object changed size under a pinned read.`,
       );
     }
-    return await readExactly(res.Body as Readable | undefined, length, `${operation} on ${s3Url(pin)}`, signal);
+    return await readExactly(res.Body as Readable | undefined, into ?? Buffer.allocUnsafe(length), `${operation} on ${s3Url(pin)}`, signal);
   } catch (err) {
     throw classifyError(err, { side: 's3', operation, location: s3Url(pin) });
   }
 }
 
-/** Copy a body stream into one preallocated buffer (no chunk list, no concat copy). */
-async function readExactly(body: Readable | undefined, length: number, what: string, signal?: AbortSignal): Promise<Buffer> {
-  const out = Buffer.allocUnsafe(length);
+/** Copy a body stream into one preallocated buffer of exactly its length (no chunk list, no concat copy). */
+async function readExactly(body: Readable | undefined, out: Buffer, what: string, signal?: AbortSignal): Promise<Buffer> {
+  const length = out.length;
   let offset = 0;
   if (body) {
     // The SDK's abortSignal covers the request; a body already streaming needs its own stop.

@@ -275,6 +275,34 @@ describe('copyObject over HTTP', () => {
     await expectBackupEquals(key, data);
   });
 
+  it.each([
+    ['no fault', undefined],
+    ['a chunk broken mid-stream (GCS keeps part of it)', 'return-broken-stream-after-300K'],
+    ['a 503 on a chunk', 'return-503'],
+    ['a connection reset on a chunk', 'return-reset-connection'],
+  ])('reuses part buffers through a many-chunk upload with %s, and stores the exact bytes', async (_label, fault) => {
+    const data = randomBytes(8 * MIB + 4321);
+    const key = uniqueKey('reuse');
+    const req = await put(key, data, {}, 5 * MIB);
+    // Fault a chunk in the middle of the upload, when earlier parts' buffers are already being reused.
+    const midway = localS3Client(s3fx.server.endpoint);
+    let gets = 0;
+    midway.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (fault && context.commandName === 'GetObjectCommand' && ++gets === 20) {
+          emulator.faults.inject({ operation: 'storage.objects.insert', fault, objectName: `mirror/${key}` });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'faultMidUpload' },
+    );
+    const opts = { singleRequestMaxBytes: MIB, partSizeBytes: 256 * 1024, concurrency: 2, uploadChunkBytes: 512 * 1024, md5: 'always' as const };
+    const out = await copyObject(req, { ...ctx(opts), s3: midway as S3Client });
+    expect(out).toMatchObject({ outcome: 'copied', bytes: data.length, md5: checksumsOf(data).md5 });
+    expect(emulator.faults.fired).toBe(fault ? 1 : 0);
+    await expectBackupEquals(key, data);
+  });
+
   it('ends in IntegrityError when GCS receives corrupted bytes in one request, and stores nothing', async () => {
     const key = uniqueKey('corrupt-small');
     const req = await put(key, randomBytes(100 * 1024));

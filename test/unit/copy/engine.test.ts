@@ -46,6 +46,13 @@ class FakeGcs {
   beforePatch: (() => void) | undefined;
   /** The next metadata patch fails with this error (after the client's own retries). */
   failPatch: Error | undefined;
+  /**
+   * The resumable client's contract the engine relies on to reuse part buffers: it reads a chunk it was given only
+   * until GCS confirmed it, i.e. until `bytesWritten` is a whole chunk past it. Counted here: given memory that changed
+   * before then (must stay 0), and given memory that changed after (the engine reused it).
+   */
+  changedBeforeConfirmed = 0;
+  reusedAfterConfirmed = 0;
   /** What a write reports as md5Hash, given the real one (composite objects report none). */
   reportMd5: (real: string) => string | undefined = (real) => real;
 
@@ -100,15 +107,30 @@ class FakeGcs {
         createWriteStream: (opts: Record<string, unknown>) => {
           this.writes.push({ kind: 'resumable', opts });
           const chunks: Buffer[] = [];
+          const given: { memory: Buffer; copy: Buffer; end: number }[] = [];
+          const chunkSize = Number(opts.chunkSize);
           let bytes = 0;
+          const audit = (): void => {
+            for (const g of given.splice(0)) {
+              const intact = g.memory.equals(g.copy);
+              if (g.end > bytes - chunkSize) {
+                if (!intact) this.changedBeforeConfirmed++;
+                given.push(g);
+              } else if (!intact) this.reusedAfterConfirmed++;
+              else given.push(g);
+            }
+          };
           const sink: Writable = new Writable({
             write(chunk: Buffer, _enc, cb) {
-              chunks.push(chunk);
+              audit();
+              chunks.push(Buffer.from(chunk)); // what GCS keeps: a copy
               bytes += chunk.length;
+              given.push({ memory: chunk, copy: Buffer.from(chunk), end: bytes });
               sink.emit('progress', { bytesWritten: bytes }); // as the real client reports bytes sent
               cb();
             },
             final: (cb) => {
+              audit();
               try {
                 api.metadata = this.write(name, Buffer.concat(chunks), opts);
                 cb(this.failAfterCommit);
@@ -325,6 +347,16 @@ describe('copyObject — large objects', () => {
     expect(gcs.writes[0]!.opts).toMatchObject({ chunkSize: 512 * KIB });
     expect(s3Mock.commandCalls(GetObjectCommand)).toHaveLength(4); // still 256 KiB ranged GETs
     expect(gcs.objects.get('backup/big.bin')!.data.equals(data)).toBe(true);
+  });
+
+  it('reuses part buffers once the upload confirmed their bytes, and never before', async () => {
+    const data = randomBytes(4 * 1024 * KIB + 123); // 17 parts of 256 KiB
+    serveS3(data, { ETag: '"m-17"' });
+    const options = { singleRequestMaxBytes: 256 * KIB, partSizeBytes: 256 * KIB, concurrency: 2, uploadChunkBytes: 256 * KIB };
+    await expect(copyObject({ bucket: 'src', key: 'big.bin' }, ctx({ options }))).resolves.toMatchObject({ outcome: 'copied', bytes: data.length });
+    expect(gcs.objects.get('backup/big.bin')!.data.equals(data)).toBe(true);
+    expect(gcs.changedBeforeConfirmed).toBe(0);
+    expect(gcs.reusedAfterConfirmed).toBeGreaterThan(5);
   });
 
   it('never commits when the S3 full-object CRC32C disagrees with the stream', async () => {

@@ -64,6 +64,25 @@ describe('uploadStream pacing', () => {
     expect(stored).toEqual({ generation: '42', size: 3, crc32c: 'c', md5Hash: 'm', metadata: { a: 'b' } });
   });
 
+  it('reports as confirmed only what lies a whole chunk behind the bytes sent, never going back', async () => {
+    const chunk = 1000;
+    // bytesWritten as the client reports it while sending; after a failed request it rewinds to GCS's offset.
+    const reports = [400, 1000, 1500, 2600, 2000, 2200, 3100];
+    const sink: Writable = new Writable({
+      write(_data: Buffer, _enc, cb) {
+        for (const bytesWritten of reports) sink.emit('progress', { bytesWritten });
+        cb();
+      },
+    });
+    const file = { createWriteStream: () => sink, metadata: { generation: '1', size: '1' } };
+    async function* source() {
+      yield Buffer.from('x');
+    }
+    const confirmed: number[] = [];
+    await uploadStream(storageWith(file), spec, source(), chunk, undefined, (offset) => confirmed.push(offset));
+    expect(confirmed).toEqual([500, 1600, 2100]);
+  });
+
   it('reports a 412 from the upload as DestinationPreconditionFailed', async () => {
     const file = {
       createWriteStream: () =>
@@ -90,6 +109,12 @@ describe('uploadBuffer', () => {
       preconditionOpts: { ifGenerationMatch: 0 },
       metadata: { metadata: {}, crc32c: 'c', md5Hash: 'm' },
     });
+  });
+
+  it('sends only the MD5 it has: none when the engine skipped it', async () => {
+    const save = jest.fn(async () => undefined);
+    await uploadBuffer(storageWith({ save, metadata: { generation: '5', size: '2' } }), spec, Buffer.from('hi'), { crc32c: 'c' });
+    expect(save).toHaveBeenCalledWith(Buffer.from('hi'), expect.objectContaining({ metadata: { metadata: {}, crc32c: 'c' } }));
   });
 
   it.each([
