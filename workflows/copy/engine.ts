@@ -96,8 +96,8 @@ export function resolveEngineOptions(partial: Partial<EngineOptions> = {}): Engi
 
 /**
  * Memory model: an upper bound on the bytes of object data this engine holds at once for an object of `sizeBytes`.
- * Small objects: the whole object (one buffer). Large, counted in whole part buffers (a slice the upload client keeps
- * of a part keeps the whole part alive): `concurrency` parts being fetched or waiting in order, one part held by the
+ * Small objects: the whole object (one buffer). Large, counted in whole part buffers (a part is reused, or freed, only
+ * once all of its bytes are done with, so a slice the upload client keeps holds the whole part): `concurrency` parts being fetched or waiting in order, one part held by the
  * pacer (paceToUpload in gcs-sink.ts), and the parts under the upload's window — up to one chunk sent and kept by the
  * client for a resend until GCS answers, plus up to one chunk and one part written to the client but not yet sent
  * (the pacer's limit): 2 × uploadChunkBytes + 1 part, ending on a part boundary.
