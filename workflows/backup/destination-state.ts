@@ -20,11 +20,17 @@ export interface DestinationState {
   generation: string;
   /** GCS custom metadata of the object. */
   metadata?: Record<string, unknown>;
+  /** Bytes GCS holds now. */
+  size?: number;
+  /** Base64 CRC32C GCS reports for the bytes it holds now. */
+  crc32c?: string;
 }
 
 export type CopyDecision =
   | { action: 'copy'; ifGenerationMatch: string; reason: string }
   | { action: 'already-current'; generation: string; reason: string }
+  /** The destination claims this source version but carries no valid verified mark: check it against the source. */
+  | { action: 'reverify'; generation: string; reason: string }
   | { action: 'stale-event'; generation: string; reason: string };
 
 export type DeleteDecision =
@@ -54,12 +60,34 @@ export function decideCopy(source: SourceVersion, dest: DestinationState | undef
     return { action: 'copy', ifGenerationMatch: dest.generation, reason: 'destination holds no copy of this source key' };
   }
   if (isSameVersion(source, recorded)) {
-    return { action: 'already-current', generation: dest.generation, reason: 'destination already holds this source version' };
+    const unverified = unverifiedReason(dest);
+    if (unverified) return { action: 'reverify', generation: dest.generation, reason: `destination claims this source version but ${unverified}` };
+    return { action: 'already-current', generation: dest.generation, reason: 'destination already holds this source version, verified' };
   }
   if (isNewerAtDestination(source.sequencer, recorded.sequencer)) {
     return { action: 'stale-event', generation: dest.generation, reason: 'destination holds a newer sequencer' };
   }
   return { action: 'copy', ifGenerationMatch: dest.generation, reason: 'destination holds an older or other version' };
+}
+
+/**
+ * Why a destination object is not a verified copy of the version its provenance names, or undefined when it is.
+ * Verified = it carries the verified mark (written only once the engine knew GCS held exactly the bytes it read), the
+ * mark equals the CRC32C GCS reports for the bytes it holds NOW, and the size is the recorded source size. Provenance
+ * alone proves nothing: a resumable upload's metadata is fixed before its first byte, so a corrupt generation, or one
+ * whose copier died before checking it, carries the same provenance as a good one.
+ */
+export function unverifiedReason(dest: DestinationState): string | undefined {
+  const recorded = readProvenance(dest.metadata);
+  if (recorded.verified === undefined) return 'carries no verified mark (its copy was never checked)';
+  if (dest.crc32c !== undefined && dest.crc32c !== recorded.verified) {
+    return `its bytes have CRC32C ${dest.crc32c}, not the verified ${recorded.verified}`;
+  }
+  if (dest.crc32c === undefined) return 'GCS reports no CRC32C for it';
+  if (recorded.size !== undefined && dest.size !== undefined && dest.size !== recorded.size) {
+    return `it holds ${dest.size} bytes, the source version has ${recorded.size}`;
+  }
+  return undefined;
 }
 
 /**

@@ -16,7 +16,7 @@ import {
   type StoredObject,
   type UploadSpec,
 } from './gcs-sink';
-import { PROVENANCE_KEYS, readProvenance, toGcsMetadata, type SourceObject } from './metadata';
+import { PROVENANCE_KEYS, readProvenance, toGcsMetadata, type Provenance, type SourceObject } from './metadata';
 import { orderedParts } from './ordered-parts';
 import { PartBuffers } from './part-buffers';
 import { getRange, getWhole, headSource, s3Url, type SourcePin } from './s3-source';
@@ -132,11 +132,35 @@ export async function copyObject(req: CopyRequest, ctx: CopyContext): Promise<Co
       const current = await readDestination(ctx.storage, ctx.target.bucket, name);
       // Decide before touching S3 when the event says enough; again once HeadObject filled in the rest.
       let verdict = decideCopy(versionOf(req, source), current);
-      if (verdict.action === 'copy' && !source) {
+      if ((verdict.action === 'copy' || verdict.action === 'reverify') && !source) {
         source = await describeSource(req, ctx, where);
         verdict = decideCopy(versionOf(req, source), current);
       }
       log.debug('destination decision', { decision: verdict, generation: current?.generation });
+      const src = source!;
+      if (verdict.action === 'reverify') {
+        // A copy that was never verified (its copier died, or its check failed and the cleanup did not land): it is
+        // current only if its bytes are the source's; then it gets the mark, else it is replaced, generation-guarded.
+        const existing = current!;
+        const read = await readSourceChecksums(ctx, src, options, where, smallBody);
+        smallBody = read.body;
+        const mismatch = storedMismatch(read.ours, src.size, existing);
+        if (!mismatch) {
+          if ((await markVerified(ctx, src, name, existing, read.ours.crc32c)) !== 'patched') continue;
+          return done({
+            outcome: 'already-current',
+            bytes: 0,
+            crc32c: existing.crc32c,
+            md5: existing.md5Hash,
+            generation: existing.generation,
+            sourceVersionId: src.versionId,
+            sourceEtag: src.etag,
+            detail: `${verdict.reason}; its bytes match the source, so it is now marked verified`,
+          });
+        }
+        log.warn('replacing an unverified copy whose bytes differ from the source', { generation: existing.generation, mismatch });
+        verdict = { action: 'copy', ifGenerationMatch: existing.generation, reason: `unverified copy differs from the source (${mismatch})` };
+      }
       if (verdict.action !== 'copy') {
         return done({
           outcome: verdict.action,
@@ -149,15 +173,14 @@ export async function copyObject(req: CopyRequest, ctx: CopyContext): Promise<Co
           detail: verdict.reason,
         });
       }
-      const src = source!;
-      const spec = (crc32c: string | undefined): UploadSpec => ({
+      const spec = (provenance: Provenance): UploadSpec => ({
         bucket: ctx.target.bucket,
         name,
         ifGenerationMatch: verdict.ifGenerationMatch,
-        metadata: toGcsMetadata(src, { crc32c, sequencer: req.sequencer }, ctx.target.storageClass),
+        metadata: toGcsMetadata(src, { ...provenance, sequencer: req.sequencer }, ctx.target.storageClass),
       });
       try {
-        let copied: { stored: StoredObject; ours: ContentChecksums };
+        let copied: Copied;
         if (src.size <= options.singleRequestMaxBytes) {
           smallBody ??= await getWhole(ctx.s3, pinOf(src), src.size, ctx.signal);
           copied = await copySmall(ctx, src, smallBody, options, spec, where);
@@ -165,7 +188,10 @@ export async function copyObject(req: CopyRequest, ctx: CopyContext): Promise<Co
           copied = await copyLarge(ctx, src, options, spec, where);
         }
         await verifyStored(ctx, name, copied.stored, copied.ours, src.size);
-        await recordContentCrc32c(ctx, src, name, copied.stored, copied.ours.crc32c);
+        if (!copied.markedAtUpload && (await markVerified(ctx, src, name, copied.stored, copied.ours.crc32c)) !== 'patched') {
+          log.info('the destination changed before the copy could be marked verified; deciding again', { decision });
+          continue;
+        }
         return done({
           outcome: 'copied',
           bytes: src.size,
@@ -222,46 +248,82 @@ async function describeSource(req: CopyRequest, ctx: CopyContext, where: string)
   return source;
 }
 
+/** A committed upload and what the engine hashed on the way. */
+interface Copied {
+  stored: StoredObject;
+  ours: ContentChecksums;
+  /** GCS enforced a declared CRC32C at commit, so the upload carried the verified mark itself. */
+  markedAtUpload: boolean;
+}
+
 /** Small: whole object in memory, checked against S3 before anything is sent; GCS checks our hashes itself. */
 async function copySmall(
   ctx: CopyContext,
   src: SourceObject,
   body: Buffer,
   options: EngineOptions,
-  spec: (crc32c: string | undefined) => UploadSpec,
+  spec: (provenance: Provenance) => UploadSpec,
   where: string,
-): Promise<{ stored: StoredObject; ours: ContentChecksums }> {
+): Promise<Copied> {
+  const ours = checkedChecksums(src, body, options, where);
+  // The request declares our CRC32C; GCS commits it only if the bytes it received hash to it.
+  const stored = await uploadBuffer(ctx.storage, spec({ crc32c: ours.crc32c, verifiedCrc32c: ours.crc32c }), body, ours, ctx.signal);
+  return { stored, ours, markedAtUpload: true };
+}
+
+/** Hashes a whole small object and checks it against what S3 vouches for. */
+function checkedChecksums(src: SourceObject, body: Buffer, options: EngineOptions, where: string): ContentChecksums {
   const expected = sourceChecksums(src);
   const ours = checksumsOf(body, { md5: md5Wanted(options.md5, expected.md5) });
   verifyAgainstSource(ours, body.length, src, expected, where);
-  const stored = await uploadBuffer(ctx.storage, spec(ours.crc32c), body, ours, ctx.signal);
-  return { stored, ours };
+  return ours;
 }
 
 /**
  * Large: parallel ranged GETs of `partSizeBytes`, reassembled in order, hashed on the way, into a resumable upload
  * sent in `uploadChunkBytes` requests. Part buffers are reused once GCS confirmed their bytes (PartBuffers).
  * The source checks run after the last byte and before the stream ends, so a mismatch never commits.
- * The session's metadata carries the provenance CRC32C only when S3 vouches for one (ours is unknown when the
- * session starts); otherwise recordContentCrc32c adds ours once the stored object is verified.
+ * When S3 vouches for a full-object CRC32C it is declared with the session: GCS then refuses other bytes at commit,
+ * and the upload carries the verified mark. Otherwise ours is unknown until the last byte, and the mark is patched on
+ * after verification (markVerified).
  */
 async function copyLarge(
   ctx: CopyContext,
   src: SourceObject,
   options: EngineOptions,
-  spec: (crc32c: string | undefined) => UploadSpec,
+  spec: (provenance: Provenance) => UploadSpec,
   where: string,
-): Promise<{ stored: StoredObject; ours: ContentChecksums }> {
-  const pin = pinOf(src);
-  const partSize = options.partSizeBytes;
-  const count = Math.ceil(src.size / partSize);
+): Promise<Copied> {
   const expected = sourceChecksums(src);
   const hasher = new StreamHasher({ md5: md5Wanted(options.md5, expected.md5) });
-  const buffers = new PartBuffers(partSize);
+  const buffers = new PartBuffers(options.partSizeBytes);
   let ours: ContentChecksums | undefined;
 
-  const parts = orderedParts(
-    count,
+  const checked = hashEach(buffers.handOff(sourceParts(ctx, src, options, buffers)), hasher, () => {
+    ours = hasher.digest();
+    verifyAgainstSource(ours, hasher.bytes, src, expected, where);
+  });
+  const declared = expected.crc32c !== undefined;
+  const provenance: Provenance = declared ? { crc32c: expected.crc32c, verifiedCrc32c: expected.crc32c } : {};
+  const uploadSpec: UploadSpec = { ...spec(provenance), declared: { crc32c: expected.crc32c, md5Hash: expected.md5 } };
+  let stored: StoredObject;
+  try {
+    stored = await uploadStream(ctx.storage, uploadSpec, checked, options.uploadChunkBytes, ctx.signal, (offset) => buffers.confirmed(offset));
+  } catch (err) {
+    // Once the source ended, GCS may have committed before the failure (e.g. an abort racing the last response).
+    if (ours && !declared) await settleUnverifiedCommit(ctx, uploadSpec, src, ours);
+    throw err;
+  }
+  if (!ours) throw new IntegrityError(`${where}: the upload finished before the source stream ended`);
+  return { stored, ours, markedAtUpload: declared };
+}
+
+/** The source's parts in order, each fetched by a ranged GET into a buffer of `buffers`. */
+function sourceParts(ctx: CopyContext, src: SourceObject, options: EngineOptions, buffers: PartBuffers): AsyncIterable<Buffer> {
+  const pin = pinOf(src);
+  const partSize = options.partSizeBytes;
+  return orderedParts(
+    Math.ceil(src.size / partSize),
     options.concurrency,
     (i, signal) => {
       const start = i * partSize;
@@ -271,28 +333,44 @@ async function copyLarge(
     },
     ctx.signal,
   );
-  const checked = hashEach(buffers.handOff(parts), hasher, () => {
-    ours = hasher.digest();
-    verifyAgainstSource(ours, hasher.bytes, src, expected, where);
-  });
-  const uploadSpec: UploadSpec = { ...spec(expected.crc32c), declared: { crc32c: expected.crc32c, md5Hash: expected.md5 } };
-  let stored: StoredObject;
-  try {
-    stored = await uploadStream(ctx.storage, uploadSpec, checked, options.uploadChunkBytes, ctx.signal, (offset) => buffers.confirmed(offset));
-  } catch (err) {
-    // Once the source ended, GCS may have committed before the failure (e.g. an abort racing the last response).
-    if (ours) await removeUnverifiedCommit(ctx, uploadSpec, src, ours);
-    throw err;
-  }
-  if (!ours) throw new IntegrityError(`${where}: the upload finished before the source stream ended`);
-  return { stored, ours };
 }
 
 /**
- * A copy that failed after its last byte may still have been committed, unverified. Left alone, the next attempt
- * would call it already-current; so check it now and delete it if it is not what we hashed.
+ * The checksums of the pinned source version, checked against what S3 vouches for, without writing anything: S3's
+ * own full-object CRC32C when it has one (no GET), else the bytes streamed and hashed with bounded memory. A small
+ * object's bytes are returned for the copy that may follow.
  */
-async function removeUnverifiedCommit(ctx: CopyContext, spec: UploadSpec, src: SourceObject, ours: ContentChecksums): Promise<void> {
+async function readSourceChecksums(
+  ctx: CopyContext,
+  src: SourceObject,
+  options: EngineOptions,
+  where: string,
+  smallBody: Buffer | undefined,
+): Promise<{ ours: ContentChecksums; body?: Buffer }> {
+  const s3Crc32c = sourceChecksums(src).crc32c;
+  if (s3Crc32c !== undefined) return { ours: { crc32c: s3Crc32c }, ...(smallBody ? { body: smallBody } : {}) };
+  if (src.size <= options.singleRequestMaxBytes) {
+    const body = smallBody ?? (await getWhole(ctx.s3, pinOf(src), src.size, ctx.signal));
+    return { ours: checkedChecksums(src, body, options, where), body };
+  }
+  const expected = sourceChecksums(src);
+  const hasher = new StreamHasher({ md5: md5Wanted(options.md5, expected.md5) });
+  const buffers = new PartBuffers(options.partSizeBytes);
+  for await (const part of buffers.handOff(sourceParts(ctx, src, options, buffers))) {
+    hasher.update(part);
+    buffers.confirmed(hasher.bytes); // hashed: nothing reads this part again
+  }
+  const ours = hasher.digest();
+  verifyAgainstSource(ours, hasher.bytes, src, expected, where);
+  return { ours };
+}
+
+/**
+ * A copy that failed after its last byte may still have been committed, unverified. Check it now: mark it verified
+ * if it is what we hashed, else delete it (guarded by generation and metageneration). If this cannot be done, the
+ * next attempt finds it unmarked and checks it against the source itself (decideCopy's 'reverify').
+ */
+async function settleUnverifiedCommit(ctx: CopyContext, spec: UploadSpec, src: SourceObject, ours: ContentChecksums): Promise<void> {
   const log = forObject(src);
   try {
     const current = await readDestination(ctx.storage, spec.bucket, spec.name);
@@ -301,11 +379,10 @@ async function removeUnverifiedCommit(ctx: CopyContext, spec: UploadSpec, src: S
     if (recorded.bucket !== src.bucket || recorded.key !== src.key || recorded.etag !== src.etag) return;
     const mismatch = storedMismatch(ours, src.size, current);
     if (!mismatch) {
-      // Intact: the retry will call it already-current and never hash it again, so record our CRC32C now.
-      await recordContentCrc32c(ctx, src, spec.name, current, ours.crc32c);
+      await markVerified(ctx, src, spec.name, current, ours.crc32c);
       return;
     }
-    const removal = await deleteGeneration(ctx.storage, spec.bucket, spec.name, current.generation);
+    const removal = await deleteGeneration(ctx.storage, spec.bucket, spec.name, current.generation, current.metageneration);
     log.warn('removed an unverified generation left by a failed copy', { generation: current.generation, mismatch, removal });
   } catch (cleanupError) {
     log.error('could not check for an unverified generation after a failed copy', { error: cleanupError as Error });
@@ -313,37 +390,48 @@ async function removeUnverifiedCommit(ctx: CopyContext, spec: UploadSpec, src: S
 }
 
 /**
- * A resumable upload's metadata is fixed when its session starts, before our CRC32C is known (unless S3 vouched for
- * one). Record it now, on exactly the generation we verified, so `s3gcs verify` can later tell that a backup's bytes
- * were changed while its provenance was kept. Cost: one Class A operation ($0.005 per 1,000) per copy that needs it;
- * single-request copies and sources with an S3 full-object CRC32C already carry it and skip this.
- * Not idempotency-relevant: decideCopy ignores the CRC32C, and a patch changes the metageneration, not the generation.
- * Best effort, on purpose: the copy is complete and verified. Failing the step here would only make its retry call the
- * object already-current — still without the record — so a failure is logged and the copy reported; verify counts
- * backups without a recorded CRC32C as unchecked.
+ * Marks exactly the generation we verified as "this source version, verified" (PROVENANCE_KEYS.verified), and records
+ * the CRC32C of the copy when the session could not carry it. Guarded by generation and metageneration: 'changed'
+ * or 'absent' mean another writer came first, and the caller decides again. Not best effort: until the mark is on,
+ * the backup does not count as current, so a failure here fails the step and its retry checks the object again.
+ * Cost: one Class A operation ($0.005 per 1,000) per resumable copy without an S3 full-object CRC32C.
  */
-async function recordContentCrc32c(ctx: CopyContext, src: SourceObject, name: string, stored: StoredObject, crc32c: string): Promise<void> {
-  if (readProvenance(stored.metadata).crc32c !== undefined) return;
-  const log = forObject(src);
+async function markVerified(
+  ctx: CopyContext,
+  src: SourceObject,
+  name: string,
+  stored: StoredObject,
+  crc32c: string,
+): Promise<'patched' | 'changed' | 'absent'> {
   // A new generation starts at metageneration 1; if GCS did not say, 1 is the only value worth guarding with.
   const at = { generation: stored.generation, metageneration: stored.metageneration ?? '1' };
-  try {
-    const result = await addCustomMetadata(ctx.storage, ctx.target.bucket, name, at, { [PROVENANCE_KEYS.crc32c]: crc32c });
-    if (result !== 'patched') log.info('did not record the CRC32C: the destination changed after the copy', { destination: gsUrl(ctx.target.bucket, name), ...at, result });
-  } catch (err) {
-    log.warn('could not record the CRC32C of a verified copy; verify cannot check its bytes later', { destination: gsUrl(ctx.target.bucket, name), ...at, error: err as Error });
-  }
+  const mark: Record<string, string> = { [PROVENANCE_KEYS.verified]: crc32c };
+  if (readProvenance(stored.metadata).crc32c === undefined) mark[PROVENANCE_KEYS.crc32c] = crc32c;
+  const result = await addCustomMetadata(ctx.storage, ctx.target.bucket, name, at, mark);
+  if (result !== 'patched') forObject(src).info('did not mark the copy verified: the destination changed after it', { destination: gsUrl(ctx.target.bucket, name), ...at, result });
+  return result;
 }
 
-/** GCS must hold exactly what we hashed; otherwise remove that generation so nothing corrupt stays current. */
+/**
+ * GCS must hold exactly what we hashed; otherwise remove that generation so nothing corrupt stays current. The error
+ * that leaves is always IntegrityError, whatever happened to the cleanup (its failure goes in the cause): the ASL
+ * retries or alerts on that name, and a retry finds the unmarked generation and replaces it. The delete is guarded
+ * by generation AND metageneration, so a late delete can never remove a generation a later attempt marked verified.
+ */
 async function verifyStored(ctx: CopyContext, name: string, stored: StoredObject, ours: ContentChecksums, size: number): Promise<void> {
   const mismatch = storedMismatch(ours, size, stored);
   if (!mismatch) return;
-  const removal = await deleteGeneration(ctx.storage, ctx.target.bucket, name, stored.generation);
-  throw new IntegrityError(
-    `${gsUrl(ctx.target.bucket, name)} generation ${stored.generation} failed verification (${mismatch}); ` +
-      `that generation was ${removal === 'deleted' ? 'deleted' : `not deleted (${removal})`}. Retry once, then investigate.`,
-  );
+  const failed = `${gsUrl(ctx.target.bucket, name)} generation ${stored.generation} failed verification (${mismatch})`;
+  let removal: string;
+  let cleanupError: unknown;
+  try {
+    const result = await deleteGeneration(ctx.storage, ctx.target.bucket, name, stored.generation, stored.metageneration);
+    removal = result === 'deleted' ? 'that generation was deleted' : `that generation was not deleted (${result})`;
+  } catch (err) {
+    cleanupError = err;
+    removal = `deleting that generation failed (${(err as Error).message}); it carries no verified mark, so the next attempt replaces it`;
+  }
+  throw new IntegrityError(`${failed}; ${removal}. Retry once, then investigate.`, cleanupError ? { cause: cleanupError } : undefined);
 }
 
 function versionOf(req: CopyRequest, source: SourceObject | undefined): SourceVersion {

@@ -172,15 +172,22 @@ function progressOrTimeout(setWake: (wake: () => void) => void, ms: number): Pro
   });
 }
 
-/** Delete the object only while it is still `generation`. */
+/**
+ * Delete the object only while it is still `generation` — and, when given, still at `metageneration`, so a cleanup
+ * that lands late cannot remove a generation another attempt has since checked and marked (a metadata patch).
+ */
 export async function deleteGeneration(
   storage: Storage,
   bucket: string,
   name: string,
   generation: string,
+  metageneration?: string,
 ): Promise<'deleted' | 'absent' | 'changed'> {
   try {
-    await storage.bucket(bucket).file(name).delete({ ifGenerationMatch: Number(generation) });
+    await storage
+      .bucket(bucket)
+      .file(name)
+      .delete({ ifGenerationMatch: Number(generation), ...(metageneration !== undefined ? { ifMetagenerationMatch: Number(metageneration) } : {}) });
     return 'deleted';
   } catch (err) {
     const status = statusOf(err);

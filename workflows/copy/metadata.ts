@@ -12,6 +12,12 @@ export const PROVENANCE_KEYS = {
   size: 's3-size',
   crc32c: 's3-crc32c',
   lastModified: 's3-last-modified',
+  /**
+   * The verified mark: the base64 CRC32C of the bytes this copy read from the source version named above, written
+   * only once GCS is known to hold exactly those bytes (see markVerified in workflows/copy/engine.ts). A backup is
+   * current only with the mark, and only while it equals the CRC32C GCS reports for the bytes it holds now.
+   */
+  verified: 'verified-crc32c',
 } as const;
 
 const RESERVED = new Set<string>(Object.values(PROVENANCE_KEYS));
@@ -64,6 +70,13 @@ export interface Provenance {
    * (No MD5 is recorded: it would add nothing to that comparison, and GCS keeps none for composite objects.)
    */
   crc32c?: string;
+  /**
+   * The verified mark, when the upload itself proves the bytes: GCS refuses to commit an upload whose content does
+   * not match the CRC32C declared with it (https://cloud.google.com/storage/docs/data-validation), so an object
+   * committed with a declared CRC32C is verified the moment it exists. Every other upload gets the mark by a patch
+   * after the engine compared what GCS stored.
+   */
+  verifiedCrc32c?: string;
 }
 
 /**
@@ -80,6 +93,7 @@ export function toGcsMetadata(source: SourceObject, provenance: Provenance, stor
   custom[PROVENANCE_KEYS.etag] = source.etag;
   custom[PROVENANCE_KEYS.size] = String(source.size);
   if (provenance.crc32c) custom[PROVENANCE_KEYS.crc32c] = provenance.crc32c;
+  if (provenance.verifiedCrc32c) custom[PROVENANCE_KEYS.verified] = provenance.verifiedCrc32c;
   if (source.versionId) custom[PROVENANCE_KEYS.versionId] = source.versionId;
   if (provenance.sequencer) custom[PROVENANCE_KEYS.sequencer] = provenance.sequencer;
   if (source.lastModified) custom[PROVENANCE_KEYS.lastModified] = source.lastModified.toISOString();
@@ -104,6 +118,8 @@ export interface RecordedProvenance {
   sequencer?: string;
   size?: number;
   crc32c?: string;
+  /** The verified mark (PROVENANCE_KEYS.verified). */
+  verified?: string;
 }
 
 export function readProvenance(metadata: Record<string, unknown> | undefined): RecordedProvenance {
@@ -118,5 +134,6 @@ export function readProvenance(metadata: Record<string, unknown> | undefined): R
     sequencer: str(PROVENANCE_KEYS.sequencer),
     size: size !== undefined && /^\d+$/.test(size) ? Number(size) : undefined,
     crc32c: str(PROVENANCE_KEYS.crc32c),
+    verified: str(PROVENANCE_KEYS.verified),
   };
 }

@@ -145,7 +145,25 @@ describe('s3gcs sandbox, driven with the AWS SDK, the GCS client and the CLI', (
     expect(repaired.json<{ repairs: { outcome?: string }[]; remaining: unknown[] }>()).toMatchObject({ repairs: [{ outcome: 'copied' }], remaining: [] });
     expect((await download(largeKey)).equals(large)).toBe(true);
     const again = await cli('verify', `s3://${ready.sourceBucket}/media/`, '--json');
-    expect(again.json()).toMatchObject({ differenceCount: 0, unchecked: 0 });
+    expect(again.json()).toMatchObject({ differenceCount: 0 });
+  });
+
+  it('verify reports a backup without the verified mark as unverified (exit 1); --repair checks it against the source and marks it', async () => {
+    const file = storage.bucket(ready.destinationBucket).file(largeKey);
+    const [before] = await file.getMetadata();
+    // What a copier that died after GCS committed and before its check leaves: the provenance, no mark.
+    await file.setMetadata({ metadata: { 'verified-crc32c': null } }, { ifMetagenerationMatch: Number(before.metageneration) });
+
+    const found = await cli('verify', `s3://${ready.sourceBucket}/media/`, '--json');
+    expect(found.code).toBe(1);
+    expect(found.json<{ differences: { key: string; kind: string }[] }>().differences.map((d) => [d.key, d.kind])).toEqual([[largeKey, 'unverified']]);
+
+    const repaired = await cli('verify', `s3://${ready.sourceBucket}/media/`, '--repair', '--json');
+    expect(repaired.code).toBe(0);
+    expect(repaired.json()).toMatchObject({ repairs: [{ outcome: 'already-current' }], remaining: [] });
+    const [after] = await file.getMetadata();
+    expect(after.generation).toBe(before.generation); // its bytes were the source's: checked and marked, not re-uploaded
+    expect(after.metadata?.['verified-crc32c']).toBe(after.crc32c);
   });
 
   it('verify finds a deleted and an altered backup, --repair fixes both, and the copies are byte-identical again', async () => {

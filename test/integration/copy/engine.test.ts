@@ -3,7 +3,8 @@ import type { Storage } from '@google-cloud/storage';
 import { createHash, randomBytes } from 'node:crypto';
 import { checksumsOf } from '../../../workflows/copy/checksums';
 import { copyObject, deleteBackup, type CopyContext, type EngineOptions } from '../../../workflows/copy/engine';
-import { PROVENANCE_KEYS as K } from '../../../workflows/copy/metadata';
+import { deleteGeneration } from '../../../workflows/copy/gcs-sink';
+import { PROVENANCE_KEYS as K, toGcsMetadata } from '../../../workflows/copy/metadata';
 import type { CopyRequest } from '../../../workflows/copy/types';
 import type { GcsEmulator } from '../../../workflows/local/gcs-emulator';
 import { localS3Client, type S3ObjectEvent } from '../../../workflows/local/s3-server';
@@ -147,7 +148,7 @@ describe('copyObject over HTTP', () => {
     const sums = checksumsOf(data);
     expect(String(meta.generation)).toBe(out.generation);
     expect(String(meta.metageneration)).toBe('2'); // one metadata patch after the upload
-    expect(meta.metadata).toMatchObject({ [K.crc32c]: sums.crc32c, [K.etag]: req.etag, [K.sequencer]: req.sequencer });
+    expect(meta.metadata).toMatchObject({ [K.crc32c]: sums.crc32c, [K.verified]: sums.crc32c, [K.etag]: req.etag, [K.sequencer]: req.sequencer });
     expect(meta.crc32c).toBe(sums.crc32c);
     // The record changes no decision: the same event is still already-current.
     expect(await copyObject(req, ctx())).toMatchObject({ outcome: 'already-current', generation: out.generation });
@@ -301,6 +302,70 @@ describe('copyObject over HTTP', () => {
     expect(out).toMatchObject({ outcome: 'copied', bytes: data.length, md5: checksumsOf(data).md5 });
     expect(emulator.faults.fired).toBe(fault ? 1 : 0);
     await expectBackupEquals(key, data);
+  });
+
+  describe('the verified mark (a backup is current only once checked)', () => {
+    const opts = { singleRequestMaxBytes: MIB, partSizeBytes: MIB, concurrency: 2 };
+    const name = (key: string): string => `mirror/${key}`;
+
+    /** What a copier leaves when it dies after GCS committed and before it checked: provenance of the version, no mark. */
+    async function leaveUncheckedCopy(req: CopyRequest, bytes: Buffer): Promise<string> {
+      const source = { bucket: SRC, key: req.key, size: bytes.length, etag: req.etag!, userMetadata: {} };
+      const file = storage.bucket(DST).file(name(req.key));
+      await file.save(bytes, { resumable: false, metadata: { ...toGcsMetadata(source, { sequencer: req.sequencer }) }, preconditionOpts: { ifGenerationMatch: 0 } });
+      return String(file.metadata.generation);
+    }
+
+    it('a corrupt resumable copy whose cleanup delete fails still ends in IntegrityError, and the retry replaces it', async () => {
+      const key = uniqueKey('corrupt-cleanup-fails');
+      const data = randomBytes(6 * MIB);
+      const req = await put(key, data, {}, 5 * MIB); // multipart: S3 vouches for no checksum GCS could check during upload
+      emulator.faults.inject({ operation: 'storage.objects.insert', fault: 'corrupt-data', objectName: name(key) });
+      emulator.faults.inject({ operation: 'storage.objects.delete', fault: 'return-503', times: 3, objectName: name(key) });
+      const noRetries = storageFor(emulator, { retryOptions: { autoRetry: false } }); // the client gives up on the 503 at once
+      const failed = copyObject(req, ctx(opts, { storage: noRetries }));
+      await expect(failed).rejects.toMatchObject({ name: 'IntegrityError', message: /failed verification .*deleting that generation failed/ });
+      await expect(failed).rejects.toHaveProperty('cause.name', 'TransientError');
+      const [left] = await storage.bucket(DST).file(name(key)).getMetadata();
+      expect(left.metadata).not.toHaveProperty([K.verified]); // the corrupt generation is still there, unmarked
+
+      emulator.faults.clear();
+      const retry = await copyObject(req, ctx(opts)); // what the state machine's retry does
+      expect(retry).toMatchObject({ outcome: 'copied', bytes: data.length });
+      expect(retry.generation).not.toBe(String(left.generation));
+      await expectBackupEquals(key, data);
+      const [meta] = await storage.bucket(DST).file(name(key)).getMetadata();
+      expect(meta.metadata).toMatchObject({ [K.verified]: checksumsOf(data).crc32c });
+    });
+
+    it('replaces a copy its copier never checked when its bytes differ from the source (not already-current)', async () => {
+      const key = uniqueKey('unchecked-corrupt');
+      const data = randomBytes(6 * MIB);
+      const req = await put(key, data, {}, 5 * MIB);
+      const corrupt = Buffer.from(data);
+      corrupt[12345] ^= 0xff;
+      const generation = await leaveUncheckedCopy(req, corrupt);
+      const out = await copyObject(req, ctx(opts));
+      expect(out).toMatchObject({ outcome: 'copied', bytes: data.length });
+      expect(out.generation).not.toBe(generation);
+      await expectBackupEquals(key, data);
+    });
+
+    it('checks an unchecked copy with the right bytes against the source and marks it, uploading nothing', async () => {
+      const key = uniqueKey('unchecked-intact');
+      const data = randomBytes(6 * MIB);
+      const req = await put(key, data, {}, 5 * MIB);
+      const generation = await leaveUncheckedCopy(req, data);
+      const out = await copyObject(req, ctx(opts));
+      expect(out).toMatchObject({ outcome: 'already-current', bytes: 0, generation, detail: expect.stringMatching(/now marked verified/) });
+      const [meta] = await storage.bucket(DST).file(name(key)).getMetadata();
+      expect(meta.metadata).toMatchObject({ [K.verified]: checksumsOf(data).crc32c });
+      expect(String(meta.metageneration)).toBe('2');
+
+      // A dead attempt's cleanup of that generation, landing late, must not remove what this attempt verified.
+      await expect(deleteGeneration(storage, DST, name(key), generation, '1')).resolves.toBe('changed');
+      expect(await backupExists(key)).toBe(true);
+    });
   });
 
   it('ends in IntegrityError when GCS receives corrupted bytes in one request, and stores nothing', async () => {

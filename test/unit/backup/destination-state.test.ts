@@ -1,18 +1,22 @@
 import fc from 'fast-check';
 import { compareSequencers, decideCopy, decideDelete, type SourceVersion } from '../../../workflows/backup/destination-state';
-import { PROVENANCE_KEYS as K } from '../../../workflows/copy/metadata';
+import { PROVENANCE_KEYS as K, toGcsMetadata } from '../../../workflows/copy/metadata';
 
 const source: SourceVersion = { bucket: 'src', key: 'a/b.txt', etag: 'e1', size: 10, sequencer: '0055AED6DCD90281E5' };
 
-function dest(metadata: Record<string, string>, generation = '1700000000000001') {
-  return { generation, metadata };
+const CRC = 'AAAAAA==';
+/** A destination object as GCS reports it: 10 bytes with CRC32C CRC unless told otherwise. */
+function dest(metadata: Record<string, string>, generation = '1700000000000001', stored: { size?: number; crc32c?: string } = {}) {
+  return { generation, metadata, size: 10, crc32c: CRC, ...stored };
 }
+/** Provenance of a verified copy of `source`. */
 const ours = (extra: Record<string, string> = {}) => ({
   [K.bucket]: 'src',
   [K.key]: 'a/b.txt',
   [K.etag]: 'e1',
   [K.size]: '10',
   [K.sequencer]: '0055AED6DCD90281E5',
+  [K.verified]: CRC,
   ...extra,
 });
 
@@ -54,6 +58,23 @@ describe('decideCopy', () => {
   it('is already-current when the same versionId is recorded, whatever the ETag', () => {
     const v = { ...source, versionId: 'v1', etag: 'other' };
     expect(decideCopy(v, dest(ours({ [K.versionId]: 'v1' })))).toMatchObject({ action: 'already-current' });
+  });
+
+  it('re-verifies instead of calling it current when the copy of this version carries no verified mark', () => {
+    const { [K.verified]: _mark, ...unmarked } = ours();
+    expect(decideCopy(source, dest(unmarked))).toMatchObject({ action: 'reverify', generation: '1700000000000001', reason: /no verified mark/ });
+  });
+
+  it('re-verifies when the bytes GCS holds now are not the ones marked verified, or not the recorded size', () => {
+    expect(decideCopy(source, dest(ours(), undefined, { crc32c: 'BBBBBB==' }))).toMatchObject({ action: 'reverify', reason: /CRC32C BBBBBB==, not the verified/ });
+    expect(decideCopy(source, dest(ours(), undefined, { size: 9 }))).toMatchObject({ action: 'reverify', reason: /9 bytes/ });
+    expect(decideCopy(source, dest(ours(), undefined, { crc32c: undefined }))).toMatchObject({ action: 'reverify', reason: /no CRC32C/ });
+  });
+
+  it('lets no user metadata forge the mark: a source key named like it is stored under its x-amz-meta- name', () => {
+    const forged = toGcsMetadata({ bucket: 'src', key: 'a/b.txt', size: 10, etag: 'e1', userMetadata: { [K.verified]: CRC } }, {});
+    expect(forged.metadata).not.toHaveProperty([K.verified]);
+    expect(decideCopy(source, dest(forged.metadata))).toMatchObject({ action: 'reverify' });
   });
 
   it('copies when the versionId differs even if the content is the same', () => {

@@ -184,6 +184,11 @@ function serveS3(data: Buffer, head: Record<string, unknown> = {}) {
   return etag;
 }
 
+/** The verified mark a checked copy of `data` carries. */
+function mark(data: Buffer): Record<string, string> {
+  return { [K.verified]: checksumsOf(data).crc32c };
+}
+
 let gcs: FakeGcs;
 function ctx(extra: Partial<CopyContext> = {}): CopyContext {
   return {
@@ -225,7 +230,7 @@ describe('copyObject — small objects', () => {
   });
 
   it('is already-current without touching S3 when the event names the version already copied', async () => {
-    gcs.put('backup/a.txt', Buffer.from('x'), { [K.bucket]: 'src', [K.key]: 'a.txt', [K.etag]: 'e1', [K.size]: '1' });
+    gcs.put('backup/a.txt', Buffer.from('x'), { [K.bucket]: 'src', [K.key]: 'a.txt', [K.etag]: 'e1', [K.size]: '1', ...mark(Buffer.from('x')) });
     const out = await copyObject({ bucket: 'src', key: 'a.txt', etag: 'e1', size: 1, sequencer: '0B' }, ctx());
     expect(out).toMatchObject({ outcome: 'already-current', bytes: 0 });
     expect(s3Mock.calls()).toHaveLength(0);
@@ -235,7 +240,7 @@ describe('copyObject — small objects', () => {
   it('is already-current after HeadObject when a manual request names only the key', async () => {
     const data = Buffer.from('same');
     const etag = serveS3(data);
-    gcs.put('backup/a.txt', data, { [K.bucket]: 'src', [K.key]: 'a.txt', [K.etag]: etag, [K.size]: '4' });
+    gcs.put('backup/a.txt', data, { [K.bucket]: 'src', [K.key]: 'a.txt', [K.etag]: etag, [K.size]: '4', ...mark(data) });
     const out = await copyObject({ bucket: 'src', key: 'a.txt' }, ctx());
     expect(out).toMatchObject({ outcome: 'already-current', bytes: 0, sourceEtag: etag });
     expect(s3Mock.commandCalls(GetObjectCommand)).toHaveLength(0);
@@ -307,7 +312,7 @@ describe('copyObject — small objects', () => {
   it('ends already-current when the concurrent writer copied the same version', async () => {
     const data = Buffer.from('same version');
     const etag = serveS3(data);
-    gcs.beforeWrite = () => gcs.put('backup/a.txt', data, { [K.bucket]: 'src', [K.key]: 'a.txt', [K.etag]: etag, [K.size]: String(data.length) });
+    gcs.beforeWrite = () => gcs.put('backup/a.txt', data, { [K.bucket]: 'src', [K.key]: 'a.txt', [K.etag]: etag, [K.size]: String(data.length), ...mark(data) });
     await expect(copyObject({ bucket: 'src', key: 'a.txt', etag, size: data.length }, ctx())).resolves.toMatchObject({
       outcome: 'already-current',
       bytes: 0,
@@ -392,31 +397,32 @@ describe('copyObject — large objects', () => {
     expect(gcs.objects.has('backup/big.bin')).toBe(false);
   });
 
-  it('keeps a generation committed intact before the failure, recording our CRC32C on it; the retry finds it already-current', async () => {
+  it('keeps a generation committed intact before the failure, marking it verified; the retry finds it already-current', async () => {
     const data = randomBytes(size);
     serveS3(data, { ETag: '"m-4"' });
     gcs.failAfterCommit = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
     await expect(copyObject({ bucket: 'src', key: 'big.bin', etag: 'm-4', size }, ctx())).rejects.toMatchObject({ name: 'TransientError' });
     // The retry will not hash it again: the failed attempt is the last one that knows its CRC32C.
-    expect(gcs.objects.get('backup/big.bin')!.resource.metadata).toMatchObject({ [K.crc32c]: checksumsOf(data).crc32c });
+    expect(gcs.objects.get('backup/big.bin')!.resource.metadata).toMatchObject({ [K.crc32c]: checksumsOf(data).crc32c, ...mark(data) });
     gcs.failAfterCommit = undefined;
     await expect(copyObject({ bucket: 'src', key: 'big.bin', etag: 'm-4', size }, ctx())).resolves.toMatchObject({ outcome: 'already-current' });
   });
 
-  it('records its own CRC32C once the copy is verified when S3 vouched for none, guarded by generation and metageneration', async () => {
+  it('marks the copy verified, with its own CRC32C, only once verified when S3 vouched for none, guarded by generation and metageneration', async () => {
     const data = randomBytes(size);
     serveS3(data, { ETag: '"m-4"' });
     const out = await copyObject({ bucket: 'src', key: 'big.bin', etag: 'm-4', size }, ctx());
     const crc = checksumsOf(data).crc32c;
     expect(gcs.writes[0]!.opts.metadata).not.toHaveProperty(['metadata', K.crc32c]); // unknown when the session started
+    expect(gcs.writes[0]!.opts.metadata).not.toHaveProperty(['metadata', K.verified]); // never before the check
     expect(gcs.patches).toEqual([
-      { name: 'backup/big.bin', metadata: { [K.crc32c]: crc }, opts: { ifGenerationMatch: Number(out.generation), ifMetagenerationMatch: 1 } },
+      { name: 'backup/big.bin', metadata: { [K.verified]: crc, [K.crc32c]: crc }, opts: { ifGenerationMatch: Number(out.generation), ifMetagenerationMatch: 1 } },
     ]);
     const stored = gcs.objects.get('backup/big.bin')!.resource;
-    expect(stored).toMatchObject({ generation: out.generation, metageneration: '2', metadata: { [K.crc32c]: crc, [K.etag]: 'm-4' } });
+    expect(stored).toMatchObject({ generation: out.generation, metageneration: '2', metadata: { [K.crc32c]: crc, [K.verified]: crc, [K.etag]: 'm-4' } });
   });
 
-  it('patches nothing when the CRC32C went with the upload (single request, or S3 vouched for it)', async () => {
+  it('patches nothing when the upload declared its CRC32C, which GCS enforces at commit: the upload carries the mark', async () => {
     const small = randomBytes(10 * KIB);
     serveS3(small);
     await copyObject({ bucket: 'src', key: 'a.txt' }, ctx());
@@ -424,27 +430,42 @@ describe('copyObject — large objects', () => {
     serveS3(large, { ETag: '"m-4"', ChecksumCRC32C: checksumsOf(large).crc32c, ChecksumType: 'FULL_OBJECT' });
     await copyObject({ bucket: 'src', key: 'big.bin' }, ctx());
     expect(gcs.writes).toHaveLength(2);
+    expect(gcs.writes[0]!.opts.metadata).toMatchObject({ crc32c: checksumsOf(small).crc32c, metadata: mark(small) });
+    expect(gcs.writes[1]!.opts.metadata).toMatchObject({ crc32c: checksumsOf(large).crc32c, metadata: mark(large) });
     expect(gcs.patches).toHaveLength(0);
   });
 
-  it('leaves alone a destination another writer replaced between the copy and the patch', async () => {
+  it('decides again when a newer write replaced the copy before it was marked, and leaves the newer one', async () => {
     const data = randomBytes(size);
     serveS3(data, { ETag: '"m-4"' });
-    const theirs = { [K.bucket]: 'src', [K.key]: 'big.bin', [K.etag]: 'newer-1', [K.size]: '5' };
-    gcs.beforePatch = () => gcs.put('backup/big.bin', Buffer.from('newer'), theirs);
-    await expect(copyObject({ bucket: 'src', key: 'big.bin', etag: 'm-4', size }, ctx())).resolves.toMatchObject({ outcome: 'copied', bytes: size });
+    const newer = Buffer.from('newer');
+    const theirs = { [K.bucket]: 'src', [K.key]: 'big.bin', [K.etag]: 'newer-1', [K.size]: '5', [K.sequencer]: '0200', ...mark(newer) };
+    gcs.beforePatch = () => gcs.put('backup/big.bin', newer, theirs);
+    await expect(copyObject({ bucket: 'src', key: 'big.bin', etag: 'm-4', size, sequencer: '0100' }, ctx())).resolves.toMatchObject({
+      outcome: 'stale-event',
+      bytes: 0,
+    });
     expect(gcs.patches).toHaveLength(1);
     expect(gcs.objects.get('backup/big.bin')!.resource).toMatchObject({ metageneration: '1', metadata: theirs });
-    expect(gcs.objects.get('backup/big.bin')!.resource.metadata).not.toHaveProperty([K.crc32c]);
   });
 
-  it('still reports a verified copy when recording its CRC32C fails (the record is best effort)', async () => {
+  it('fails the step when the mark cannot be written; the retry checks the unmarked copy against the source and marks it', async () => {
     const data = randomBytes(size);
     serveS3(data, { ETag: '"m-4"' });
     gcs.failPatch = Object.assign(new Error('Service Unavailable'), { code: 503 });
-    await expect(copyObject({ bucket: 'src', key: 'big.bin', etag: 'm-4', size }, ctx())).resolves.toMatchObject({ outcome: 'copied', bytes: size });
+    await expect(copyObject({ bucket: 'src', key: 'big.bin', etag: 'm-4', size }, ctx())).rejects.toMatchObject({ name: 'TransientError' });
     expect(gcs.objects.get('backup/big.bin')!.data.equals(data)).toBe(true);
-    expect(gcs.objects.get('backup/big.bin')!.resource.metadata).not.toHaveProperty([K.crc32c]);
+    expect(gcs.objects.get('backup/big.bin')!.resource.metadata).not.toHaveProperty([K.verified]);
+
+    const generation = String(gcs.objects.get('backup/big.bin')!.generation);
+    await expect(copyObject({ bucket: 'src', key: 'big.bin', etag: 'm-4', size }, ctx())).resolves.toMatchObject({
+      outcome: 'already-current',
+      bytes: 0,
+      generation,
+      detail: expect.stringMatching(/carries no verified mark.*bytes match the source/),
+    });
+    expect(gcs.writes).toHaveLength(1); // checked by reading the source again, not re-uploaded
+    expect(gcs.objects.get('backup/big.bin')!.resource.metadata).toMatchObject(mark(data));
   });
 
   it('aborts on the signal with its reason and commits nothing', async () => {

@@ -1,4 +1,5 @@
 import { gcsNameProblem } from '../../backup/keys';
+import { unverifiedReason } from '../../backup/destination-state';
 import { readProvenance } from '../../copy/metadata';
 
 /** One source object as ListObjectsV2 reports it. */
@@ -20,7 +21,7 @@ export interface DestinationEntry {
   metadata?: Record<string, unknown>;
 }
 
-export type DifferenceKind = 'missing' | 'stale' | 'no-provenance' | 'size-mismatch' | 'content-mismatch' | 'invalid-name';
+export type DifferenceKind = 'missing' | 'stale' | 'no-provenance' | 'size-mismatch' | 'content-mismatch' | 'unverified' | 'invalid-name';
 
 export interface Difference {
   key: string;
@@ -32,60 +33,51 @@ export interface Difference {
   destinationName?: string;
   destinationGeneration?: string;
   destinationMetageneration?: string;
-  /** A replay can fix it (not so for names GCS cannot hold). */
-  repairable: boolean;
   /**
-   * The destination's provenance claims the current source version although the bytes differ: the engine would call
-   * it already-current, so a repair must first clear that claim.
+   * A replay can fix it (not so for names GCS cannot hold). The engine calls a destination already-current only when
+   * it carries a verified mark that still matches its bytes, so a replay re-checks or replaces every other kind.
    */
-  provenanceClaimsCurrent: boolean;
+  repairable: boolean;
 }
 
 /**
  * Policy: does the destination hold a faithful backup of this source object? Checks, in order: presence; the provenance
- * the engine writes (s3-bucket/s3-key name this source, s3-etag is the source's current ETag); the size; and the
- * CRC32C recorded at copy time (s3-crc32c) against the CRC32C GCS reports for the bytes it holds now. Every copy records
- * s3-crc32c (resumable ones by a patch after the upload); a backup without it cannot have its bytes judged — see
- * contentUnchecked.
+ * the engine writes (s3-bucket/s3-key name this source, s3-etag is the source's current ETag); the size; the CRC32C
+ * recorded at copy time (s3-crc32c) and the verified mark against the CRC32C GCS reports for the bytes it holds now;
+ * and the verified mark itself — a copy without it was never checked (its copier died, or its check failed and the
+ * cleanup did not land), so it is `unverified` whatever its provenance says.
  */
 export function compareObject(sourceBucket: string, source: SourceEntry, destinationName: string, dest: DestinationEntry | undefined): Difference | undefined {
   const base = { key: source.key, sourceSize: source.size, sourceEtag: source.etag };
   const nameProblem = gcsNameProblem(destinationName);
-  if (nameProblem) return { ...base, kind: 'invalid-name', detail: `GCS cannot hold this name: ${nameProblem}`, repairable: false, provenanceClaimsCurrent: false };
+  if (nameProblem) return { ...base, kind: 'invalid-name', detail: `GCS cannot hold this name: ${nameProblem}`, repairable: false };
   const at = { destinationName };
-  if (!dest) return { ...base, ...at, kind: 'missing', detail: 'no object in the destination', repairable: true, provenanceClaimsCurrent: false };
+  if (!dest) return { ...base, ...at, kind: 'missing', detail: 'no object in the destination', repairable: true };
   const where = { ...at, destinationGeneration: dest.generation, destinationMetageneration: dest.metageneration };
   const p = readProvenance(dest.metadata);
   if (p.bucket !== sourceBucket || p.key !== source.key) {
     const recorded = p.key === undefined ? 'no s3-bucket/s3-key provenance' : `provenance names s3://${p.bucket}/${p.key}`;
-    return { ...base, ...where, kind: 'no-provenance', detail: `the destination object is not a backup of this key (${recorded})`, repairable: true, provenanceClaimsCurrent: false };
+    return { ...base, ...where, kind: 'no-provenance', detail: `the destination object is not a backup of this key (${recorded})`, repairable: true };
   }
-  const claimsCurrent = p.etag === source.etag;
-  if (!claimsCurrent) {
-    return { ...base, ...where, kind: 'stale', detail: `the backup is of ETag ${p.etag ?? '(none)'}, the source now has ${source.etag}`, repairable: true, provenanceClaimsCurrent: false };
+  if (p.etag !== source.etag) {
+    return { ...base, ...where, kind: 'stale', detail: `the backup is of ETag ${p.etag ?? '(none)'}, the source now has ${source.etag}`, repairable: true };
   }
   if (dest.size !== source.size) {
-    return { ...base, ...where, kind: 'size-mismatch', detail: `the destination holds ${dest.size} bytes, the source has ${source.size}`, repairable: true, provenanceClaimsCurrent: true };
+    return { ...base, ...where, kind: 'size-mismatch', detail: `the destination holds ${dest.size} bytes, the source has ${source.size}`, repairable: true };
   }
-  if (p.crc32c !== undefined && dest.crc32c !== undefined && p.crc32c !== dest.crc32c) {
+  const recordedCrc = p.verified ?? p.crc32c;
+  if (recordedCrc !== undefined && dest.crc32c !== undefined && recordedCrc !== dest.crc32c) {
     return {
       ...base,
       ...where,
       kind: 'content-mismatch',
-      detail: `the destination's CRC32C is ${dest.crc32c}, the copy recorded ${p.crc32c}: its bytes changed after the backup`,
+      detail: `the destination's CRC32C is ${dest.crc32c}, the copy recorded ${recordedCrc}: its bytes changed after the backup`,
       repairable: true,
-      provenanceClaimsCurrent: true,
     };
   }
+  const unverified = unverifiedReason(dest);
+  if (unverified) return { ...base, ...where, kind: 'unverified', detail: `the backup names the current version but ${unverified}`, repairable: true };
   return undefined;
-}
-
-/**
- * A backup whose bytes compareObject could not judge: no CRC32C was recorded at copy time (copied before the engine
- * recorded one for resumable uploads, or recording it failed) or GCS reports none.
- */
-export function contentUnchecked(dest: DestinationEntry): boolean {
-  return readProvenance(dest.metadata).crc32c === undefined || dest.crc32c === undefined;
 }
 
 /** GCS list entries carry sizes and generations as strings. */

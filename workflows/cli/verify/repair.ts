@@ -1,5 +1,4 @@
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
-import { PROVENANCE_KEYS } from '../../copy/metadata';
 import { CliError, fromServiceError } from '../errors';
 import { EXIT } from '../exit-codes';
 import { mapLimit, startReplay, waitForExecution } from '../sfn-ops';
@@ -19,9 +18,9 @@ export interface RepairResult {
 }
 
 /**
- * Replays each repairable difference and checks the object again once its execution ended. A destination whose
- * provenance still claims the current source version (its bytes were altered) first has that claim cleared —
- * guarded by its metageneration — or the engine would rightly call it already-current and leave it.
+ * Replays each repairable difference and checks the object again once its execution ended. A replay is enough for
+ * every kind: the engine calls a destination already-current only when its verified mark matches the bytes GCS holds,
+ * and otherwise checks it against the source and replaces it (generation-guarded) when it differs.
  */
 export async function repairDifferences(
   target: Target,
@@ -40,18 +39,6 @@ export async function repairDifferences(
 }
 
 async function repairOne(target: Target, scope: VerifyScope, diff: Difference, timeoutMs: number): Promise<RepairResult> {
-  if (diff.provenanceClaimsCurrent && diff.destinationName) {
-    const cleared = Object.fromEntries(Object.values(PROVENANCE_KEYS).map((k) => [k, null]));
-    try {
-      await target
-        .storage()
-        .bucket(scope.destinationBucket)
-        .file(diff.destinationName)
-        .setMetadata({ metadata: cleared }, { ifMetagenerationMatch: Number(diff.destinationMetageneration) });
-    } catch (err) {
-      throw fromServiceError(err, `clear the provenance of gs://${scope.destinationBucket}/${diff.destinationName}`);
-    }
-  }
   const started = await startReplay(target, { bucket: scope.sourceBucket, key: diff.key });
   const described = await waitForExecution(target, started.executionArn, timeoutMs);
   const outcome = described.output ? (JSON.parse(described.output) as { outcome?: string }).outcome : undefined;

@@ -1,6 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Storage } from '@google-cloud/storage';
-import { compareObject, contentUnchecked, type DestinationEntry, type Difference, type SourceEntry } from './compare';
+import { compareObject, type DestinationEntry, type Difference, type SourceEntry } from './compare';
 import { compareNames, items, listDestination, listSource } from './listing';
 
 export interface VerifyScope {
@@ -17,8 +17,6 @@ export interface VerifyScope {
 export interface VerifyTally {
   checked: number;
   ok: number;
-  /** Of the ok backups, those whose bytes could not be checked (no CRC32C recorded at copy time). */
-  unchecked: number;
   bytes: number;
   excluded: number;
   /** Destination objects under the prefix with no source object (deleted at the source and retained, or foreign). */
@@ -39,7 +37,7 @@ const EXTRA_SAMPLE = 20;
  * stays bounded by one page of each whatever the bucket's size, and compares each pair.
  */
 export async function verifyScope(s3: S3Client, storage: Storage, scope: VerifyScope, progress?: VerifyProgress): Promise<VerifyTally> {
-  const tally: VerifyTally = { checked: 0, ok: 0, unchecked: 0, bytes: 0, excluded: 0, extra: 0, extraSample: [], differences: [] };
+  const tally: VerifyTally = { checked: 0, ok: 0, bytes: 0, excluded: 0, extra: 0, extraSample: [], differences: [] };
   const sources = items(countPages(listSource(s3, scope.sourceBucket, scope.prefix), (n) => progress?.listed(n)));
   const dests = items(listDestination(storage, scope.destinationBucket, scope.destinationPrefix + scope.prefix));
   const nameOf = (key: string): string => scope.destinationPrefix + key;
@@ -56,10 +54,7 @@ export async function verifyScope(s3: S3Client, storage: Storage, scope: VerifyS
     tally.checked++;
     tally.bytes += s.size;
     if (diff) tally.differences.push(diff);
-    else {
-      tally.ok++;
-      if (d && contentUnchecked(d)) tally.unchecked++;
-    }
+    else tally.ok++;
     progress?.compared(diff);
   };
   while (!src.done || !dst.done) {

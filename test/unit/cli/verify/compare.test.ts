@@ -1,4 +1,4 @@
-import { compareObject, contentUnchecked, type DestinationEntry } from '../../../../workflows/cli/verify/compare';
+import { compareObject, type DestinationEntry } from '../../../../workflows/cli/verify/compare';
 
 const source = { key: 'reports/q3.pdf', size: 11, etag: 'abc123' };
 const backup = (over: Partial<DestinationEntry> = {}, metadata: Record<string, string> = {}): DestinationEntry => ({
@@ -7,7 +7,7 @@ const backup = (over: Partial<DestinationEntry> = {}, metadata: Record<string, s
   generation: '7',
   metageneration: '1',
   crc32c: 'AAAAAA==',
-  metadata: { 's3-bucket': 'acme', 's3-key': 'reports/q3.pdf', 's3-etag': 'abc123', 's3-size': '11', 's3-crc32c': 'AAAAAA==', ...metadata },
+  metadata: { 's3-bucket': 'acme', 's3-key': 'reports/q3.pdf', 's3-etag': 'abc123', 's3-size': '11', 's3-crc32c': 'AAAAAA==', 'verified-crc32c': 'AAAAAA==', ...metadata },
   ...over,
 });
 
@@ -17,15 +17,17 @@ describe('compareObject', () => {
   });
 
   it.each([
-    ['missing', undefined, 'missing', false],
-    ['overwritten by something else (no provenance)', backup({ metadata: {} }), 'no-provenance', false],
-    ['a backup of another key', backup({}, { 's3-key': 'other.pdf' }), 'no-provenance', false],
-    ['a backup of an older version', backup({}, { 's3-etag': 'old999' }), 'stale', false],
-    ['truncated although its provenance claims the current version', backup({ size: 5 }), 'size-mismatch', true],
-    ['altered bytes with the provenance kept', backup({ crc32c: 'BBBBBB==' }), 'content-mismatch', true],
-  ])('reports a destination that is %s', (_what, dest, kind, claimsCurrent) => {
+    ['missing', undefined, 'missing'],
+    ['overwritten by something else (no provenance)', backup({ metadata: {} }), 'no-provenance'],
+    ['a backup of another key', backup({}, { 's3-key': 'other.pdf' }), 'no-provenance'],
+    ['a backup of an older version', backup({}, { 's3-etag': 'old999' }), 'stale'],
+    ['truncated although its provenance claims the current version', backup({ size: 5 }), 'size-mismatch'],
+    ['altered bytes with the provenance kept', backup({ crc32c: 'BBBBBB==' }), 'content-mismatch'],
+    ['altered bytes with the provenance kept, copied before s3-crc32c was recorded', backup({ crc32c: 'BBBBBB==' }, { 's3-crc32c': '' }), 'content-mismatch'],
+    ['never checked by its copier (no verified mark)', backup({}, { 'verified-crc32c': '' }), 'unverified'],
+  ])('reports a destination that is %s', (_what, dest, kind) => {
     const diff = compareObject('acme', source, 'reports/q3.pdf', dest);
-    expect(diff).toMatchObject({ kind, key: 'reports/q3.pdf', repairable: true, provenanceClaimsCurrent: claimsCurrent });
+    expect(diff).toMatchObject({ kind, key: 'reports/q3.pdf', repairable: true });
     expect(diff!.detail.length).toBeGreaterThan(10);
   });
 
@@ -34,11 +36,9 @@ describe('compareObject', () => {
     expect(diff).toMatchObject({ kind: 'invalid-name', repairable: false });
   });
 
-  it('does not judge content without a recorded CRC32C (backups copied before the engine recorded one), and says so', () => {
-    const dest = backup({ crc32c: 'ZZZZZZ==' });
-    delete (dest.metadata as Record<string, string>)['s3-crc32c'];
-    expect(compareObject('acme', source, 'reports/q3.pdf', dest)).toBeUndefined();
-    expect(contentUnchecked(dest)).toBe(true);
-    expect(contentUnchecked(backup())).toBe(false);
+  it('calls a copy made before the verified mark existed unverified, even with s3-crc32c recorded (a replay checks it)', () => {
+    const legacy = backup();
+    delete (legacy.metadata as Record<string, string>)['verified-crc32c'];
+    expect(compareObject('acme', source, 'reports/q3.pdf', legacy)).toMatchObject({ kind: 'unverified', detail: /no verified mark/ });
   });
 });

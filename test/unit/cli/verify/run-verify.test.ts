@@ -26,7 +26,7 @@ const copyOf = (key: string, size: number, etag: string, name = `bk/${key}`) => 
   generation: '1',
   metageneration: '1',
   crc32c: 'AAAAAA==',
-  metadata: { 's3-bucket': 'src', 's3-key': key, 's3-etag': etag, 's3-size': String(size), 's3-crc32c': 'AAAAAA==' },
+  metadata: { 's3-bucket': 'src', 's3-key': key, 's3-etag': etag, 's3-size': String(size), 's3-crc32c': 'AAAAAA==', 'verified-crc32c': 'AAAAAA==' },
 });
 
 describe('verifyScope', () => {
@@ -60,17 +60,18 @@ describe('verifyScope', () => {
     expect(tally.extraSample).toEqual(['bk/retained-after-delete.txt']);
   });
 
-  it('counts ok backups whose bytes it could not check (no CRC32C recorded at copy time)', async () => {
+  it('reports a backup without the verified mark as unverified, not ok', async () => {
     s3.on(ListObjectsV2Command).resolves({ Contents: [{ Key: 'new.bin', Size: 1, ETag: '"e"' }, { Key: 'old.bin', Size: 1, ETag: '"e-2"' }] });
     const legacy = copyOf('old.bin', 1, 'e-2', 'old.bin');
-    delete (legacy.metadata as Partial<typeof legacy.metadata>)['s3-crc32c'];
+    delete (legacy.metadata as Partial<typeof legacy.metadata>)['verified-crc32c'];
     const tally = await verifyScope(new S3Client({ region: 'us-east-1' }), fakeStorage([copyOf('new.bin', 1, 'e', 'new.bin'), legacy]), {
       sourceBucket: 'src',
       prefix: '',
       destinationBucket: 'dst',
       destinationPrefix: '',
     });
-    expect(tally).toMatchObject({ checked: 2, ok: 2, unchecked: 1, differences: [] });
+    expect(tally).toMatchObject({ checked: 2, ok: 1 });
+    expect(tally.differences.map((d) => [d.kind, d.key])).toEqual([['unverified', 'old.bin']]);
   });
 
   it('leaves excluded keys out of the comparison', async () => {
