@@ -2,6 +2,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { isTransient } from './classify-error';
 import { ConfigurationError, TransientError } from './errors';
 import { executionName } from './execution-name';
 import { executionInputsFromMessage, normalizeExecutionInput } from './normalize';
@@ -167,7 +168,7 @@ export async function startExecutionForInput(input: unknown, deps: StartExecutio
         return { status: 'already-exists', name };
       }
       const detail = `${errorName(err)}: ${(err as Error).message}`;
-      if (!isRetryableStartError(err)) {
+      if (!isTransient(err)) {
         throw new Error(`StartExecution ${name} for s3://${ev.bucket}/${ev.key} failed: ${detail}`, { cause: err });
       }
       if (attempt >= retry.maxAttempts) {
@@ -181,27 +182,6 @@ export async function startExecutionForInput(input: unknown, deps: StartExecutio
       await sleep(delayMs);
     }
   }
-}
-
-const THROTTLING_ERRORS = new Set([
-  'ThrottlingException',
-  'Throttling',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'KmsThrottlingException',
-]);
-const TRANSIENT_ERRORS = new Set(['ServiceUnavailable', 'InternalServerError', 'InternalFailure', 'RequestTimeout', 'TimeoutError']);
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN']);
-
-/** Throttling, 5xx and connection failures are worth retrying now; anything else fails the message at once. */
-export function isRetryableStartError(err: unknown): boolean {
-  if (typeof err !== 'object' || err === null) return false;
-  const e = err as { name?: string; code?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
-  if (THROTTLING_ERRORS.has(e.name ?? '') || TRANSIENT_ERRORS.has(e.name ?? '')) return true;
-  if (NETWORK_CODES.has(e.code ?? '')) return true;
-  const status = e.$metadata?.httpStatusCode;
-  if (status !== undefined && (status === 429 || status >= 500)) return true;
-  return e.$retryable !== undefined && e.$retryable !== null;
 }
 
 function errorName(err: unknown): string {

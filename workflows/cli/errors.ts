@@ -1,3 +1,4 @@
+import { errorFacts, isConnectionFailure } from '../backup/classify-error';
 import { EXIT, type ExitCode } from './exit-codes';
 
 /** A failure the CLI reports as one line plus a hint, with a documented exit code. */
@@ -24,7 +25,6 @@ export function refused(message: string, hint?: string): CliError {
   return new CliError(message, hint, EXIT.REFUSED);
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
 const CREDENTIAL_ERRORS = new Set(['CredentialsProviderError', 'ExpiredTokenException', 'UnrecognizedClientException', 'InvalidSignatureException']);
 const ACCESS_ERRORS = new Set(['AccessDeniedException', 'AccessDenied', 'Forbidden']);
 
@@ -34,16 +34,16 @@ const ACCESS_ERRORS = new Set(['AccessDeniedException', 'AccessDenied', 'Forbidd
  */
 export function fromServiceError(err: unknown, where: string): CliError {
   if (err instanceof CliError) return err;
-  const e = err as { name?: string; code?: string; message?: string; cause?: { code?: string }; $metadata?: { httpStatusCode?: number } };
-  const code = e.code ?? e.cause?.code ?? (/\b(ECONNREFUSED|ENOTFOUND|ECONNRESET|ETIMEDOUT|EHOSTUNREACH)\b/.exec(e.message ?? '')?.[1] ?? '');
+  const e = err as { name?: string; message?: string };
+  const facts = errorFacts(err);
   const message = e.message ?? String(err);
-  if (NETWORK_CODES.has(code) || e.name === 'TimeoutError') {
-    return unreachable(`${where}: cannot connect (${code || e.name})`, 'Is the sandbox running (npm start) or the endpoint right? Check --data-dir / --region.');
+  if (isConnectionFailure(err)) {
+    return unreachable(`${where}: cannot connect (${facts.codes[0] ?? e.name})`, 'Is the sandbox running (npm start) or the endpoint right? Check --data-dir / --region.');
   }
   if (CREDENTIAL_ERRORS.has(e.name ?? '')) {
     return unreachable(`${where}: ${e.name}: ${message}`, 'Set AWS credentials (AWS_PROFILE or --profile) for the account of the stage.');
   }
-  if (ACCESS_ERRORS.has(e.name ?? '') || e.$metadata?.httpStatusCode === 403) {
+  if (ACCESS_ERRORS.has(e.name ?? '') || facts.status === 403) {
     return refused(`${where}: access denied: ${message}`, 'The credentials in use lack the permission; see docs/operations.md for the IAM actions each command needs.');
   }
   return refused(`${where}: ${e.name ?? 'Error'}: ${message}`, undefined);

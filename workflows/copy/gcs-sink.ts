@@ -1,7 +1,7 @@
 import type { Storage } from '@google-cloud/storage';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { classifyError } from '../backup/classify-error';
+import { classifyError, httpStatusOf } from '../backup/classify-error';
 import type { GcsObjectMetadata } from './metadata';
 
 /**
@@ -44,7 +44,7 @@ export async function readDestination(storage: Storage, bucket: string, name: st
     const [meta] = await storage.bucket(bucket).file(name).getMetadata();
     return stored(meta);
   } catch (err) {
-    if (statusOf(err) === 404) return undefined; // no such object (a missing bucket shows up at upload)
+    if (httpStatusOf(err) === 404) return undefined; // no such object (a missing bucket shows up at upload)
     throw classifyError(err, { side: 'gcs', operation: 'read destination metadata', location: gsUrl(bucket, name) });
   }
 }
@@ -94,6 +94,7 @@ export async function uploadStream(
   onConfirmed?: (offset: number) => void,
 ): Promise<StoredObject> {
   const file = storage.bucket(spec.bucket).file(spec.name);
+  let sessionStarted = false;
   try {
     const sink = file.createWriteStream({
       resumable: true,
@@ -102,11 +103,13 @@ export async function uploadStream(
       preconditionOpts: { ifGenerationMatch: Number(spec.ifGenerationMatch) },
       metadata: { ...spec.metadata, ...spec.declared },
     });
+    // Once the session URI exists, a 404 from GCS is about the session (expired or lost), not the bucket.
+    sink.once('uri', () => (sessionStarted = true));
     const body = Readable.from(paceToUpload(source, sink, chunkSize, onConfirmed), { objectMode: false, highWaterMark: 1 });
     await pipeline(body, sink, signal ? { signal } : {});
     return stored(file.metadata);
   } catch (err) {
-    throw sinkError(err, 'resumable upload', spec);
+    throw sinkError(err, 'resumable upload', spec, sessionStarted);
   }
 }
 
@@ -190,7 +193,7 @@ export async function deleteGeneration(
       .delete({ ifGenerationMatch: Number(generation), ...(metageneration !== undefined ? { ifMetagenerationMatch: Number(metageneration) } : {}) });
     return 'deleted';
   } catch (err) {
-    const status = statusOf(err);
+    const status = httpStatusOf(err);
     if (status === 404) return 'absent';
     if (status === 412) return 'changed';
     throw classifyError(err, { side: 'gcs', operation: 'delete', location: gsUrl(bucket, name) });
@@ -217,7 +220,7 @@ export async function addCustomMetadata(
       .setMetadata({ metadata: custom }, { ifGenerationMatch: Number(at.generation), ifMetagenerationMatch: Number(at.metageneration) });
     return 'patched';
   } catch (err) {
-    const status = statusOf(err);
+    const status = httpStatusOf(err);
     if (status === 404) return 'absent';
     if (status === 412) return 'changed';
     throw classifyError(err, { side: 'gcs', operation: 'patch metadata', location: gsUrl(bucket, name) });
@@ -228,14 +231,14 @@ export function gsUrl(bucket: string, name: string): string {
   return `gs://${bucket}/${name}`;
 }
 
-function sinkError(err: unknown, operation: string, spec: UploadSpec): Error {
-  if (statusOf(err) === 412) {
+function sinkError(err: unknown, operation: string, spec: UploadSpec, uploadSession = false): Error {
+  if (httpStatusOf(err) === 412) {
     return new DestinationPreconditionFailed(
       `${operation} of ${gsUrl(spec.bucket, spec.name)}: generation is no longer ${spec.ifGenerationMatch}`,
       { cause: err },
     );
   }
-  return classifyError(err, { side: 'gcs', operation, location: gsUrl(spec.bucket, spec.name) });
+  return classifyError(err, { side: 'gcs', operation, location: gsUrl(spec.bucket, spec.name), uploadSession });
 }
 
 function stored(meta: Record<string, unknown> | undefined): StoredObject {
@@ -248,18 +251,6 @@ function stored(meta: Record<string, unknown> | undefined): StoredObject {
     md5Hash: typeof m.md5Hash === 'string' ? m.md5Hash : undefined,
     metadata: (m.metadata as Record<string, unknown> | undefined) ?? {},
   };
-}
-
-/** HTTP status from an ApiError, a GaxiosError, a resumable-upload error or a raw JSON error body. */
-function statusOf(err: unknown): number | undefined {
-  const e = (typeof err === 'object' && err !== null ? err : {}) as Record<string, unknown>;
-  const response = e.response as { status?: unknown } | undefined;
-  const cause = e.cause as Record<string, unknown> | undefined;
-  for (const v of [e.code, e.status, response?.status, cause?.code, cause?.status]) {
-    if (typeof v === 'number') return v;
-    if (typeof v === 'string' && /^\d{3}$/.test(v)) return Number(v);
-  }
-  return undefined;
 }
 
 function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {

@@ -12,8 +12,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { executionName } from '../../../workflows/backup/execution-name';
 import { normalizeExecutionInput } from '../../../workflows/backup/normalize';
 import { compileSkipRules } from '../../../workflows/backup/skip-rules';
+import { loadRecordedErrors, rebuildError } from '../../support/recorded-errors';
 import {
-  isRetryableStartError,
   readStartExecutionsConfig,
   startExecutionsForBatch,
   type StartExecutionsDeps,
@@ -255,27 +255,34 @@ describe('startExecutionsForBatch', () => {
   });
 });
 
-describe('isRetryableStartError', () => {
-  it.each<[string, unknown]>([
-    ['ThrottlingException', { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }],
-    ['KmsThrottlingException', { name: 'KmsThrottlingException' }],
-    ['HTTP 429', { name: 'Whatever', $metadata: { httpStatusCode: 429 } }],
-    ['HTTP 500', { name: 'InternalServerError', $metadata: { httpStatusCode: 500 } }],
-    ['an unmodeled HTTP 502', { name: 'Unknown', $metadata: { httpStatusCode: 502 } }],
-    ['the SDK TimeoutError', { name: 'TimeoutError' }],
-    ['ECONNRESET', { name: 'Error', code: 'ECONNRESET' }],
-    ['an error the SDK marked retryable', { name: 'X', $retryable: { throttling: false } }],
-  ])('retries %s in place', (_label, err) => {
-    expect(isRetryableStartError(err)).toBe(true);
+describe('StartExecution failures, recorded from @aws-sdk/client-sfn (test/fixtures/errors/sfn.json)', () => {
+  const recorded = new Map(loadRecordedErrors('sfn.json').map((r) => [r.id, r.error]));
+  const replay = (id: string) => rebuildError(recorded.get(id)!);
+
+  it.each(['sfn-start-throttled', 'sfn-start-reset', 'sfn-start-500-internal-failure', 'sfn-start-503-html'])('retries %s in place, then starts', async (id) => {
+    sfnMock.on(StartExecutionCommand).rejectsOnce(replay(id)).resolves({ executionArn: 'arn:x', startDate: new Date() });
+    const { deps, sleep } = setup();
+    await expect(startExecutionsForBatch(batch('sqs-batch-s3-direct.json'), deps)).resolves.toEqual({
+      batchItemFailures: [{ itemIdentifier: 'a1b2c3d4-0000-4000-8000-000000000003' }],
+    });
+    expect(sleep).toHaveBeenCalledTimes(1);
   });
 
-  it.each<[string, unknown]>([
-    ['ExecutionLimitExceeded (lasts longer: SQS redelivers later)', { name: 'ExecutionLimitExceeded', $metadata: { httpStatusCode: 400 } }],
-    ['InvalidExecutionInput', { name: 'InvalidExecutionInput', $metadata: { httpStatusCode: 400 } }],
-    ['AccessDeniedException', { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }],
-    ['a thrown string', 'boom'],
-  ])('does not retry %s in place', (_label, err) => {
-    expect(isRetryableStartError(err)).toBe(false);
+  it('does not retry InvalidName in place: the message is reported at once', async () => {
+    sfnMock.on(StartExecutionCommand).rejects(replay('sfn-start-invalid-name'));
+    const { deps, sleep } = setup();
+    const result = await startExecutionsForBatch(batch('sqs-batch-s3-direct.json'), deps);
+    expect(result.batchItemFailures).toHaveLength(2);
+    expect(sleep).not.toHaveBeenCalled();
+    expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
+  });
+
+  it('dedupes the recorded ExecutionAlreadyExists', async () => {
+    sfnMock.on(StartExecutionCommand).rejects(replay('sfn-start-already-exists'));
+    const { deps, sleep } = setup();
+    const result = await startExecutionsForBatch(batch('sqs-batch-s3-direct.json'), deps);
+    expect(result.batchItemFailures).toHaveLength(1);
+    expect(sleep).not.toHaveBeenCalled();
   });
 });
 
