@@ -1,5 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Storage } from '@google-cloud/storage';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { decideCopy, decideDelete, type SourceVersion } from '../backup/destination-state';
 import { ConfigurationError, IntegrityError, SourceChanged, SourceNotFound, TransientError } from '../backup/errors';
 import { destinationName } from '../backup/keys';
@@ -19,7 +20,7 @@ import {
 import { PROVENANCE_KEYS, readProvenance, toGcsMetadata, type Provenance, type SourceObject } from './metadata';
 import { orderedParts } from './ordered-parts';
 import { PartBuffers } from './part-buffers';
-import { getRange, getWhole, headSource, s3Url, type SourcePin } from './s3-source';
+import { BodyCut, getRange, getWhole, headSource, s3Url, type SourcePin } from './s3-source';
 import type { CopyOutcome, CopyRequest, CopyTarget, TierName } from './types';
 import { assertReadable, assertSameEtag, sourceChecksums, storedMismatch, verifyAgainstSource } from './verify';
 
@@ -68,8 +69,13 @@ export const DEFAULT_ENGINE_OPTIONS: Readonly<EngineOptions> = {
 const MD5_POLICIES: readonly Md5Policy[] = ['when-verifiable', 'always'];
 /** Re-read and decide again at most this often when another writer changes the destination under us. */
 const MAX_DECISIONS = 3;
-/** Attempts per ranged GET when its body is cut (the SDK already retries failed requests). */
-const PART_ATTEMPTS = 3;
+/**
+ * The one retry the engine owns: a part's body cut mid-stream is resumed from the byte after the last one received,
+ * up to `resumes` more GETs, each after a full-jitter backoff (random × min(maxDelayMs, baseDelayMs × 2^(n−1))).
+ * Requests that fail before a body arrives were already retried by the SDK; they leave at once for the state
+ * machine's Retry (docs/reliability.md, "Who retries what").
+ */
+export const PART_RESUME = { resumes: 3, baseDelayMs: 200, maxDelayMs: 2_000 } as const;
 
 export function resolveEngineOptions(partial: Partial<EngineOptions> = {}): EngineOptions {
   const given = stripUndefined(partial);
@@ -329,7 +335,7 @@ function sourceParts(ctx: CopyContext, src: SourceObject, options: EngineOptions
       const start = i * partSize;
       const end = Math.min(src.size, start + partSize) - 1;
       const into = buffers.take(end - start + 1);
-      return withTransientRetry(() => getRange(ctx.s3, pin, start, end, signal, into), PART_ATTEMPTS, signal);
+      return fetchPart(ctx.s3, pin, start, end, into, signal);
     },
     ctx.signal,
   );
@@ -449,12 +455,23 @@ function pinOf(src: SourceObject): SourcePin {
   return { bucket: src.bucket, key: src.key, versionId: src.versionId, etag: src.etag };
 }
 
-async function withTransientRetry<T>(fn: () => Promise<T>, attempts: number, signal: AbortSignal): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
+/** Bytes [start, end] of the object into `into`; a cut body resumes at the first missing byte (PART_RESUME). */
+async function fetchPart(s3: S3Client, pin: SourcePin, start: number, end: number, into: Buffer, signal: AbortSignal): Promise<Buffer> {
+  let received = 0;
+  for (let resume = 1; ; resume++) {
     try {
-      return await fn();
+      await getRange(s3, pin, start + received, end, signal, into.subarray(received));
+      return into;
     } catch (err) {
-      if (!(err instanceof TransientError) || attempt >= attempts || signal.aborted) throw err;
+      if (!(err instanceof BodyCut) || signal.aborted) throw err;
+      received += err.received;
+      if (resume > PART_RESUME.resumes) {
+        throw new TransientError(`${s3Url(pin)} bytes ${start}-${end}: the body was cut ${resume} times (${received} bytes received); retry the copy later.`, {
+          cause: err,
+        });
+      }
+      const delayMs = Math.random() * Math.min(PART_RESUME.maxDelayMs, PART_RESUME.baseDelayMs * 2 ** (resume - 1));
+      await sleep(delayMs, undefined, { signal });
     }
   }
 }

@@ -2,6 +2,7 @@ import type { Storage } from '@google-cloud/storage';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { classifyError, httpStatusOf } from '../backup/classify-error';
+import { isBackupError } from '../backup/errors';
 import type { GcsObjectMetadata } from './metadata';
 
 /**
@@ -232,6 +233,8 @@ export function gsUrl(bucket: string, name: string): string {
 }
 
 function sinkError(err: unknown, operation: string, spec: UploadSpec, uploadSession = false): Error {
+  // Already named (a source failure or a check fed through the upload's stream): not GCS's to judge.
+  if (isBackupError(err)) return err;
   if (httpStatusOf(err) === 412) {
     return new DestinationPreconditionFailed(
       `${operation} of ${gsUrl(spec.bucket, spec.name)}: generation is no longer ${spec.ifGenerationMatch}`,

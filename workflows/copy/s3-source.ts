@@ -1,6 +1,6 @@
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
-import { classifyError } from '../backup/classify-error';
+import { classifyError, errorFacts, isTransient } from '../backup/classify-error';
 import { IntegrityError, TransientError } from '../backup/errors';
 import type { SourceObject } from './metadata';
 
@@ -92,6 +92,21 @@ async function getInto(
   }
 }
 
+/**
+ * The response body stopped before its last byte (connection reset or closed mid-stream). The first `received`
+ * bytes arrived intact in the caller's buffer, so a ranged GET can resume from there. A TransientError: left
+ * alone, it is retried like any other.
+ */
+export class BodyCut extends TransientError {
+  constructor(
+    message: string,
+    readonly received: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
 /** Copy a body stream into one preallocated buffer of exactly its length (no chunk list, no concat copy). */
 async function readExactly(body: Readable | undefined, out: Buffer, what: string, signal?: AbortSignal): Promise<Buffer> {
   const length = out.length;
@@ -109,12 +124,15 @@ async function readExactly(body: Readable | undefined, out: Buffer, what: string
         chunk.copy(out, offset);
         offset += chunk.length;
       }
+    } catch (err) {
+      if (signal?.aborted || !isTransient(err)) throw err;
+      throw new BodyCut(`${what}: the body was cut after ${offset} of ${length} bytes (${errorFacts(err).summary}).`, offset, { cause: err });
     } finally {
       signal?.removeEventListener('abort', stop);
     }
   }
   if (offset !== length) {
-    throw new TransientError(`${what}: the body ended after ${offset} of ${length} bytes (connection cut); retry.`);
+    throw new BodyCut(`${what}: the body ended after ${offset} of ${length} bytes (connection cut).`, offset);
   }
   return out;
 }

@@ -14,6 +14,7 @@ import {
 } from '../../../workflows/copy/engine';
 import { PROVENANCE_KEYS as K } from '../../../workflows/copy/metadata';
 import { logger } from '../../../workflows/logger';
+import { loadRecordedErrors, rebuildError } from '../../support/recorded-errors';
 
 /**
  * Policy tests of the engine with no network: S3 through aws-sdk-client-mock, GCS through an in-memory fake of
@@ -480,6 +481,83 @@ describe('copyObject — large objects', () => {
     });
     await expect(copyObject({ bucket: 'src', key: 'big.bin' }, ctx({ signal: controller.signal }))).rejects.toBe(reason);
     expect(gcs.objects.has('backup/big.bin')).toBe(false);
+  });
+});
+
+describe('copyObject — who retries a part (the engine only resumes a cut body)', () => {
+  const size = 1000 * KIB + 123; // parts 0-262143, 262144-524287, 524288-786431, 786432-end
+  const PART1 = { start: 262144, end: 524287 };
+  const recorded = new Map(loadRecordedErrors('s3.json').map((r) => [r.id, r.error]));
+  const replay = (id: string): Error => rebuildError(recorded.get(id)!);
+  const rangeOf = (input: GetObjectCommandInput) => /bytes=(\d+)-(\d+)/.exec(input.Range ?? '')!.slice(1).map(Number) as [number, number];
+  const part1Calls = () => s3Mock.commandCalls(GetObjectCommand).map((c) => c.args[0].input.Range!).filter((r) => /^bytes=(\d+)-524287$/.test(r));
+
+  /** Serves `data`; `fault(start, end, attempt)` may replace the answer for part 1's requests. */
+  function serveWithFaults(data: Buffer, fault: (start: number, end: number, attempt: number) => 'cut' | 'slow-down' | undefined, cutAfter = 100_000) {
+    serveS3(data, { ETag: '"m-4"' });
+    let attempt = 0;
+    s3Mock.on(GetObjectCommand).callsFake(async (input: GetObjectCommandInput) => {
+      const [start, end] = rangeOf(input);
+      const slice = data.subarray(start, end + 1);
+      const kind = end === PART1.end ? fault(start, end, ++attempt) : undefined;
+      // What the SDK hands over after its own retries: the recorded 503 SlowDown it gave up on.
+      if (kind === 'slow-down') throw replay('s3-get-slow-down');
+      // Headers and part of the body, then the connection is reset (recorded: Error 'aborted', code ECONNRESET).
+      if (kind === 'cut') {
+        return {
+          ContentLength: slice.length,
+          Body: Readable.from((async function* () {
+            yield Buffer.from(slice.subarray(0, cutAfter));
+            throw replay('s3-get-body-cut');
+          })()),
+        };
+      }
+      return { ContentLength: slice.length, Body: Readable.from([slice]) };
+    });
+  }
+
+  it('leaves a failed GET (503 after the SDK\'s retries) to the state machine: one GetObject for the part, TransientError', async () => {
+    const data = randomBytes(size);
+    serveWithFaults(data, () => 'slow-down');
+    await expect(copyObject({ bucket: 'src', key: 'big.bin', etag: 'm-4', size }, ctx())).rejects.toMatchObject({ name: 'TransientError' });
+    expect(part1Calls()).toHaveLength(1);
+    expect(gcs.objects.has('backup/big.bin')).toBe(false);
+  });
+
+  it('resumes a cut body from the byte after the last one received, not from the part start', async () => {
+    const data = randomBytes(size);
+    serveWithFaults(data, (_s, _e, attempt) => (attempt === 1 ? 'cut' : undefined));
+    await expect(copyObject({ bucket: 'src', key: 'big.bin', etag: 'm-4', size }, ctx())).resolves.toMatchObject({ outcome: 'copied', bytes: size });
+    expect(gcs.objects.get('backup/big.bin')!.data.equals(data)).toBe(true);
+    expect(part1Calls()).toEqual([`bytes=${PART1.start}-${PART1.end}`, `bytes=${PART1.start + 100_000}-${PART1.end}`]);
+  });
+
+  it('keeps resuming from the new offset after each cut', async () => {
+    const data = randomBytes(size);
+    serveWithFaults(data, (_s, _e, attempt) => (attempt <= 2 ? 'cut' : undefined), 50_000);
+    await expect(copyObject({ bucket: 'src', key: 'big.bin', etag: 'm-4', size }, ctx())).resolves.toMatchObject({ outcome: 'copied' });
+    expect(gcs.objects.get('backup/big.bin')!.data.equals(data)).toBe(true);
+    expect(part1Calls()).toEqual([`bytes=${PART1.start}-${PART1.end}`, `bytes=${PART1.start + 50_000}-${PART1.end}`, `bytes=${PART1.start + 100_000}-${PART1.end}`]);
+  });
+
+  it('gives up after 4 GETs of a part whose body is cut every time, with a TransientError for the state machine', async () => {
+    const data = randomBytes(size);
+    serveWithFaults(data, () => 'cut', 1_000);
+    await expect(copyObject({ bucket: 'src', key: 'big.bin', etag: 'm-4', size }, ctx())).rejects.toMatchObject({ name: 'TransientError' });
+    expect(part1Calls()).toHaveLength(4);
+    expect(gcs.objects.has('backup/big.bin')).toBe(false);
+  });
+
+  it('does not resume a cut body once the copy is aborted', async () => {
+    const data = randomBytes(size);
+    const controller = new AbortController();
+    const reason = new Error('tier time budget exceeded');
+    serveWithFaults(data, () => {
+      controller.abort(reason);
+      return 'cut';
+    });
+    await expect(copyObject({ bucket: 'src', key: 'big.bin', etag: 'm-4', size }, ctx({ signal: controller.signal }))).rejects.toBe(reason);
+    expect(part1Calls()).toHaveLength(1);
   });
 });
 
