@@ -1,7 +1,7 @@
-import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
-import { classifyError, errorFacts, isTransient } from '../backup/classify-error';
-import { IntegrityError, TransientError } from '../backup/errors';
+import { classifyError, errorFacts, httpStatusOf, isTransient } from '../backup/classify-error';
+import { ConfigurationError, IntegrityError, TransientError } from '../backup/errors';
 import type { SourceObject } from './metadata';
 
 /**
@@ -45,7 +45,37 @@ export async function headSource(s3: S3Client, pin: SourcePin, signal?: AbortSig
       sseCustomerAlgorithm: head.SSECustomerAlgorithm,
     };
   } catch (err) {
+    if (httpStatusOf(err) === 404) await assertBucketExists(s3, pin, signal, err);
     throw classifyError(err, { side: 's3', operation: 'HeadObject', location: s3Url(pin) });
+  }
+}
+
+/**
+ * A HEAD answer has no body, so S3 cannot say NoSuchBucket there: HeadObject answers a missing bucket with the same
+ * bare 404 as a missing key ("if the HEAD request generates an error, it returns a generic code … It's not possible
+ * to retrieve the exact exception", https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html; recorded in
+ * test/fixtures/errors/s3.json). HeadBucket tells them apart: 200 the bucket exists (the key is gone), 404 it does not,
+ * 403 it is not ours to read (https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadBucket.html; the copiers hold
+ * s3:ListBucket on their source buckets). Returns when the bucket exists; throws otherwise.
+ */
+async function assertBucketExists(s3: S3Client, pin: SourcePin, signal: AbortSignal | undefined, headError: unknown): Promise<void> {
+  const where = `HeadObject on ${s3Url(pin)}`;
+  try {
+    await s3.send(new HeadBucketCommand({ Bucket: pin.bucket }), { abortSignal: signal });
+    return;
+  } catch (err) {
+    const status = httpStatusOf(err);
+    if (status === 404) {
+      throw new ConfigurationError(`${where}: the source bucket ${pin.bucket} does not exist (HeadBucket 404); check the bucket named by the event or input.`, {
+        cause: headError,
+      });
+    }
+    if (status === 403) {
+      throw new ConfigurationError(`${where}: the key answered 404 but the bucket ${pin.bucket} refuses HeadBucket (403); check that it is a source bucket of this stage and the copier holds s3:ListBucket on it.`, {
+        cause: err,
+      });
+    }
+    throw classifyError(err, { side: 's3', operation: `HeadBucket ${pin.bucket} (after HeadObject 404)`, location: s3Url(pin) });
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * Bad-input corpus, object rows (O9-O14, O16) on the real local path: objects beyond a tier's limits, and events that
+ * Bad-input corpus, object rows (O9-O16) on the real local path: objects beyond a tier's limits, and events that
  * disagree with what S3 holds. The local state machine runs the ASL with the real engine against the local S3 server
  * and the GCS emulator; tier limits are enforced for real (memory model, time budget).
  */
@@ -121,6 +121,16 @@ test('O13 an event whose ETag is no longer the object\'s: superseded, nothing co
   expect(result.output).toMatchObject({ outcome: 'superseded', bytes: 0 });
   const [exists] = await storage.bucket(DST).file('mismatch/etag.bin').exists();
   expect(exists).toBe(false);
+});
+
+test('O15 an event for a bucket that does not exist: ConfigurationError, FAILED with an alert (S3 answers the HEAD with a bare 404)', async () => {
+  const event = record('anything.bin', { size: 11, eTag: '5eb63bbbe01eeed093cb22bb8f5acdc3' });
+  (event.s3 as { bucket: { name: string } }).bucket.name = 'no-such-source-bucket';
+  const result = await runBackupExecution(event, environment());
+  expect(result.status).toBe('FAILED');
+  expect(result.error).toBe('ConfigurationError');
+  expect(result.cause).toMatch(/the source bucket no-such-source-bucket does not exist/);
+  expect(result.alerts).toHaveLength(1);
 });
 
 test('O14 an event for an object already deleted: source-gone, no alert', async () => {

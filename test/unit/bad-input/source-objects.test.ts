@@ -3,13 +3,14 @@
  * restored, encrypted with a customer key or a KMS key we may not use. S3 answers through aws-sdk-client-mock the way
  * it does in AWS; the rest is real: the ASL, its handlers and the engine, writing to an in-memory GCS.
  */
-import { GetObjectCommand, HeadObjectCommand, InvalidObjectState, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, InvalidObjectState, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { LocalAlertSink } from '../../../workflows/local/alert-sink';
 import { runBackupExecution } from '../../../workflows/local/runner';
 import { logger } from '../../../workflows/logger';
+import { loadRecordedErrors, rebuildError } from '../../support/recorded-errors';
 import { s3Record } from './events';
 import { FakeGcs } from './fake-gcs';
 
@@ -125,9 +126,14 @@ test('O8 SSE-KMS with a key the copier may not use: AccessDenied → SourceNotRe
 });
 
 test('O15 the source bucket does not exist: ConfigurationError, FAILED with an alert', async () => {
-  s3Mock.on(HeadObjectCommand).rejects(s3Error('NoSuchBucket', 404, 'The specified bucket does not exist'));
+  // What S3 really answers (recorded from the local S3 server, test/fixtures/errors/s3.json): a HEAD error has no body,
+  // so HeadObject in a missing bucket is a bare 404 'NotFound', exactly as for a missing key; HeadBucket tells them apart.
+  const recorded = new Map(loadRecordedErrors('s3.json').map((r) => [r.id, r.error]));
+  s3Mock.on(HeadObjectCommand).rejects(rebuildError(recorded.get('s3-head-missing-bucket')!));
+  s3Mock.on(HeadBucketCommand).rejects(rebuildError(recorded.get('s3-head-bucket-missing')!));
   const { result, alert } = await backUp('anything.bin');
   expect(result.status).toBe('FAILED');
   expect(result.error).toBe('ConfigurationError');
+  expect(result.cause).toMatch(/the source bucket source-bucket does not exist/);
   expect(alert).toContain('Error: ConfigurationError');
 });

@@ -1,7 +1,8 @@
-import { GetObjectCommand, HeadObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Readable } from 'node:stream';
 import { getRange, getWhole, headSource } from '../../../workflows/copy/s3-source';
+import { loadRecordedErrors, rebuildError } from '../../support/recorded-errors';
 
 const s3Mock = mockClient(S3Client);
 const s3 = new S3Client({ region: 'us-east-1' });
@@ -29,6 +30,44 @@ describe('headSource', () => {
     s3Mock.on(HeadObjectCommand).resolves({ ContentLength: 3, ETag: '"abc"' });
     await headSource(s3, { bucket: 'b', key: 'k', etag: 'abc' });
     expect(s3Mock).toHaveReceivedCommandWith(HeadObjectCommand, { IfMatch: '"abc"' });
+  });
+
+  describe('a HEAD 404 (S3 sends no body, so no NoSuchBucket): HeadBucket tells a missing key from a missing bucket', () => {
+    const recorded = new Map(loadRecordedErrors('s3.json').map((r) => [r.id, r.error]));
+    const replay = (id: string) => rebuildError(recorded.get(id)!);
+
+    it('is SourceNotFound when the bucket exists', async () => {
+      s3Mock.on(HeadObjectCommand).rejects(replay('s3-head-missing-key'));
+      s3Mock.on(HeadBucketCommand).resolves({});
+      await expect(headSource(s3, { bucket: 'b', key: 'k' })).rejects.toMatchObject({ name: 'SourceNotFound' });
+      expect(s3Mock).toHaveReceivedCommandWith(HeadBucketCommand, { Bucket: 'b' });
+    });
+
+    it('is ConfigurationError when the bucket does not exist', async () => {
+      s3Mock.on(HeadObjectCommand).rejects(replay('s3-head-missing-bucket'));
+      s3Mock.on(HeadBucketCommand).rejects(replay('s3-head-bucket-missing'));
+      const err = (await headSource(s3, { bucket: 'b', key: 'k' }).catch((e: unknown) => e)) as Error;
+      expect(err).toMatchObject({ name: 'ConfigurationError' });
+      expect(err.message).toMatch(/HeadObject on s3:\/\/b\/k: the source bucket b does not exist/);
+    });
+
+    it('is TransientError when HeadBucket itself fails transiently (decided on the retry)', async () => {
+      s3Mock.on(HeadObjectCommand).rejects(replay('s3-head-missing-key'));
+      s3Mock.on(HeadBucketCommand).rejects(replay('s3-head-slow-down'));
+      await expect(headSource(s3, { bucket: 'b', key: 'k' })).rejects.toMatchObject({ name: 'TransientError' });
+    });
+
+    it('is ConfigurationError when the bucket refuses HeadBucket (403: not ours, or no s3:ListBucket)', async () => {
+      s3Mock.on(HeadObjectCommand).rejects(replay('s3-head-missing-key'));
+      s3Mock.on(HeadBucketCommand).rejects(replay('s3-get-403-access-denied'));
+      await expect(headSource(s3, { bucket: 'b', key: 'k' })).rejects.toMatchObject({ name: 'ConfigurationError' });
+    });
+
+    it('asks nothing more for other HEAD failures', async () => {
+      s3Mock.on(HeadObjectCommand).rejects(replay('s3-head-slow-down'));
+      await expect(headSource(s3, { bucket: 'b', key: 'k' })).rejects.toMatchObject({ name: 'TransientError' });
+      expect(s3Mock.commandCalls(HeadBucketCommand)).toHaveLength(0);
+    });
   });
 
   it('maps every field the engine needs', async () => {
