@@ -3,6 +3,7 @@ import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { AwsClient, JWT, type AuthClient, type AwsSecurityCredentialsSupplier } from 'google-auth-library';
+import { isTransient } from '../backup/classify-error';
 import { ConfigurationError, TransientError } from '../backup/errors';
 
 /**
@@ -154,7 +155,7 @@ function classifyFetchError(err: unknown, kind: string, name: string): Error {
       cause: err,
     });
   }
-  if (/Throttl|TooManyRequests|InternalServer|ServiceUnavailable|TimeoutError/.test(errName) || (status !== undefined && status >= 500)) {
+  if (isTransient(cause)) {
     return new TransientError(`Reading the ${kind} ${name} failed transiently (${errName}); retry with backoff`, { cause: err });
   }
   return err instanceof Error ? err : new Error(String(err));

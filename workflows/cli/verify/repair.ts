@@ -1,4 +1,5 @@
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { httpStatusOf } from '../../backup/classify-error';
 import { CliError, fromServiceError } from '../errors';
 import { EXIT } from '../exit-codes';
 import { mapLimit, startReplay, waitForExecution } from '../sfn-ops';
@@ -57,7 +58,7 @@ async function repairOne(target: Target, scope: VerifyScope, diff: Difference, t
 /** Compares one object again (HeadObject + GCS metadata). */
 async function recheck(target: Target, scope: VerifyScope, key: string): Promise<Difference | undefined> {
   const head = await target.s3.send(new HeadObjectCommand({ Bucket: scope.sourceBucket, Key: key })).catch((err: unknown) => {
-    if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return undefined;
+    if (httpStatusOf(err) === 404) return undefined;
     throw fromServiceError(err, `HeadObject s3://${scope.sourceBucket}/${key}`);
   });
   if (!head) return undefined; // deleted at the source meanwhile: nothing left to compare
