@@ -465,6 +465,7 @@ async function fetchPart(s3: S3Client, pin: SourcePin, start: number, end: numbe
     } catch (err) {
       if (!(err instanceof BodyCut) || signal.aborted) throw err;
       received += err.received;
+      if (received === into.length) return into; // every byte arrived before the connection dropped
       if (resume > PART_RESUME.resumes) {
         throw new TransientError(`${s3Url(pin)} bytes ${start}-${end}: the body was cut ${resume} times (${received} bytes received); retry the copy later.`, {
           cause: err,

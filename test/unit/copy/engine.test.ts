@@ -548,6 +548,14 @@ describe('copyObject — who retries a part (the engine only resumes a cut body)
     expect(gcs.objects.has('backup/big.bin')).toBe(false);
   });
 
+  it('keeps a part whose connection dropped after its last byte, without another GET', async () => {
+    const data = randomBytes(size);
+    serveWithFaults(data, (_s, _e, attempt) => (attempt === 1 ? 'cut' : undefined), PART1.end - PART1.start + 1);
+    await expect(copyObject({ bucket: 'src', key: 'big.bin', etag: 'm-4', size }, ctx())).resolves.toMatchObject({ outcome: 'copied' });
+    expect(gcs.objects.get('backup/big.bin')!.data.equals(data)).toBe(true);
+    expect(part1Calls()).toHaveLength(1);
+  });
+
   it('does not resume a cut body once the copy is aborted', async () => {
     const data = randomBytes(size);
     const controller = new AbortController();
