@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { BackupEvent } from './normalize';
+import { sourceVersionId } from './version-id';
 
 /**
  * Step Functions execution names: 1–80 characters, no whitespace, no `"#%\^|~`$&,;:/<>{}[]?*`, no control characters,
@@ -23,7 +24,9 @@ const REPLAY_RANDOM_LENGTH = 8;
  * must use replayExecutionName so they are not mistaken for duplicates.
  */
 export function executionName(ev: BackupEvent): string {
-  const identity = ev.versionId !== undefined ? `v:${ev.versionId}` : ev.sequencer !== undefined ? `s:${ev.sequencer}` : '';
+  // "null" names no write (every overwrite in a suspended bucket has it): the sequencer must tell them apart.
+  const versionId = sourceVersionId(ev.versionId);
+  const identity = versionId !== undefined ? `v:${versionId}` : ev.sequencer !== undefined ? `s:${ev.sequencer}` : '';
   const hash = base32(sha256(JSON.stringify(['s3-gcs-backup/execution/v1', ev.bucket, ev.key, ev.action, identity])));
   return withFragment(ev.action, ev.key, hash.slice(0, HASH_LENGTH));
 }
@@ -44,7 +47,7 @@ export function replayExecutionName(ev: Pick<BackupEvent, 'bucket' | 'key' | 've
  * (ExecutionAlreadyExists) for every object that has not changed since, and starts a fresh execution for one that has.
  */
 export function backfillExecutionName(object: { bucket: string; key: string; etag: string; versionId?: string }): string {
-  const hash = base32(sha256(JSON.stringify(['s3-gcs-backup/backfill/v1', object.bucket, object.key, object.versionId ?? '', object.etag])));
+  const hash = base32(sha256(JSON.stringify(['s3-gcs-backup/backfill/v1', object.bucket, object.key, sourceVersionId(object.versionId) ?? '', object.etag])));
   return withFragment('backfill', object.key, hash.slice(0, HASH_LENGTH));
 }
 

@@ -1,5 +1,6 @@
 import { InvalidInput } from './errors';
 import { decodeS3EventKey } from './keys';
+import { sourceVersionId } from './version-id';
 
 /**
  * One object event, whatever way it arrived. Everything downstream (naming, skip rules, routing, the copy engine)
@@ -10,6 +11,7 @@ export interface BackupEvent {
   bucket: string;
   /** Decoded, exactly as stored in S3. */
   key: string;
+  /** Never S3's "null" version (see version-id.ts): absent when the object has no version to pin. */
   versionId?: string;
   /** Without quotes. */
   etag?: string;
@@ -108,7 +110,7 @@ function fromNotificationRecord(record: Json): BackupEvent {
     action: notificationAction(eventName),
     bucket: requireString(bucket, 'name', 'S3 notification record s3.bucket'),
     key: decodeS3EventKey(requireString(object, 'key', 'S3 notification record s3.object')),
-    versionId: optionalString(object, 'versionId', 'S3 notification record s3.object'),
+    versionId: sourceVersionId(optionalString(object, 'versionId', 'S3 notification record s3.object')),
     etag: unquote(optionalString(object, 'eTag', 'S3 notification record s3.object')),
     size: optionalSize(object, 'size', 'S3 notification record s3.object'),
     sequencer: optionalString(object, 'sequencer', 'S3 notification record s3.object'),
@@ -151,7 +153,7 @@ function fromEventBridge(event: Json): BackupEvent {
     bucket: requireString(bucket, 'name', 'EventBridge event detail.bucket'),
     // EventBridge keys are plain: never decode them ('+' stays '+').
     key: requireString(object, 'key', 'EventBridge event detail.object'),
-    versionId: optionalString(object, 'version-id', 'EventBridge event detail.object'),
+    versionId: sourceVersionId(optionalString(object, 'version-id', 'EventBridge event detail.object')),
     etag: unquote(optionalString(object, 'etag', 'EventBridge event detail.object')),
     size: optionalSize(object, 'size', 'EventBridge event detail.object'),
     sequencer: optionalString(object, 'sequencer', 'EventBridge event detail.object'),
@@ -173,7 +175,7 @@ function fromManual(input: Json): BackupEvent {
     bucket: requireString(input, 'bucket', 'Manual input'),
     // The plain key, as a person types it: never decoded.
     key: requireString(input, 'key', 'Manual input'),
-    versionId: optionalString(input, 'versionId', 'Manual input'),
+    versionId: sourceVersionId(optionalString(input, 'versionId', 'Manual input')),
     origin: 'manual',
   });
 }

@@ -2,6 +2,7 @@ import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, type S3Client }
 import type { Readable } from 'node:stream';
 import { classifyError, errorFacts, httpStatusOf, isTransient } from '../backup/classify-error';
 import { ConfigurationError, IntegrityError, TransientError } from '../backup/errors';
+import { sourceVersionId } from '../backup/version-id';
 import type { SourceObject } from './metadata';
 
 /**
@@ -29,7 +30,7 @@ export async function headSource(s3: S3Client, pin: SourcePin, signal?: AbortSig
       key: pin.key,
       size: head.ContentLength ?? 0,
       etag: (head.ETag ?? '').replace(/"/g, ''),
-      versionId: head.VersionId && head.VersionId !== 'null' ? head.VersionId : pin.versionId,
+      versionId: sourceVersionId(head.VersionId) ?? sourceVersionId(pin.versionId),
       lastModified: head.LastModified,
       contentType: head.ContentType,
       contentEncoding: head.ContentEncoding,
@@ -168,7 +169,8 @@ async function readExactly(body: Readable | undefined, out: Buffer, what: string
 }
 
 function pinParams(pin: SourcePin): { VersionId?: string; IfMatch?: string } {
-  if (pin.versionId) return { VersionId: pin.versionId };
+  const versionId = sourceVersionId(pin.versionId);
+  if (versionId) return { VersionId: versionId };
   if (pin.etag) return { IfMatch: `"${pin.etag.replace(/"/g, '')}"` };
   return {};
 }

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { decodeS3EventKey } from '../../backup/keys';
+import { sourceVersionId } from '../../backup/version-id';
 import { fromServiceError, usageError } from '../errors';
 import type { S3Location } from '../s3-url';
 import { listSource } from '../verify/listing';
@@ -54,7 +55,7 @@ export async function* manifestPages(s3: S3Client, manifestLoc: S3Location, pref
       if (markerCol! >= 0 && cells[markerCol!] === 'true') continue;
       const key = decodeS3EventKey(cells[keyCol!] ?? '');
       if (!key.startsWith(prefix)) continue;
-      const versionId = versionCol! >= 0 ? cells[versionCol!] : undefined;
+      const versionId = versionCol! >= 0 ? sourceVersionId(cells[versionCol!]) : undefined;
       batch.push({
         key,
         size: sizeCol! >= 0 ? Number(cells[sizeCol!] ?? 0) : 0,
