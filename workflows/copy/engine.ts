@@ -18,6 +18,7 @@ import {
   type UploadSpec,
 } from './gcs-sink';
 import { PROVENANCE_KEYS, readProvenance, toGcsMetadata, type Provenance, type SourceObject } from './metadata';
+import { currentVersionOf } from './current-version';
 import { orderedParts } from './ordered-parts';
 import { PartBuffers } from './part-buffers';
 import { BodyCut, getRange, getWhole, headSource, s3Url, type SourcePin } from './s3-source';
@@ -137,11 +138,12 @@ export async function copyObject(req: CopyRequest, ctx: CopyContext): Promise<Co
       ctx.signal?.throwIfAborted();
       const current = await readDestination(ctx.storage, ctx.target.bucket, name);
       // Decide before touching S3 when the event says enough; again once HeadObject filled in the rest.
-      let verdict = decideCopy(versionOf(req, source), current);
-      if ((verdict.action === 'copy' || verdict.action === 'reverify') && !source) {
+      let decided = decideCopy(versionOf(req, source), current);
+      if ((decided.action === 'copy' || decided.action === 'reverify' || decided.action === 'ask-current') && !source) {
         source = await describeSource(req, ctx, where);
-        verdict = decideCopy(versionOf(req, source), current);
+        decided = decideCopy(versionOf(req, source), current);
       }
+      let verdict = decided.action === 'ask-current' ? decideCopy({ ...versionOf(req, source), current: await currentVersionOf(ctx.s3, source!, ctx.signal) }, current) : decided;
       log.debug('destination decision', { decision: verdict, generation: current?.generation });
       const src = source!;
       if (verdict.action === 'reverify') {
@@ -235,7 +237,8 @@ export async function deleteBackup(req: CopyRequest, ctx: CopyContext): Promise<
   for (let decision = 1; decision <= MAX_DECISIONS; decision++) {
     ctx.signal?.throwIfAborted();
     const current = await readDestination(ctx.storage, ctx.target.bucket, name);
-    const verdict = decideDelete(versionOf(req, undefined), current);
+    const asked = decideDelete(versionOf(req, undefined), current);
+    const verdict = asked.action === 'ask-current' ? decideDelete({ ...versionOf(req, undefined), current: await currentVersionOf(ctx.s3, req, ctx.signal) }, current) : asked;
     if (verdict.action === 'absent') return done({ outcome: 'deleted', sourceVersionId: req.versionId, detail: verdict.reason });
     if (verdict.action === 'stale-event') {
       return done({ outcome: 'stale-event', generation: verdict.generation, sourceVersionId: req.versionId, detail: verdict.reason });
@@ -448,6 +451,7 @@ function versionOf(req: CopyRequest, source: SourceObject | undefined): SourceVe
     etag: source?.etag ?? req.etag,
     size: source?.size ?? req.size,
     sequencer: req.sequencer,
+    lastModified: source?.lastModified,
   };
 }
 

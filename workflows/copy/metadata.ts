@@ -120,12 +120,16 @@ export interface RecordedProvenance {
   crc32c?: string;
   /** The verified mark (PROVENANCE_KEYS.verified). */
   verified?: string;
+  /** The source version's LastModified (HeadObject), which orders copies made without an event's sequencer. */
+  lastModified?: Date;
 }
 
 export function readProvenance(metadata: Record<string, unknown> | undefined): RecordedProvenance {
   const m = metadata ?? {};
   const str = (k: string): string | undefined => (typeof m[k] === 'string' && m[k] !== '' ? (m[k] as string) : undefined);
   const size = str(PROVENANCE_KEYS.size);
+  const lastModified = str(PROVENANCE_KEYS.lastModified);
+  const lastModifiedMs = lastModified === undefined ? NaN : Date.parse(lastModified);
   return {
     bucket: str(PROVENANCE_KEYS.bucket),
     key: str(PROVENANCE_KEYS.key),
@@ -135,5 +139,6 @@ export function readProvenance(metadata: Record<string, unknown> | undefined): R
     size: size !== undefined && /^\d+$/.test(size) ? Number(size) : undefined,
     crc32c: str(PROVENANCE_KEYS.crc32c),
     verified: str(PROVENANCE_KEYS.verified),
+    lastModified: Number.isNaN(lastModifiedMs) ? undefined : new Date(lastModifiedMs),
   };
 }

@@ -185,6 +185,16 @@ describe('copyObject over HTTP', () => {
     await expectBackupEquals(key, Buffer.from('version two, longer'));
   });
 
+  it('never lets an older event replace what a replay copied (the local S3 has no versioning: If-Match ends it superseded)', async () => {
+    const key = uniqueKey('order-after-replay');
+    const older = await put(key, Buffer.from('version one'));
+    await put(key, Buffer.from('version two, longer'));
+    const replayed = await copyObject({ bucket: SRC, key }, ctx());
+    expect(replayed).toMatchObject({ outcome: 'copied' });
+    await expect(copyObject(older, ctx())).rejects.toMatchObject({ name: 'SourceChanged' });
+    await expectBackupEquals(key, Buffer.from('version two, longer'));
+  });
+
   it('reports SourceChanged when the object was overwritten after the event', async () => {
     const key = uniqueKey('changed');
     const stale = await put(key, Buffer.from('first'));
@@ -461,6 +471,18 @@ describe('deleteBackup over HTTP', () => {
     expect(await deleteBackup(deletion, ctx())).toMatchObject({ outcome: 'deleted', bytes: 0, generation: copied.generation });
     expect(await backupExists(key)).toBe(false);
     expect(await deleteBackup(deletion, ctx())).toMatchObject({ outcome: 'deleted', bytes: 0 });
+  });
+
+  it('keeps the backup a replay made of a re-created object when the older delete event arrives late (stale-event)', async () => {
+    const key = uniqueKey('del-after-replay');
+    await put(key, Buffer.from('v1'));
+    await s3fx.s3.send(new DeleteObjectCommand({ Bucket: SRC, Key: key }));
+    const removed = events.findLast((e) => e.type === 'removed' && e.key === key)!;
+    await put(key, Buffer.from('v2 after the delete'));
+    // A replay (or backfill, or verify --repair) copies without the event's sequencer.
+    expect(await copyObject({ bucket: SRC, key }, ctx())).toMatchObject({ outcome: 'copied' });
+    expect(await deleteBackup({ bucket: SRC, key, sequencer: removed.sequencer }, ctx())).toMatchObject({ outcome: 'stale-event' });
+    await expectBackupEquals(key, Buffer.from('v2 after the delete'));
   });
 
   it('keeps a backup that a later write produced (stale delete event)', async () => {

@@ -99,14 +99,14 @@ describe('decideCopy', () => {
     expect(decideCopy(newer, dest(ours()))).toEqual({ action: 'copy', ifGenerationMatch: '1700000000000001', reason: expect.any(String) });
   });
 
-  it('copies when the event has no sequencer (manual replay) and the content differs', () => {
+  it('asks S3 before copying when a manual replay (no sequencer, before HeadObject) meets another version', () => {
     const manual = { bucket: 'src', key: 'a/b.txt', etag: 'e2', size: 10 };
-    expect(decideCopy(manual, dest(ours()))).toMatchObject({ action: 'copy' });
+    expect(decideCopy(manual, dest(ours()))).toMatchObject({ action: 'ask-current' });
   });
 
   it('does not call it already-current when only the ETag is known (size unknown)', () => {
     const partial = { bucket: 'src', key: 'a/b.txt', etag: 'e1' };
-    expect(decideCopy(partial, dest(ours()))).toMatchObject({ action: 'copy' });
+    expect(decideCopy(partial, dest(ours())).action).not.toBe('already-current');
   });
 
   it('ignores sequencers recorded for a different source key (they are not comparable)', () => {
@@ -138,5 +138,77 @@ describe('decideDelete', () => {
   it('keeps the backup when another version than the deleted one is current', () => {
     const versionDelete = { ...deletion, versionId: 'v1' };
     expect(decideDelete(versionDelete, dest(ours({ [K.versionId]: 'v2' })))).toMatchObject({ action: 'stale-event' });
+  });
+});
+
+/**
+ * Order after any mix of events (sequencer), replays, backfills and `verify --repair` (no sequencer, LastModified from
+ * HeadObject). Versioned scenarios: the local S3 server has no versioning, so they are proved here and in the engine's
+ * unit tests with aws-sdk-client-mock.
+ */
+describe('order across events, replays and backfills', () => {
+  const T1 = new Date('2026-11-20T10:00:01Z');
+  const T2 = new Date('2026-11-20T10:00:02Z');
+  const T3 = new Date('2026-11-20T10:00:03Z');
+  /** A backup a replay or backfill wrote: version, LastModified, no sequencer. */
+  const byReplay = (versionId: string, at: Date) => dest({ [K.bucket]: 'src', [K.key]: 'a/b.txt', [K.etag]: `e-${versionId}`, [K.size]: '10', [K.versionId]: versionId, [K.lastModified]: at.toISOString() });
+  /** A backup an event wrote: the same, with its sequencer. */
+  const byEvent = (versionId: string, at: Date, sequencer: string) => dest({ ...byReplay(versionId, at).metadata, [K.sequencer]: sequencer });
+  const version = (versionId: string, extra: Partial<SourceVersion> = {}): SourceVersion => ({ bucket: 'src', key: 'a/b.txt', versionId, etag: `e-${versionId}`, size: 10, ...extra });
+
+  it('a delayed older event after a replay copied a newer version is stale-event (LastModified decides)', () => {
+    expect(decideCopy(version('v1', { sequencer: '0055AED6DCD90281E5', lastModified: T1 }), byReplay('v2', T2))).toMatchObject({ action: 'stale-event' });
+  });
+
+  it('a backfill of an older version after an event copied a newer one is stale-event', () => {
+    expect(decideCopy(version('v1', { lastModified: T1 }), byEvent('v2', T2, '0055AED6DCD90281F0'))).toMatchObject({ action: 'stale-event' });
+  });
+
+  it('a replay of a newer version copies over an event\'s backup, and an event newer than a replay\'s backup copies', () => {
+    expect(decideCopy(version('v3', { lastModified: T3 }), byEvent('v2', T2, '0055AED6DCD90281F0'))).toMatchObject({ action: 'copy' });
+    expect(decideCopy(version('v3', { sequencer: '0055AED6DCD9028200', lastModified: T3 }), byReplay('v2', T2))).toMatchObject({ action: 'copy' });
+  });
+
+  it('sequencers decide when both sides have one, whatever LastModified says', () => {
+    expect(decideCopy(version('v1', { sequencer: '0055AED6DCD90281E5', lastModified: T3 }), byEvent('v2', T2, '0055AED6DCD90281F0'))).toMatchObject({ action: 'stale-event' });
+  });
+
+  it('before HeadObject (no LastModified yet) a request without a sequencer does not decide the order', () => {
+    expect(decideCopy(version('v1'), byReplay('v2', T2))).toMatchObject({ action: 'ask-current' });
+  });
+
+  describe('equal LastModified with different versions (version ids are opaque; one-second dates tie)', () => {
+    it('asks S3 which version is current instead of guessing', () => {
+      expect(decideCopy(version('v1', { lastModified: T2 }), byReplay('v2', T2))).toMatchObject({ action: 'ask-current', reason: expect.stringMatching(/equal LastModified/) });
+    });
+
+    it('copies only S3\'s current version; any other answer keeps the backup (stale-event)', () => {
+      expect(decideCopy(version('v1', { lastModified: T2, current: 'this' }), byReplay('v2', T2))).toMatchObject({ action: 'copy' });
+      expect(decideCopy(version('v1', { lastModified: T2, current: 'other' }), byReplay('v2', T2))).toMatchObject({ action: 'stale-event' });
+      expect(decideCopy(version('v1', { lastModified: T2, current: 'none' }), byReplay('v2', T2))).toMatchObject({ action: 'stale-event' });
+    });
+
+    it('treats a backup recorded without LastModified (older releases) the same way', () => {
+      const legacy = dest({ [K.bucket]: 'src', [K.key]: 'a/b.txt', [K.etag]: 'e-v2', [K.size]: '10', [K.versionId]: 'v2' });
+      expect(decideCopy(version('v1', { lastModified: T1 }), legacy)).toMatchObject({ action: 'ask-current' });
+    });
+  });
+
+  describe('deletes (mirror) by the same evidence', () => {
+    const deletion = { bucket: 'src', key: 'a/b.txt', sequencer: '0055AED6DCD90281F0' };
+
+    it('a delayed delete after a replay copied the re-created object asks S3, and keeps the backup while the key exists', () => {
+      expect(decideDelete(deletion, byReplay('v2', T2))).toMatchObject({ action: 'ask-current' });
+      expect(decideDelete({ ...deletion, current: 'other' }, byReplay('v2', T2))).toMatchObject({ action: 'stale-event' });
+      expect(decideDelete({ ...deletion, current: 'this' }, byReplay('v2', T2))).toMatchObject({ action: 'stale-event' });
+    });
+
+    it('deletes when S3 holds no current version of the key', () => {
+      expect(decideDelete({ ...deletion, current: 'none' }, byReplay('v2', T2))).toMatchObject({ action: 'delete' });
+    });
+
+    it('deletes the backup of exactly the version deleted, with or without sequencers', () => {
+      expect(decideDelete({ bucket: 'src', key: 'a/b.txt', versionId: 'v2' }, byReplay('v2', T2))).toMatchObject({ action: 'delete' });
+    });
   });
 });

@@ -661,6 +661,88 @@ describe('deleteBackup', () => {
   });
 });
 
+/**
+ * Order in a versioned bucket after replays, backfills and `verify --repair` (copies without a sequencer). The local S3
+ * server has no versioning, so these scenarios run here, with S3 answering through aws-sdk-client-mock.
+ */
+describe('order across events, replays and backfills (versioned bucket)', () => {
+  const T1 = new Date('2026-11-20T10:00:01Z');
+  const T2 = new Date('2026-11-20T10:00:02Z');
+  const v1 = Buffer.from('version one');
+  const v2 = Buffer.from('version two, newer');
+  const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
+
+  /** S3 holds v1 and v2 (current unless `current` says otherwise); HEAD and GET answer per VersionId. */
+  function serveVersions(lastModified: { v1: Date; v2: Date }, current: 'v1' | 'v2' | 'none' = 'v2') {
+    const versions = { v1: { data: v1, at: lastModified.v1 }, v2: { data: v2, at: lastModified.v2 } };
+    const head = (id: 'v1' | 'v2') => ({ ContentLength: versions[id].data.length, ETag: `"${md5(versions[id].data)}"`, VersionId: id, LastModified: versions[id].at });
+    s3Mock.on(HeadObjectCommand).callsFake((input: { VersionId?: string }) => {
+      const id = (input.VersionId ?? current) as 'v1' | 'v2' | 'none';
+      if (id === 'none') throw Object.assign(new Error('Not Found'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } });
+      return head(id);
+    });
+    s3Mock.on(GetObjectCommand).callsFake((input: { VersionId?: string }) => {
+      const data = versions[(input.VersionId ?? current) as 'v1' | 'v2'].data;
+      return { ContentLength: data.length, Body: Readable.from([data]) };
+    });
+  }
+
+  /** What a replay (manual input, no sequencer) of the current version leaves in GCS. */
+  async function replayCopiesV2(): Promise<void> {
+    const out = await copyObject({ bucket: 'src', key: 'a.txt' }, ctx());
+    expect(out).toMatchObject({ outcome: 'copied', sourceVersionId: 'v2' });
+    const meta = gcs.objects.get('backup/a.txt')!.resource.metadata as Record<string, string>;
+    expect(meta).toMatchObject({ [K.versionId]: 'v2', [K.lastModified]: T2.toISOString() });
+    expect(meta).not.toHaveProperty(K.sequencer);
+    s3Mock.resetHistory();
+  }
+
+  it('a delayed older event after a replay ends stale-event and leaves the newer backup current', async () => {
+    serveVersions({ v1: T1, v2: T2 });
+    await replayCopiesV2();
+    const out = await copyObject({ bucket: 'src', key: 'a.txt', versionId: 'v1', etag: md5(v1), size: v1.length, sequencer: '0055AED6DCD90281E5' }, ctx());
+    expect(out).toMatchObject({ outcome: 'stale-event', bytes: 0 });
+    expect(gcs.objects.get('backup/a.txt')!.data.equals(v2)).toBe(true);
+    expect(s3Mock.commandCalls(GetObjectCommand)).toHaveLength(0);
+  });
+
+  it('a backfill of an older version after an event copied the newer one ends stale-event', async () => {
+    serveVersions({ v1: T1, v2: T2 });
+    expect(await copyObject({ bucket: 'src', key: 'a.txt', versionId: 'v2', sequencer: '0055AED6DCD90281F0' }, ctx())).toMatchObject({ outcome: 'copied' });
+    const out = await copyObject({ bucket: 'src', key: 'a.txt', versionId: 'v1', etag: md5(v1) }, ctx());
+    expect(out).toMatchObject({ outcome: 'stale-event' });
+    expect(gcs.objects.get('backup/a.txt')!.data.equals(v2)).toBe(true);
+  });
+
+  it('on equal LastModified asks S3 for the current version: an older version stays out, the current one is copied', async () => {
+    serveVersions({ v1: T2, v2: T2 }, 'v2');
+    await replayCopiesV2();
+    const older = { bucket: 'src', key: 'a.txt', versionId: 'v1', etag: md5(v1), sequencer: '0055AED6DCD90281E5' };
+    expect(await copyObject(older, ctx())).toMatchObject({ outcome: 'stale-event' });
+    expect(s3Mock.commandCalls(HeadObjectCommand).map((c) => c.args[0].input.VersionId)).toEqual(['v1', undefined]);
+    // Same tie, but v1 is what S3 holds as current now (v2 was deleted): v1 is copied.
+    serveVersions({ v1: T2, v2: T2 }, 'v1');
+    expect(await copyObject(older, ctx())).toMatchObject({ outcome: 'copied', sourceVersionId: 'v1' });
+  });
+
+  it('a delayed delete after a replay copied the re-created object keeps the backup while S3 has the key', async () => {
+    serveVersions({ v1: T1, v2: T2 }, 'v2');
+    await replayCopiesV2();
+    const out = await deleteBackup({ bucket: 'src', key: 'a.txt', sequencer: '0055AED6DCD90281E5' }, ctx());
+    expect(out).toMatchObject({ outcome: 'stale-event' });
+    expect(gcs.deletes).toHaveLength(0);
+    expect(s3Mock.commandCalls(HeadObjectCommand).map((c) => c.args[0].input.VersionId)).toEqual([undefined]);
+  });
+
+  it('a delete with no sequencer to compare deletes the backup when S3 holds no current version', async () => {
+    serveVersions({ v1: T1, v2: T2 }, 'v2');
+    await replayCopiesV2();
+    serveVersions({ v1: T1, v2: T2 }, 'none');
+    expect(await deleteBackup({ bucket: 'src', key: 'a.txt', sequencer: '0055AED6DCD9028300' }, ctx())).toMatchObject({ outcome: 'deleted' });
+    expect(gcs.objects.has('backup/a.txt')).toBe(false);
+  });
+});
+
 describe('engineMemoryBytes', () => {
   it('is the object itself for single-request copies', () => {
     expect(engineMemoryBytes(5 * KIB)).toBe(5 * KIB);

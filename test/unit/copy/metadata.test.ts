@@ -77,7 +77,12 @@ describe('readProvenance', () => {
       sequencer: '01',
       size: 1234,
       crc32c: 'yZRlqg==',
+      lastModified: source.lastModified,
     });
+  });
+
+  it('ignores a LastModified that is not a date (it would order nothing)', () => {
+    expect(readProvenance({ [PROVENANCE_KEYS.lastModified]: 'yesterday' }).lastModified).toBeUndefined();
   });
 
   it('ignores malformed sizes and missing metadata', () => {
