@@ -4,7 +4,8 @@
  * Named errors propagate untouched: Step Functions reports errorType = error.name, which the ASL's Retry/Catch match.
  * Env: TIER (small|large), DEST_BUCKET, DEST_PREFIX, STORAGE_CLASS, PART_SIZE_BYTES, CONCURRENCY,
  * SINGLE_REQUEST_MAX_BYTES, GCS_AUTH_MODE + its parameter/secret NAME. Read once at cold start.
- * A copy that moved bytes publishes BytesCopied/CopyDuration (workflows/metrics.ts); a failed one publishes nothing.
+ * A copy that moved bytes publishes BytesCopied/CopyDuration (workflows/metrics.ts); one that ends source-gone,
+ * SourceGone; a failed one publishes nothing.
  */
 import type { Context } from 'aws-lambda';
 import { destinationStorage, sourceS3Client } from '../workflows/backup/clients';
@@ -12,7 +13,7 @@ import { parseBackupEvent, runCopyStep, tierDeadline } from '../workflows/backup
 import { readCopierConfig } from '../workflows/backup/settings';
 import { copyObject, deleteBackup } from '../workflows/copy/engine';
 import type { CopyOutcome } from '../workflows/copy/types';
-import { publishCopyMetrics } from '../workflows/metrics';
+import { metrics, publishCopyMetrics } from '../workflows/metrics';
 
 const config = readCopierConfig(process.env);
 const s3 = sourceS3Client(process.env);
@@ -25,6 +26,7 @@ export const handler = async (payload: unknown, context?: Context): Promise<Copy
     event,
     { s3, storage, target: config.target, options: config.engine, tier: config.tier, ...(signal ? { signal } : {}) },
     { copyObject, deleteBackup },
+    metrics,
   );
   publishCopyMetrics(outcome, config.tier);
   return outcome;

@@ -1,11 +1,14 @@
 /**
  * Lambda entry for "Describe the object": HeadObject fills in size, ETag and version of the state machine's record
- * when the event did not carry them. Env: none required (S3_ENDPOINT only for local servers).
+ * when the event did not carry them, resolving an event key S3 does not have (workflows/copy/resolve-key.ts); an object
+ * S3 does not have under either reading ends source-gone and is counted as SourceGone.
+ * Env: none required (S3_ENDPOINT only for local servers).
  */
 import { sourceS3Client } from '../workflows/backup/clients';
 import { describeObject, parsePreparedEvent } from '../workflows/backup/describe';
 import type { PreparedEvent } from '../workflows/backup/prepare';
+import { metrics } from '../workflows/metrics';
 
 const s3 = sourceS3Client(process.env);
 
-export const handler = async (payload: unknown): Promise<PreparedEvent> => describeObject(parsePreparedEvent(payload), s3);
+export const handler = async (payload: unknown): Promise<PreparedEvent> => describeObject(parsePreparedEvent(payload), s3, metrics);

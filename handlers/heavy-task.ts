@@ -15,7 +15,7 @@ import { readHeavyTaskToken, runHeavyTask, sfnTaskTokenReporter } from '../workf
 import { readCopierConfig } from '../workflows/backup/settings';
 import { copyObject, deleteBackup } from '../workflows/copy/engine';
 import { logger } from '../workflows/logger';
-import { publishCopyMetrics } from '../workflows/metrics';
+import { metrics, publishCopyMetrics } from '../workflows/metrics';
 
 const sfn = new SFNClient({});
 
@@ -30,7 +30,7 @@ export async function main(env: NodeJS.ProcessEnv): Promise<boolean> {
       const config = readCopierConfig(env, 'heavy');
       const signal = tierDeadline('heavy', env['DEADLINE_SECONDS'] ? Number(env['DEADLINE_SECONDS']) * 1000 : undefined);
       const ctx = { s3: sourceS3Client(env), storage: await destinationStorage(env), target: config.target };
-      const outcome = await runCopyStep(event, { ...ctx, options: config.engine, tier: config.tier, ...(signal ? { signal } : {}) }, { copyObject, deleteBackup });
+      const outcome = await runCopyStep(event, { ...ctx, options: config.engine, tier: config.tier, ...(signal ? { signal } : {}) }, { copyObject, deleteBackup }, metrics);
       publishCopyMetrics(outcome, config.tier);
       return outcome;
     },

@@ -1,4 +1,5 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { BackupEvent } from './backup/normalize';
 import type { CopyOutcome, TierName } from './copy/types';
 
 /**
@@ -12,6 +13,9 @@ export const COPY_METRICS = {
   /** Wall time of one copy (unit Milliseconds). */
   copyDuration: 'CopyDuration',
 } as const;
+
+/** One execution that ended `source-gone` (unit Count), dimensions service and `origin`. */
+export const SOURCE_GONE_METRIC = 'SourceGone';
 
 /** Used when POWERTOOLS_METRICS_NAMESPACE is unset (local runs); the stack sets the same value. */
 export const DEFAULT_METRICS_NAMESPACE = 'S3GcsBackup';
@@ -38,4 +42,17 @@ export function publishCopyMetrics(outcome: CopyOutcome, tier: TierName, sink: M
   sink.addMetric(COPY_METRICS.copyDuration, MetricUnit.Milliseconds, outcome.durationMs);
   sink.publishStoredMetrics();
   return true;
+}
+
+/**
+ * Publishes one EMF line counting an execution that ends `source-gone`: S3 answered 404 for the object, and for the
+ * other reading of its key when there is one (workflows/copy/resolve-key.ts). The state machine ends such executions
+ * SUCCEEDED without an alert (an object deleted right after it was written is normal), so this count, per `origin`
+ * (s3-notification, eventbridge, manual), is what tells an operator that events name keys S3 does not have.
+ * The Lambdas pass `metrics`; local runs pass no sink (their stdout is the CLI's).
+ */
+export function publishSourceGone(origin: BackupEvent['origin'], sink: Metrics): void {
+  sink.addDimension('origin', origin);
+  sink.addMetric(SOURCE_GONE_METRIC, MetricUnit.Count, 1);
+  sink.publishStoredMetrics();
 }

@@ -1,6 +1,8 @@
 import type { CopyContext } from '../copy/engine';
 import type { CopyOutcome, CopyRequest, TierName } from '../copy/types';
-import { InvalidInput, TierCapacityExceeded } from './errors';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { publishSourceGone } from '../metrics';
+import { InvalidInput, SourceNotFound, TierCapacityExceeded } from './errors';
 import type { BackupEvent } from './normalize';
 
 /** The engine entry points a copier uses (workflows/copy/engine.ts; injectable for tests). */
@@ -12,11 +14,18 @@ export interface CopyEngine {
 /**
  * What the small and large copy Lambdas, the heavy task and the delete step do with one normalized event:
  * copy it, or (action delete; the ASL only gets here under the mirror policy) delete its backup copy.
- * Named errors propagate untouched: their names are what the ASL's Retry/Catch match.
+ * Named errors propagate untouched: their names are what the ASL's Retry/Catch match. With a metrics `sink` (the
+ * Lambdas and the heavy task), a SourceNotFound is also counted as SourceGone (workflows/metrics.ts).
  */
-export function runCopyStep(event: BackupEvent, ctx: CopyContext, engine: CopyEngine): Promise<CopyOutcome> {
+export async function runCopyStep(event: BackupEvent, ctx: CopyContext, engine: CopyEngine, sink?: Metrics): Promise<CopyOutcome> {
   const req = copyRequestOf(event);
-  return event.action === 'delete' ? engine.deleteBackup(req, ctx) : engine.copyObject(req, ctx);
+  try {
+    return await (event.action === 'delete' ? engine.deleteBackup(req, ctx) : engine.copyObject(req, ctx));
+  } catch (err) {
+    // The ASL ends this SUCCEEDED as source-gone, without an alert: the metric is what an operator can alarm on.
+    if (err instanceof SourceNotFound && sink) publishSourceGone(event.origin, sink);
+    throw err;
+  }
 }
 
 /** The Lambda payload / COPY_REQUEST: the normalized event from "Normalize the event". */
@@ -36,9 +45,9 @@ export function parseBackupEvent(payload: unknown): BackupEvent {
 }
 
 function copyRequestOf(event: BackupEvent): CopyRequest {
-  const { bucket, key, versionId, etag, sequencer, size } = event;
+  const { bucket, key, versionId, etag, sequencer, size, keyAlternative } = event;
   return Object.fromEntries(
-    Object.entries({ bucket, key, versionId, etag, sequencer, size }).filter(([, v]) => v !== undefined),
+    Object.entries({ bucket, key, versionId, etag, sequencer, size, keyAlternative }).filter(([, v]) => v !== undefined),
   ) as unknown as CopyRequest;
 }
 

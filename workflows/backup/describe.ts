@@ -1,6 +1,10 @@
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { SourceObject } from '../copy/metadata';
+import { withEventKey } from '../copy/resolve-key';
 import { headSource } from '../copy/s3-source';
-import { InvalidInput, SourceChanged } from './errors';
+import { publishSourceGone } from '../metrics';
+import { InvalidInput, SourceChanged, SourceNotFound } from './errors';
 import { withObject, type PreparedEvent } from './prepare';
 
 /**
@@ -8,9 +12,17 @@ import { withObject, type PreparedEvent } from './prepare';
  * pins the copy). Errors arrive classified by headSource: gone -> SourceNotFound, archived/denied -> SourceNotReadable,
  * throttled -> TransientError.
  */
-export async function describeObject(prepared: PreparedEvent, s3: S3Client): Promise<PreparedEvent> {
-  const { object } = prepared;
-  const head = await headSource(s3, { bucket: object.bucket, key: object.key, versionId: object.versionId, etag: object.etag });
+export async function describeObject(prepared: PreparedEvent, s3: S3Client, sink?: Metrics): Promise<PreparedEvent> {
+  let head: SourceObject;
+  try {
+    head = await withEventKey(s3, prepared.object, (o) => headSource(s3, { bucket: o.bucket, key: o.key, versionId: o.versionId, etag: o.etag }));
+  } catch (err) {
+    // The ASL ends this SUCCEEDED as source-gone, without an alert: the metric is what an operator can alarm on.
+    if (err instanceof SourceNotFound && sink) publishSourceGone(prepared.object.origin, sink);
+    throw err;
+  }
+  const { keyAlternative: _resolved, ...object } = prepared.object;
+  if (head.key !== object.key) prepared = { ...prepared, destination: renamedDestination(prepared.destination, object.key, head.key) };
   if (object.etag && head.etag !== object.etag) {
     throw new SourceChanged(
       `s3://${object.bucket}/${object.key} now has ETag ${head.etag}, the event named ${object.etag}: it changed since the event, and the newer event backs it up.`,
@@ -18,10 +30,17 @@ export async function describeObject(prepared: PreparedEvent, s3: S3Client): Pro
   }
   return withObject(prepared, {
     ...object,
+    key: head.key,
     size: head.size,
     etag: head.etag,
     ...(head.versionId ? { versionId: head.versionId } : {}),
   });
+}
+
+/** The destination URL ends with the source key (keys.ts destinationName); the resolved key replaces it. */
+function renamedDestination(destination: string, from: string, to: string): string {
+  if (!destination.endsWith(from)) throw new Error(`destination ${destination} does not end with the key ${from}`);
+  return destination.slice(0, destination.length - from.length) + to;
 }
 
 /** The Lambda payload is the state machine's record; refuse anything else with a clear reason. */

@@ -6,13 +6,29 @@ import { InvalidDestinationName, InvalidInput } from './errors';
  * It is form-URL-encoding: '+' stands for a space and everything else is percent-encoded UTF-8 ('+' itself arrives
  * as '%2B'); listings have been seen to send a space as '+' and as '%20', and both decode here (as the AWS SDKs
  * decode them, e.g. botocore's unquote_plus). Decode a key exactly once; EventBridge and manual inputs carry plain
- * keys and must NOT go through this function. `what` names the key's origin in the error.
+ * keys and must NOT go through this function (an EventBridge key does only as its fallback reading, alternativeEventKey).
+ * `what` names the key's origin in the error.
  */
 export function decodeS3EventKey(encoded: string, what = 'S3 event key'): string {
   try {
     return decodeURIComponent(encoded.replace(/\+/g, ' '));
   } catch (err) {
     throw new InvalidInput(`${what} is not valid percent-encoding: ${JSON.stringify(encoded)}`, { cause: err });
+  }
+}
+
+/**
+ * The other reading of an event key, to try only when S3 answers 404 for the first (resolve-key.ts): a notification key
+ * read as plain percent-encoding ('+' kept), an EventBridge key read as form-encoded (AWS does not document whether
+ * `detail.object.key` is encoded). Undefined when both readings agree or the other is not valid encoding.
+ */
+export function alternativeEventKey(eventKey: string, origin: 's3-notification' | 'eventbridge'): string | undefined {
+  try {
+    const first = origin === 's3-notification' ? decodeS3EventKey(eventKey) : eventKey;
+    const other = origin === 's3-notification' ? decodeURIComponent(eventKey) : decodeS3EventKey(eventKey);
+    return other === first ? undefined : other;
+  } catch {
+    return undefined;
   }
 }
 

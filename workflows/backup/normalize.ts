@@ -1,5 +1,5 @@
 import { InvalidInput } from './errors';
-import { decodeS3EventKey } from './keys';
+import { alternativeEventKey, decodeS3EventKey } from './keys';
 import { sourceVersionId } from './version-id';
 
 /**
@@ -17,6 +17,11 @@ export interface BackupEvent {
   etag?: string;
   size?: number;
   sequencer?: string;
+  /**
+   * The event key read the other way (keys.ts alternativeEventKey), for ObjectCreated events whose key encoding is
+   * ambiguous; tried only if S3 answers 404 for `key`, and accepted only for the object the event describes.
+   */
+  keyAlternative?: string;
   eventTime?: string;
   eventName?: string;
   origin: 's3-notification' | 'eventbridge' | 'manual';
@@ -32,7 +37,9 @@ const MANUAL_FIELDS = new Set(['bucket', 'key', 'versionId']);
  * (plain key). Throws InvalidInput naming the problem.
  *
  * Key encoding differs by origin: notification records carry form-URL-encoded keys ('+' = space), EventBridge and
- * manual inputs carry the plain key ('+' is a plus). Only notification keys go through decodeS3EventKey.
+ * manual inputs carry the plain key ('+' is a plus). Only notification keys go through decodeS3EventKey. Because the
+ * EventBridge encoding is undocumented, an ObjectCreated event also carries the other reading (`keyAlternative`),
+ * which the copier tries only if S3 answers 404 (workflows/copy/resolve-key.ts).
  */
 export function normalizeExecutionInput(input: unknown): BackupEvent {
   if (!isObject(input)) throw new InvalidInput(`Execution input must be a JSON object, got ${describe(input)}`);
@@ -106,10 +113,13 @@ function fromNotificationRecord(record: Json): BackupEvent {
   const s3 = requireObject(record, 's3', 'S3 notification record');
   const bucket = requireObject(s3, 'bucket', 'S3 notification record s3');
   const object = requireObject(s3, 'object', 'S3 notification record s3');
+  const action = notificationAction(eventName);
+  const eventKey = requireString(object, 'key', 'S3 notification record s3.object');
   return compact({
-    action: notificationAction(eventName),
+    action,
     bucket: requireString(bucket, 'name', 'S3 notification record s3.bucket'),
-    key: decodeS3EventKey(requireString(object, 'key', 'S3 notification record s3.object')),
+    key: decodeS3EventKey(eventKey),
+    keyAlternative: action === 'copy' ? alternativeEventKey(eventKey, 's3-notification') : undefined,
     versionId: sourceVersionId(optionalString(object, 'versionId', 'S3 notification record s3.object')),
     etag: unquote(optionalString(object, 'eTag', 'S3 notification record s3.object')),
     size: optionalSize(object, 'size', 'S3 notification record s3.object'),
@@ -148,11 +158,13 @@ function fromEventBridge(event: Json): BackupEvent {
   const bucket = requireObject(detail, 'bucket', 'EventBridge event detail');
   const object = requireObject(detail, 'object', 'EventBridge event detail');
   const reason = optionalString(detail, 'reason', 'EventBridge event detail');
+  const eventKey = requireString(object, 'key', 'EventBridge event detail.object');
   return compact({
     action,
     bucket: requireString(bucket, 'name', 'EventBridge event detail.bucket'),
-    // EventBridge keys are plain: never decode them ('+' stays '+').
-    key: requireString(object, 'key', 'EventBridge event detail.object'),
+    // EventBridge keys are taken as plain first ('+' stays '+'); the form-decoded reading is the fallback.
+    key: eventKey,
+    keyAlternative: action === 'copy' ? alternativeEventKey(eventKey, 'eventbridge') : undefined,
     versionId: sourceVersionId(optionalString(object, 'version-id', 'EventBridge event detail.object')),
     etag: unquote(optionalString(object, 'etag', 'EventBridge event detail.object')),
     size: optionalSize(object, 'size', 'EventBridge event detail.object'),

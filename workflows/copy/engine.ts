@@ -21,6 +21,7 @@ import { PROVENANCE_KEYS, readProvenance, toGcsMetadata, type Provenance, type S
 import { currentVersionOf } from './current-version';
 import { orderedParts } from './ordered-parts';
 import { PartBuffers } from './part-buffers';
+import { withEventKey } from './resolve-key';
 import { BodyCut, getRange, getWhole, headSource, s3Url, type SourcePin } from './s3-source';
 import type { CopyOutcome, CopyRequest, CopyTarget, TierName } from './types';
 import { assertReadable, assertSameEtag, sourceChecksums, storedMismatch, verifyAgainstSource } from './verify';
@@ -118,7 +119,12 @@ export function engineMemoryBytes(sizeBytes: number, options?: Partial<EngineOpt
   return Math.min(parts, o.concurrency + 1 + uploadWindowParts) * o.partSizeBytes;
 }
 
-export async function copyObject(req: CopyRequest, ctx: CopyContext): Promise<CopyOutcome> {
+/** Copies one source version; an event key S3 does not have is resolved first (resolve-key.ts), and names the destination. */
+export function copyObject(req: CopyRequest, ctx: CopyContext): Promise<CopyOutcome> {
+  return withEventKey(ctx.s3, req, (resolved) => copyKey(resolved, ctx), ctx.signal);
+}
+
+async function copyKey(req: CopyRequest, ctx: CopyContext): Promise<CopyOutcome> {
   const started = Date.now();
   const options = resolveEngineOptions(ctx.options);
   const name = destinationName(ctx.target.prefix, req.key);

@@ -12,6 +12,8 @@ export interface CopyRequest {
   sequencer?: string;
   /** Size from the event or HeadObject, used for routing and the memory model. */
   size?: number;
+  /** The event key read the other way, tried only when S3 answers 404 for `key` (resolve-key.ts). */
+  keyAlternative?: string;
 }
 
 /** Where copies go. */

@@ -171,3 +171,30 @@ test('K4 an EventBridge key keeps its "+" (EventBridge keys are not form-encoded
   expect(result.output).toMatchObject({ outcome: 'copied', bytes: 2 });
   expect((await backupOf(key))?.toString()).toBe('eb');
 });
+
+/** An EventBridge Object Created event for `key` with the ETag and size S3 reported for `stored` under its own key. */
+async function eventBridgeFor(eventKey: string, storedKey: string, body: string) {
+  const put = await s3fx.s3.send(new PutObjectCommand({ Bucket: SRC_ROOT, Key: storedKey, Body: Buffer.from(body) }));
+  return {
+    version: '0',
+    'detail-type': 'Object Created',
+    source: 'aws.s3',
+    detail: { bucket: { name: SRC_ROOT }, object: { key: eventKey, size: body.length, etag: put.ETag!.replace(/"/g, '') } },
+  };
+}
+
+test('K13 an EventBridge key whose "+" stands for a space (form-encoded after all): resolved, copied under the key S3 has', async () => {
+  const input = await eventBridgeFor('k13+form+encoded.txt', 'k13 form encoded.txt', 'k13');
+  const result = await runBackupExecution(input, { s3: s3fx.s3, storage, target: { bucket: DST, prefix: '' }, retryIntervalMs: 0, alerts: new LocalAlertSink() });
+  expect(result.output).toMatchObject({ outcome: 'copied', bytes: 3, destination: `gs://${DST}/k13 form encoded.txt` });
+  expect((await backupOf('k13 form encoded.txt'))?.toString()).toBe('k13');
+  expect(await backupOf('k13+form+encoded.txt')).toBeUndefined();
+});
+
+test('K14 the other reading of the key holds another object (ETag differs): source-gone, nothing copied', async () => {
+  const input = await eventBridgeFor('k14+other.txt', 'k14 other.txt', 'k14');
+  await s3fx.s3.send(new PutObjectCommand({ Bucket: SRC_ROOT, Key: 'k14 other.txt', Body: Buffer.from('someone else') }));
+  const result = await runBackupExecution(input, { s3: s3fx.s3, storage, target: { bucket: DST, prefix: '' }, retryIntervalMs: 0, alerts: new LocalAlertSink() });
+  expect(result.output).toMatchObject({ outcome: 'source-gone' });
+  expect(await backupOf('k14 other.txt')).toBeUndefined();
+});

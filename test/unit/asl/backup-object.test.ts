@@ -81,6 +81,8 @@ describe('input shapes', () => {
     expect(engine.calls[0]?.req).toEqual({
       bucket: 'source-bucket',
       key: 'photos/red flower c++ ✿.jpg',
+      // Tried only if S3 answers 404 for the key (workflows/copy/resolve-key.ts).
+      keyAlternative: 'photos/red+flower+c+++✿.jpg',
       versionId: '096fKKXTRTtl3on89fVO.nfljtsv6qko',
       etag: '0123456789abcdef0123456789abcdef',
       sequencer: '0055AED6DCD90281E5',

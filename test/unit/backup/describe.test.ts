@@ -1,3 +1,4 @@
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { HeadObjectCommand, NotFound, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describeObject, parsePreparedEvent } from '../../../workflows/backup/describe';
@@ -34,6 +35,56 @@ describe('describeObject', () => {
   test('a missing object is SourceNotFound', async () => {
     mock.on(HeadObjectCommand).rejects(new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } }));
     await expect(describeObject(prepareBackup({ bucket: 'src', key: 'k' }, config), s3)).rejects.toBeInstanceOf(SourceNotFound);
+  });
+});
+
+/** "Describe the object" resolves an event key S3 does not have through the same function as the copier (resolve-key.ts). */
+describe('describeObject — an event key read the other way', () => {
+  const notFound = () => new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } });
+  const sink = () => ({ addDimension: jest.fn(), addMetric: jest.fn(), publishStoredMetrics: jest.fn() });
+  /** An EventBridge event without a size, so the state machine describes it. */
+  const eventBridge = (key: string, etag = 'abc') => ({
+    source: 'aws.s3',
+    'detail-type': 'Object Created',
+    detail: { bucket: { name: 'src' }, object: { key, etag, sequencer: '0064D3901D00059300' } },
+  });
+
+  function s3Has(key: string, etag: string) {
+    mock.on(HeadObjectCommand).rejects(notFound());
+    mock.on(HeadObjectCommand, { Key: key }).resolves({ ContentLength: 7, ETag: `"${etag}"` });
+  }
+
+  it('resolves an EventBridge key whose "+" meant a space, and names the destination after the key S3 has', async () => {
+    s3Has('a b.txt', 'abc');
+    const described = await describeObject(prepareBackup(eventBridge('a+b.txt'), { ...config, target: { bucket: 'backup', prefix: 'p/' } }), s3);
+    expect(described.object).toMatchObject({ key: 'a b.txt', size: 7, etag: 'abc' });
+    expect(described.object).not.toHaveProperty('keyAlternative');
+    expect(described.destination).toBe('gs://backup/p/a b.txt');
+    expect(JSON.parse(described.objectJson)).toEqual(described.object);
+  });
+
+  it('resolves a notification key whose other reading is the object S3 has', async () => {
+    s3Has('c+d.txt', 'abc');
+    const record = { eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'src' }, object: { key: 'c+d.txt', eTag: 'abc' } } };
+    const described = await describeObject(prepareBackup(record, config), s3);
+    expect(described.object.key).toBe('c+d.txt');
+    expect(described.destination).toBe('gs://backup/c+d.txt');
+  });
+
+  it('stays SourceNotFound when the other reading holds another object (ETag differs), and counts SourceGone by origin', async () => {
+    s3Has('a b.txt', 'other');
+    const metrics = sink();
+    await expect(describeObject(prepareBackup(eventBridge('a+b.txt'), config), s3, metrics as unknown as Metrics)).rejects.toBeInstanceOf(SourceNotFound);
+    expect(metrics.addDimension).toHaveBeenCalledWith('origin', 'eventbridge');
+    expect(metrics.addMetric).toHaveBeenCalledWith('SourceGone', 'Count', 1);
+  });
+
+  it('stays SourceNotFound when the key has no other reading', async () => {
+    s3Has('elsewhere', 'abc');
+    const metrics = sink();
+    await expect(describeObject(prepareBackup(eventBridge('a_b.txt'), config), s3, metrics as unknown as Metrics)).rejects.toBeInstanceOf(SourceNotFound);
+    expect(mock.commandCalls(HeadObjectCommand)).toHaveLength(1);
+    expect(metrics.publishStoredMetrics).toHaveBeenCalledTimes(1);
   });
 });
 

@@ -1,4 +1,4 @@
-import { decodeS3EventKey, destinationName, gcsNameProblem } from '../../../workflows/backup/keys';
+import { alternativeEventKey, decodeS3EventKey, destinationName, gcsNameProblem } from '../../../workflows/backup/keys';
 
 describe('decodeS3EventKey', () => {
   it.each([
@@ -40,5 +40,22 @@ describe('destinationName', () => {
 
   it('counts the prefix toward the limit', () => {
     expect(() => destinationName('p/', 'a'.repeat(1023))).toThrow(/1025 bytes/);
+  });
+});
+
+describe('alternativeEventKey', () => {
+  it.each([
+    ['an EventBridge key, form-decoded', 'eventbridge', 'q3+final%20v2.csv', 'q3 final v2.csv'],
+    ['a notification key, percent-decoded with "+" kept', 's3-notification', 'c%2B%2B/notes+1.txt', 'c++/notes+1.txt'],
+  ] as const)('reads %s', (_label, origin, eventKey, alternative) => {
+    expect(alternativeEventKey(eventKey, origin)).toBe(alternative);
+  });
+
+  it.each([
+    ['both readings agree', 'eventbridge', 'plain/key.txt'],
+    ['a notification key without "+"', 's3-notification', 'photos/%E2%9C%BF.jpg'],
+    ['the other reading is not valid percent-encoding', 'eventbridge', '100%+sure.txt'],
+  ] as const)('is undefined when %s', (_label, origin, eventKey) => {
+    expect(alternativeEventKey(eventKey, origin)).toBeUndefined();
   });
 });

@@ -16,6 +16,8 @@ describe('normalizeExecutionInput: S3 notification records (form-URL-encoded key
       action: 'copy',
       bucket: 'source-bucket',
       key: 'photos/red flower c++ ✿.jpg',
+      // The same key read as plain percent-encoding, tried only if S3 answers 404 for the key above.
+      keyAlternative: 'photos/red+flower+c+++✿.jpg',
       versionId: '096fKKXTRTtl3on89fVO.nfljtsv6qko',
       etag: '0123456789abcdef0123456789abcdef',
       size: 1048576,

@@ -1,8 +1,12 @@
-import { GetObjectCommand, HeadObjectCommand, S3Client, type GetObjectCommandInput } from '@aws-sdk/client-s3';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { GetObjectCommand, HeadObjectCommand, NotFound, S3Client, type GetObjectCommandInput } from '@aws-sdk/client-s3';
 import type { Storage } from '@google-cloud/storage';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
+import { runCopyStep } from '../../../workflows/backup/copy-step';
+import { SourceNotFound } from '../../../workflows/backup/errors';
+import { normalizeExecutionInput } from '../../../workflows/backup/normalize';
 import { checksumsOf } from '../../../workflows/copy/checksums';
 import {
   DEFAULT_ENGINE_OPTIONS,
@@ -740,6 +744,78 @@ describe('order across events, replays and backfills (versioned bucket)', () => 
     serveVersions({ v1: T1, v2: T2 }, 'none');
     expect(await deleteBackup({ bucket: 'src', key: 'a.txt', sequencer: '0055AED6DCD9028300' }, ctx())).toMatchObject({ outcome: 'deleted' });
     expect(gcs.objects.has('backup/a.txt')).toBe(false);
+  });
+});
+
+/**
+ * Event keys S3 does not have under the first reading (resolve-key.ts): EventBridge's key encoding is undocumented, so a
+ * 404 for an ObjectCreated key is retried under the other reading, accepted only for the object the event describes.
+ */
+describe('copyObject — an event key read the other way', () => {
+  const data = Buffer.from('quarterly numbers');
+  const etag = createHash('md5').update(data).digest('hex');
+  const notFound = () => new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } });
+  const sink = () => ({ addDimension: jest.fn(), addMetric: jest.fn(), publishStoredMetrics: jest.fn() });
+
+  /** S3 holds `data` (or `stored`) under `key` only. */
+  function serveUnder(key: string, stored: Buffer = data) {
+    s3Mock.on(HeadObjectCommand).rejects(notFound());
+    s3Mock.on(HeadObjectCommand, { Key: key }).resolves({ ContentLength: stored.length, ETag: `"${createHash('md5').update(stored).digest('hex')}"` });
+    s3Mock.on(GetObjectCommand).rejects(notFound());
+    s3Mock.on(GetObjectCommand, { Key: key }).callsFake(() => ({ ContentLength: stored.length, Body: Readable.from([stored]) }));
+  }
+
+  function eventBridge(key: string) {
+    return normalizeExecutionInput({
+      source: 'aws.s3',
+      'detail-type': 'Object Created',
+      time: '2026-11-20T10:20:00Z',
+      detail: { bucket: { name: 'src' }, object: { key, size: data.length, etag, sequencer: '0064D3901D00059300' }, reason: 'PutObject' },
+    });
+  }
+
+  function notification(key: string) {
+    return normalizeExecutionInput({
+      eventSource: 'aws:s3',
+      eventName: 'ObjectCreated:Put',
+      s3: { bucket: { name: 'src' }, object: { key, size: data.length, eTag: etag, sequencer: '0055AED6DCD90281E5' } },
+    });
+  }
+
+  it('copies an EventBridge key whose "+" meant a space, under the key S3 has, to the destination named for it', async () => {
+    serveUnder('reports/q3 final.csv');
+    const out = await runCopyStep(eventBridge('reports/q3+final.csv'), ctx(), { copyObject, deleteBackup });
+    expect(out).toMatchObject({ outcome: 'copied', destination: 'gs://dst/backup/reports/q3 final.csv' });
+    expect(gcs.objects.get('backup/reports/q3 final.csv')!.resource.metadata).toMatchObject({ [K.key]: 'reports/q3 final.csv' });
+    expect(gcs.objects.has('backup/reports/q3+final.csv')).toBe(false);
+  });
+
+  it('copies a notification key whose alternative reading (a "+" kept as "+") is the object S3 has', async () => {
+    serveUnder('c++/notes+1.txt');
+    const out = await runCopyStep(notification('c%2B%2B/notes+1.txt'), ctx(), { copyObject, deleteBackup });
+    expect(out).toMatchObject({ outcome: 'copied', destination: 'gs://dst/backup/c++/notes+1.txt' });
+  });
+
+  it('stays SourceNotFound (source-gone) when the alternative holds another object (ETag differs), and counts SourceGone', async () => {
+    serveUnder('reports/q3 final.csv', Buffer.from('someone else\'s bytes'));
+    const metrics = sink();
+    const event = eventBridge('reports/q3+final.csv');
+    await expect(runCopyStep(event, ctx(), { copyObject, deleteBackup }, metrics as unknown as Metrics)).rejects.toBeInstanceOf(SourceNotFound);
+    expect(gcs.writes).toHaveLength(0);
+    expect(s3Mock.commandCalls(GetObjectCommand)).toHaveLength(0);
+    expect(metrics.addDimension).toHaveBeenCalledWith('origin', 'eventbridge');
+    expect(metrics.addMetric).toHaveBeenCalledWith('SourceGone', 'Count', 1);
+    expect(metrics.publishStoredMetrics).toHaveBeenCalledTimes(1);
+  });
+
+  it('stays SourceNotFound (source-gone) when the key has no other reading, after one HeadObject', async () => {
+    serveUnder('elsewhere.txt');
+    const event = eventBridge('reports/q3_final.csv');
+    expect(event).not.toHaveProperty('keyAlternative');
+    const metrics = sink();
+    await expect(runCopyStep(event, ctx(), { copyObject, deleteBackup }, metrics as unknown as Metrics)).rejects.toBeInstanceOf(SourceNotFound);
+    expect(s3Mock.commandCalls(HeadObjectCommand)).toHaveLength(1);
+    expect(metrics.addDimension).toHaveBeenCalledWith('origin', 'eventbridge');
   });
 });
 

@@ -19,6 +19,7 @@ describe('object events as S3 would deliver them', () => {
       action: 'copy',
       bucket: 'src',
       key: 'a b+c/ü?.txt',
+      keyAlternative: 'a+b+c/ü?.txt',
       etag: 'abc',
       size: 5,
       sequencer: '00AB',
