@@ -11,7 +11,11 @@ export interface BackupEvent {
   bucket: string;
   /** Decoded, exactly as stored in S3. */
   key: string;
-  /** Never S3's "null" version (see version-id.ts): absent when the object has no version to pin. */
+  /**
+   * Never S3's "null" version (see version-id.ts): absent when the object has no version to pin. Absent too for a
+   * delete that created a delete marker: the event's version id is the marker's own, which names no content, and a
+   * mirror delete compared it with the backup's version and never deleted anything (destination-state.ts decideDelete).
+   */
   versionId?: string;
   /** Without quotes. */
   etag?: string;
@@ -120,7 +124,7 @@ function fromNotificationRecord(record: Json): BackupEvent {
     bucket: requireString(bucket, 'name', 'S3 notification record s3.bucket'),
     key: decodeS3EventKey(eventKey),
     keyAlternative: action === 'copy' ? alternativeEventKey(eventKey, 's3-notification') : undefined,
-    versionId: sourceVersionId(optionalString(object, 'versionId', 'S3 notification record s3.object')),
+    versionId: eventName.endsWith(':DeleteMarkerCreated') ? undefined : sourceVersionId(optionalString(object, 'versionId', 'S3 notification record s3.object')),
     etag: unquote(optionalString(object, 'eTag', 'S3 notification record s3.object')),
     size: optionalSize(object, 'size', 'S3 notification record s3.object'),
     sequencer: optionalString(object, 'sequencer', 'S3 notification record s3.object'),
@@ -165,7 +169,7 @@ function fromEventBridge(event: Json): BackupEvent {
     // EventBridge keys are taken as plain first ('+' stays '+'); the form-decoded reading is the fallback.
     key: eventKey,
     keyAlternative: action === 'copy' ? alternativeEventKey(eventKey, 'eventbridge') : undefined,
-    versionId: sourceVersionId(optionalString(object, 'version-id', 'EventBridge event detail.object')),
+    versionId: detail['deletion-type'] === 'Delete Marker Created' ? undefined : sourceVersionId(optionalString(object, 'version-id', 'EventBridge event detail.object')),
     etag: unquote(optionalString(object, 'etag', 'EventBridge event detail.object')),
     size: optionalSize(object, 'size', 'EventBridge event detail.object'),
     sequencer: optionalString(object, 'sequencer', 'EventBridge event detail.object'),

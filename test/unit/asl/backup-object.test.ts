@@ -167,13 +167,13 @@ describe('benign outcomes', () => {
     expect(engine.calls).toEqual([]);
   });
 
-  test('deleted: under the mirror policy the delete step runs deleteBackup with the version', async () => {
+  test('deleted: under the mirror policy the delete step runs deleteBackup (a delete marker\'s own version id is not passed)', async () => {
     const engine = new StandInEngine();
     const result = await runBackupExecution(fixture('eventbridge-object-deleted.json'), standInEnvironment(engine, { deletePolicy: 'mirror' }));
     expect(result.status).toBe('SUCCEEDED');
     expect(result.output).toMatchObject({ outcome: 'deleted' });
     expect(engine.calls).toEqual([
-      { op: 'delete', tier: 'small', req: { bucket: 'source-bucket', key: 'photos/old.jpg', versionId: '1QW9g1Z99LUNbvaaYVpW9xDlOLU.qxgF', sequencer: '617f0837b476e463' } },
+      { op: 'delete', tier: 'small', req: { bucket: 'source-bucket', key: 'photos/old.jpg', sequencer: '617f0837b476e463' } },
     ]);
     expect(visited(result)).toContain('Delete the backup copy');
   });

@@ -41,13 +41,12 @@ describe('normalizeExecutionInput: S3 notification records (form-URL-encoded key
     expect(ev.size).toBe(104857600);
   });
 
-  it('maps ObjectRemoved:* to a delete without size or ETag', () => {
+  it('maps ObjectRemoved:* to a delete without size or ETag (nor the version id of the delete marker it created)', () => {
     const ev = normalizeExecutionInput(fixture('s3-notification-delete.json'));
     expect(ev).toEqual({
       action: 'delete',
       bucket: 'source-bucket',
       key: 'photos/old.jpg',
-      versionId: 'IYV3p45BT0ac8hjHg1houSdS1a.Mro8e',
       sequencer: '0055AED6DCD9028AAA',
       eventTime: '2026-11-20T11:00:00.000Z',
       eventName: 'ObjectRemoved:DeleteMarkerCreated',
@@ -123,14 +122,18 @@ describe('normalizeExecutionInput: EventBridge events (plain keys)', () => {
     });
   });
 
-  it('maps Object Deleted to a delete', () => {
-    expect(normalizeExecutionInput(fixture('eventbridge-object-deleted.json'))).toMatchObject({
-      action: 'delete',
-      key: 'photos/old.jpg',
-      versionId: '1QW9g1Z99LUNbvaaYVpW9xDlOLU.qxgF',
-      eventName: 'Object Deleted:DeleteObject',
-      origin: 'eventbridge',
-    });
+  it('maps Object Deleted to a delete (without the version id of the delete marker it created)', () => {
+    const ev = normalizeExecutionInput(fixture('eventbridge-object-deleted.json'));
+    expect(ev).toMatchObject({ action: 'delete', key: 'photos/old.jpg', eventName: 'Object Deleted:DeleteObject', origin: 'eventbridge' });
+    expect(ev).not.toHaveProperty('versionId');
+  });
+
+  it('keeps the version id of a permanent deletion (a version deleted by id)', () => {
+    const event = fixture('eventbridge-object-deleted.json') as { detail: Record<string, unknown> };
+    const permanent = { ...event, detail: { ...event.detail, 'deletion-type': 'Permanently Deleted' } };
+    expect(normalizeExecutionInput(permanent)).toMatchObject({ versionId: '1QW9g1Z99LUNbvaaYVpW9xDlOLU.qxgF' });
+    const record = firstRecord('s3-notification-delete.json');
+    expect(normalizeExecutionInput({ ...record, eventName: 'ObjectRemoved:Delete' })).toMatchObject({ versionId: 'IYV3p45BT0ac8hjHg1houSdS1a.Mro8e' });
   });
 
   it("never decodes an EventBridge key: '+', spaces and %20 stay as they are", () => {

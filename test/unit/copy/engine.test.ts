@@ -738,6 +738,20 @@ describe('order across events, replays and backfills (versioned bucket)', () => 
     expect(s3Mock.commandCalls(HeadObjectCommand).map((c) => c.args[0].input.VersionId)).toEqual([undefined]);
   });
 
+  it('a simple delete (delete marker) in a versioned bucket deletes the backup of the version it hid (mirror)', async () => {
+    serveVersions({ v1: T1, v2: T2 }, 'v2');
+    expect(await copyObject({ bucket: 'src', key: 'a.txt', versionId: 'v2', sequencer: '0055AED6DCD90281F0' }, ctx())).toMatchObject({ outcome: 'copied' });
+    serveVersions({ v1: T1, v2: T2 }, 'none');
+    // As S3 sends it: the event's versionId is the delete marker's own, not a version of the content.
+    const marker = normalizeExecutionInput({
+      eventSource: 'aws:s3',
+      eventName: 'ObjectRemoved:DeleteMarkerCreated',
+      s3: { bucket: { name: 'src' }, object: { key: 'a.txt', versionId: 'marker-1', sequencer: '0055AED6DCD9028300' } },
+    });
+    expect(await runCopyStep(marker, ctx(), { copyObject, deleteBackup })).toMatchObject({ outcome: 'deleted' });
+    expect(gcs.objects.has('backup/a.txt')).toBe(false);
+  });
+
   it('a delete with no sequencer to compare deletes the backup when S3 holds no current version', async () => {
     serveVersions({ v1: T1, v2: T2 }, 'v2');
     await replayCopiesV2();
