@@ -6,7 +6,8 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { TierName } from '../../workflows/copy/types';
-import { COPY_METRICS } from '../../workflows/metrics';
+import type { BackupEvent } from '../../workflows/backup/normalize';
+import { COPY_METRICS, SOURCE_GONE_METRIC } from '../../workflows/metrics';
 
 /**
  * Metrics the copiers publish with Powertools Metrics (workflows/metrics.ts: namespace POWERTOOLS_METRICS_NAMESPACE,
@@ -74,6 +75,29 @@ export class BackupDashboard extends Construct {
       });
     }
 
+    // Lambdas publish SourceGone themselves; the heavy task's line becomes the same metric here.
+    new logs.MetricFilter(this, `Heavy${SOURCE_GONE_METRIC}`, {
+      logGroup: props.heavyLogGroup,
+      filterPattern: logs.FilterPattern.exists(`$.${SOURCE_GONE_METRIC}`),
+      metricNamespace: props.metricsNamespace,
+      metricName: SOURCE_GONE_METRIC,
+      metricValue: `$.${SOURCE_GONE_METRIC}`,
+      dimensions: { service: '$.service', origin: '$.origin' },
+      unit: cloudwatch.Unit.COUNT,
+    });
+    const origins: BackupEvent['origin'][] = ['s3-notification', 'eventbridge', 'manual'];
+    const sourceGone = origins.map(
+      (origin) =>
+        new cloudwatch.Metric({
+          namespace: props.metricsNamespace,
+          metricName: SOURCE_GONE_METRIC,
+          dimensionsMap: { service: props.serviceName, origin },
+          statistic: 'Sum',
+          period,
+          label: origin,
+        }),
+    );
+
     const tiers: TierName[] = ['small', 'large', 'heavy'];
     const copyMetric = (metricName: string, tier: TierName, statistic: string) =>
       new cloudwatch.Metric({
@@ -125,6 +149,13 @@ export class BackupDashboard extends Construct {
           this.escalations,
           props.alertTopic.metricNumberOfMessagesPublished({ period, statistic: 'Sum', label: 'Alerts published' }),
         ],
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Source gone by origin (SUCCEEDED without an alert: S3 had no such object)',
+        width: 24,
+        left: sourceGone,
       }),
     );
     this.dashboard.addWidgets(

@@ -5,21 +5,24 @@ import { captureStdout, POWERTOOLS_TEST_ENV, restoreEnvAfterAll } from '../../su
 
 type Handler = (payload: unknown, context?: Context) => Promise<CopyOutcome>;
 type Engine = { copyObject: jest.Mock; deleteBackup: jest.Mock };
+type ErrorsModule = typeof import('../../../workflows/backup/errors');
 
 const savedEnv = restoreEnvAfterAll();
 const outcome: CopyOutcome = { outcome: 'copied', bytes: 3, durationMs: 1, destination: 'gs://backup/p/k', tier: 'large' };
 const context = { getRemainingTimeInMillis: () => 120_000 } as unknown as Context;
 
 /** Loads the handler afresh with `env`, the engine replaced by mocks (the engine has its own tests). */
-function load(env: Record<string, string>): { handler: Handler; engine: Engine } {
+function load(env: Record<string, string>): { handler: Handler; engine: Engine; errors: ErrorsModule } {
   process.env = { ...savedEnv, ...POWERTOOLS_TEST_ENV, ...env };
-  let loaded: { handler: Handler; engine: Engine } | undefined;
+  let loaded: { handler: Handler; engine: Engine; errors: ErrorsModule } | undefined;
   jest.isolateModules(() => {
     jest.doMock('../../../workflows/copy/engine', () => ({ copyObject: jest.fn(async () => outcome), deleteBackup: jest.fn(async () => ({ ...outcome, outcome: 'deleted' })) }));
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh module instance per test needs require
     const engine = require('../../../workflows/copy/engine') as Engine;
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
-    loaded = { handler: (require('../../../handlers/copy-object') as { handler: Handler }).handler, engine };
+    const errors = require('../../../workflows/backup/errors') as ErrorsModule;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
+    loaded = { handler: (require('../../../handlers/copy-object') as { handler: Handler }).handler, engine, errors };
   });
   return loaded!;
 }
@@ -69,6 +72,22 @@ describe('copy-object handler', () => {
     engine.copyObject.mockRejectedValueOnce(Object.assign(new Error('slow'), { name: 'TierCapacityExceeded' }));
     await expect(handler(event, context)).rejects.toMatchObject({ name: 'TierCapacityExceeded' });
     expect(stdout.text()).not.toContain('BytesCopied');
+  });
+
+  test('counts an object S3 does not have (source-gone) as SourceGone, by origin', async () => {
+    const { handler, engine, errors } = load(env);
+    engine.copyObject.mockRejectedValueOnce(new errors.SourceNotFound('s3://src/k: the object or version no longer exists'));
+    await expect(handler(event, context)).rejects.toMatchObject({ name: 'SourceNotFound' });
+    expect(stdout.emfLines()).toEqual([
+      expect.objectContaining({
+        _aws: expect.objectContaining({
+          CloudWatchMetrics: [{ Namespace: 'S3GcsBackup', Dimensions: [['service', 'origin']], Metrics: [{ Name: 'SourceGone', Unit: 'Count' }] }],
+        }),
+        service: 's3-gcs-backup',
+        origin: 's3-notification',
+        SourceGone: 1,
+      }),
+    ]);
   });
 
   test('runs the delete action (mirror policy) through deleteBackup', async () => {

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { BACKUP_OBJECT_ASL } from '../../../../infra/paths';
-import { publishCopyMetrics } from '../../../../workflows/metrics';
+import { publishCopyMetrics, publishSourceGone } from '../../../../workflows/metrics';
 import { buildTestApp, statesUsing, TEST_STAGE, type AslDefinition, type AslState } from '../support';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
@@ -448,6 +448,32 @@ describe('alerting and monitoring', () => {
     }
   });
 
+  it("expect the heavy task's SourceGone line to become the SourceGone metric by service and origin, charted on the dashboard", () => {
+    const [task] = Object.values(template.findResources('AWS::ECS::TaskDefinition')) as Resource[];
+    const environment = Object.fromEntries(
+      ((task!.Properties['ContainerDefinitions'] as { Environment: { Name: string; Value: unknown }[] }[])[0]!.Environment).map((e) => [e.Name, e.Value]),
+    );
+    const printed: string[] = [];
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => printed.push(String(chunk)) > 0);
+    try {
+      publishSourceGone('eventbridge', new Metrics({ namespace: String(environment['POWERTOOLS_METRICS_NAMESPACE']), serviceName: String(environment['POWERTOOLS_SERVICE_NAME']) }));
+    } finally {
+      write.mockRestore();
+    }
+    const line = JSON.parse(printed.join('')) as Record<string, unknown>;
+    const [filter] = Object.values(template.findResources('AWS::Logs::MetricFilter')).filter(
+      (f) => (f as Resource).Properties['MetricTransformations'] && JSON.stringify((f as Resource).Properties['MetricTransformations']).includes('"SourceGone"'),
+    ) as Resource[];
+    expect(filter!.Properties['LogGroupName']).toEqual({ Ref: logicalIdOf('AWS::Logs::LogGroup', 'HeavyLogs') });
+    const [t] = filter!.Properties['MetricTransformations'] as { MetricValue: string; MetricNamespace: string; Dimensions: { Key: string; Value: string }[] }[];
+    const field = (path: string) => line[path.replace(/^\$\./, '')];
+    expect(field(t!.MetricValue)).toBe(1);
+    expect(t!.MetricNamespace).toBe(environment['POWERTOOLS_METRICS_NAMESPACE']);
+    expect(Object.fromEntries(t!.Dimensions.map((d) => [d.Key, field(d.Value)]))).toEqual({ service: 's3-gcs-backup', origin: 'eventbridge' });
+    const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard')) as Resource[];
+    expect(JSON.stringify(dashboard!.Properties['DashboardBody'])).toContain('Source gone by origin');
+  });
+
   it("expect the heavy task's EMF line to carry every field its metric filters match, extract and use as dimensions", () => {
     const [task] = Object.values(template.findResources('AWS::ECS::TaskDefinition')) as Resource[];
     const environment = Object.fromEntries(
@@ -467,8 +493,9 @@ describe('alerting and monitoring', () => {
     const filters = Object.values(template.findResources('AWS::Logs::MetricFilter')).filter(
       (f) => JSON.stringify((f as Resource).Properties['LogGroupName']) === JSON.stringify({ Ref: logicalIdOf('AWS::Logs::LogGroup', 'HeavyLogs') }),
     ) as Resource[];
-    expect(filters.map((f) => (f.Properties['MetricTransformations'] as { MetricName: string }[])[0]!.MetricName).sort()).toEqual(['BytesCopied', 'CopyDuration']);
-    for (const filter of filters) {
+    const copyFilters = filters.filter((f) => (f.Properties['MetricTransformations'] as { MetricName: string }[])[0]!.MetricName !== 'SourceGone');
+    expect(copyFilters.map((f) => (f.Properties['MetricTransformations'] as { MetricName: string }[])[0]!.MetricName).sort()).toEqual(['BytesCopied', 'CopyDuration']);
+    for (const filter of copyFilters) {
       const [t] = filter.Properties['MetricTransformations'] as { MetricName: string; MetricNamespace: string; MetricValue: string; Dimensions: { Key: string; Value: string }[] }[];
       const matched = /^\{ (\$\.\w+) = "\*" \}$/.exec(filter.Properties['FilterPattern'] as string)?.[1];
       expect({ metric: t!.MetricName, matched: matched && field(matched) !== undefined, value: typeof field(t!.MetricValue) }).toEqual({ metric: t!.MetricName, matched: true, value: 'number' });
