@@ -448,7 +448,8 @@ describe('alerting and monitoring', () => {
     }
   });
 
-  it("expect the heavy task's SourceGone line to become the SourceGone metric by service and origin, charted on the dashboard", () => {
+  /** The line the task prints (handlers/heavy-task.ts), from a Metrics instance configured as the task's environment configures it. */
+  function heavyTaskLine(print: (sink: Metrics) => void): { environment: Record<string, unknown>; line: Record<string, unknown> } {
     const [task] = Object.values(template.findResources('AWS::ECS::TaskDefinition')) as Resource[];
     const environment = Object.fromEntries(
       ((task!.Properties['ContainerDefinitions'] as { Environment: { Name: string; Value: unknown }[] }[])[0]!.Environment).map((e) => [e.Name, e.Value]),
@@ -456,11 +457,15 @@ describe('alerting and monitoring', () => {
     const printed: string[] = [];
     const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => printed.push(String(chunk)) > 0);
     try {
-      publishSourceGone('eventbridge', new Metrics({ namespace: String(environment['POWERTOOLS_METRICS_NAMESPACE']), serviceName: String(environment['POWERTOOLS_SERVICE_NAME']) }));
+      print(new Metrics({ namespace: String(environment['POWERTOOLS_METRICS_NAMESPACE']), serviceName: String(environment['POWERTOOLS_SERVICE_NAME']) }));
     } finally {
       write.mockRestore();
     }
-    const line = JSON.parse(printed.join('')) as Record<string, unknown>;
+    return { environment, line: JSON.parse(printed.join('')) as Record<string, unknown> };
+  }
+
+  it("expect the heavy task's SourceGone line to become the SourceGone metric by service and origin, charted on the dashboard", () => {
+    const { environment, line } = heavyTaskLine((sink) => publishSourceGone('eventbridge', sink));
     const [filter] = Object.values(template.findResources('AWS::Logs::MetricFilter')).filter(
       (f) => (f as Resource).Properties['MetricTransformations'] && JSON.stringify((f as Resource).Properties['MetricTransformations']).includes('"SourceGone"'),
     ) as Resource[];
@@ -475,20 +480,7 @@ describe('alerting and monitoring', () => {
   });
 
   it("expect the heavy task's EMF line to carry every field its metric filters match, extract and use as dimensions", () => {
-    const [task] = Object.values(template.findResources('AWS::ECS::TaskDefinition')) as Resource[];
-    const environment = Object.fromEntries(
-      ((task!.Properties['ContainerDefinitions'] as { Environment: { Name: string; Value: unknown }[] }[])[0]!.Environment).map((e) => [e.Name, e.Value]),
-    );
-    // The line the task prints (handlers/heavy-task.ts), from a Metrics instance configured as the task's environment configures it.
-    const printed: string[] = [];
-    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => printed.push(String(chunk)) > 0);
-    try {
-      const sink = new Metrics({ namespace: String(environment['POWERTOOLS_METRICS_NAMESPACE']), serviceName: String(environment['POWERTOOLS_SERVICE_NAME']) });
-      publishCopyMetrics({ outcome: 'copied', bytes: 123, durationMs: 45, destination: 'gs://b/k' }, 'heavy', sink);
-    } finally {
-      write.mockRestore();
-    }
-    const line = JSON.parse(printed.join('')) as Record<string, unknown>;
+    const { environment, line } = heavyTaskLine((sink) => publishCopyMetrics({ outcome: 'copied', bytes: 123, durationMs: 45, destination: 'gs://b/k' }, 'heavy', sink));
     const field = (path: string) => line[path.replace(/^\$\./, '')];
     const filters = Object.values(template.findResources('AWS::Logs::MetricFilter')).filter(
       (f) => JSON.stringify((f as Resource).Properties['LogGroupName']) === JSON.stringify({ Ref: logicalIdOf('AWS::Logs::LogGroup', 'HeavyLogs') }),
