@@ -1,6 +1,6 @@
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { CopyContext } from '../copy/engine';
 import type { CopyOutcome, CopyRequest, TierName } from '../copy/types';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { publishSourceGone } from '../metrics';
 import { InvalidInput, SourceNotFound, TierCapacityExceeded } from './errors';
 import type { BackupEvent } from './normalize';

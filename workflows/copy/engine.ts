@@ -149,7 +149,11 @@ async function copyKey(req: CopyRequest, ctx: CopyContext): Promise<CopyOutcome>
         source = await describeSource(req, ctx, where);
         decided = decideCopy(versionOf(req, source), current);
       }
-      let verdict = decided.action === 'ask-current' ? decideCopy({ ...versionOf(req, source), current: await currentVersionOf(ctx.s3, source!, ctx.signal) }, current) : decided;
+      // No sequencer or LastModified orders the two versions: S3's current version decides (destination-state.ts).
+      let verdict =
+        decided.action === 'ask-current'
+          ? decideCopy({ ...versionOf(req, source), current: await currentVersionOf(ctx.s3, source!, ctx.signal) }, current)
+          : decided;
       log.debug('destination decision', { decision: verdict, generation: current?.generation });
       const src = source!;
       if (verdict.action === 'reverify') {
@@ -244,7 +248,10 @@ export async function deleteBackup(req: CopyRequest, ctx: CopyContext): Promise<
     ctx.signal?.throwIfAborted();
     const current = await readDestination(ctx.storage, ctx.target.bucket, name);
     const asked = decideDelete(versionOf(req, undefined), current);
-    const verdict = asked.action === 'ask-current' ? decideDelete({ ...versionOf(req, undefined), current: await currentVersionOf(ctx.s3, req, ctx.signal) }, current) : asked;
+    const verdict =
+      asked.action === 'ask-current'
+        ? decideDelete({ ...versionOf(req, undefined), current: await currentVersionOf(ctx.s3, req, ctx.signal) }, current)
+        : asked;
     if (verdict.action === 'absent') return done({ outcome: 'deleted', sourceVersionId: req.versionId, detail: verdict.reason });
     if (verdict.action === 'stale-event') {
       return done({ outcome: 'stale-event', generation: verdict.generation, sourceVersionId: req.versionId, detail: verdict.reason });
