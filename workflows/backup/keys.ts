@@ -1,4 +1,5 @@
-import { InvalidDestinationName, InvalidInput } from './errors';
+import type { CopyTarget } from '../copy/types';
+import { ConfigurationError, InvalidDestinationName, InvalidInput } from './errors';
 
 /**
  * The one place S3's URL-encoding of keys is undone: in event notifications, in ListObjectsV2 responses asked for
@@ -35,19 +36,61 @@ export function alternativeEventKey(eventKey: string, origin: 's3-notification' 
 const MAX_GCS_NAME_BYTES = 1024;
 
 /**
- * The GCS object name for a source key: `prefix + key`, checked against GCS's naming rules
- * (1–1024 bytes of UTF-8, no CR/LF, not '.' or '..', not under .well-known/acme-challenge/).
+ * THE GCS object name of a source object: `<prefix><source-bucket>/<key>` by default, `<prefix><bucket's own
+ * prefix><key>` when the stage gives the bucket one, `<prefix><key>` under the legacy layout (see DestinationLayout).
+ * Throws ConfigurationError when the layout does not admit this source bucket, and InvalidDestinationName when GCS
+ * cannot hold the name (1–1024 bytes of UTF-8, no CR/LF, not '.' or '..', not under .well-known/acme-challenge/).
  */
-export function destinationName(prefix: string, key: string): string {
-  const name = `${prefix}${key}`;
+export function destinationObjectName(target: CopyTarget, sourceBucket: string, key: string): string {
+  checkLayoutAdmits(target, sourceBucket);
+  const name = plannedName(target, sourceBucket, key);
   const problem = gcsNameProblem(name);
   if (problem) {
     throw new InvalidDestinationName(
-      `Cannot back up key ${JSON.stringify(key)} as GCS object ${JSON.stringify(name)}: ${problem}. ` +
+      `Cannot back up s3://${sourceBucket}/${key} as GCS object ${JSON.stringify(name)}: ${problem}. ` +
         'Rename the source object or exclude it with a skip pattern.',
     );
   }
   return name;
+}
+
+/**
+ * gs://bucket/name of a source object, for reports made before the copier runs (prepare-backup): the same name as
+ * destinationObjectName, but not refused here when GCS cannot hold it — the copier refuses it, with an alert.
+ */
+export function destinationUrl(target: CopyTarget, sourceBucket: string, key: string): string {
+  return `gs://${target.bucket}/${plannedName(target, sourceBucket, key)}`;
+}
+
+/** Every destination name of this source bucket starts with this (the prefix to list its backups under). */
+export function destinationPrefixOf(target: CopyTarget, sourceBucket: string): string {
+  const layout = target.layout ?? { kind: 'by-source-bucket' };
+  if (layout.kind === 'legacy') return target.prefix;
+  return target.prefix + (layout.bucketPrefixes?.[sourceBucket] ?? `${sourceBucket}/`);
+}
+
+/**
+ * The mapping back: the source key whose backup of `sourceBucket` would be named `name`, or undefined when no key of
+ * that bucket maps there. sourceKeyOf(t, b, destinationObjectName(t, b, k)) === k.
+ */
+export function sourceKeyOf(target: CopyTarget, sourceBucket: string, name: string): string | undefined {
+  const prefix = destinationPrefixOf(target, sourceBucket);
+  return name.startsWith(prefix) ? name.slice(prefix.length) : undefined;
+}
+
+/** Refuses a source bucket the layout does not admit (the legacy layout admits exactly one). */
+export function checkLayoutAdmits(target: CopyTarget, sourceBucket: string): void {
+  const layout = target.layout;
+  if (layout?.kind === 'legacy' && layout.sourceBucket !== sourceBucket) {
+    throw new ConfigurationError(
+      `gs://${target.bucket}/${target.prefix} uses the legacy layout (<prefix><key>) for s3://${layout.sourceBucket} only; ` +
+        `backing up s3://${sourceBucket} there could overwrite its backups. Use the by-source-bucket layout for several buckets.`,
+    );
+  }
+}
+
+function plannedName(target: CopyTarget, sourceBucket: string, key: string): string {
+  return destinationPrefixOf(target, sourceBucket) + key;
 }
 
 /** Why GCS cannot hold this object name, or undefined if it can. */

@@ -1,4 +1,5 @@
 import type { CopyTarget } from '../copy/types';
+import { destinationUrl } from './keys';
 import { alertLabels, type AlertLabels } from './alert';
 import { normalizeExecutionInput, type BackupEvent } from './normalize';
 
@@ -26,14 +27,14 @@ export interface PrepareConfig {
 /**
  * Normalizes one execution input (InvalidInput names the problem) and applies the skip rules.
  *
- * A key GCS cannot hold as an object name is NOT refused here but by the copier (the engine's destinationName throws
+ * A key GCS cannot hold as an object name is NOT refused here but by the copier (destinationObjectName throws
  * InvalidDestinationName before any byte moves): a failure in this step happens before the state machine knows the
  * object, so its alert could name no bucket or key and offer no replay command.
  */
 export function prepareBackup(input: unknown, config: PrepareConfig): PreparedEvent {
   const object = normalizeExecutionInput(input);
   const skippedBy = config.skip(object.key) ?? null;
-  return withObject({ destination: `gs://${config.target.bucket}/${config.target.prefix}${object.key}`, skippedBy }, object);
+  return withObject({ destination: destinationUrl(config.target, object.bucket, object.key), skippedBy }, object);
 }
 
 /** Rebuilds the derived fields after `object` changed (e.g. HeadObject filled in size and ETag). */

@@ -1,5 +1,5 @@
 import type { EngineOptions } from '../copy/engine';
-import type { CopyTarget, TierName } from '../copy/types';
+import type { CopyTarget, DestinationLayout, TierName } from '../copy/types';
 import { ConfigurationError } from './errors';
 import { compileSkipRules, parseSkipPatterns } from './skip-rules';
 import type { PrepareConfig } from './prepare';
@@ -44,8 +44,40 @@ export function readTarget(env: NodeJS.ProcessEnv): CopyTarget {
   return {
     bucket: requiredEnv(env, 'DEST_BUCKET', 'the GCS bucket copies go to'),
     prefix: env['DEST_PREFIX'] ?? '',
+    layout: readLayout(env),
     ...(storageClass ? { storageClass } : {}),
   };
+}
+
+/**
+ * DEST_LAYOUT: the DestinationLayout as JSON, as the CDK stack writes it (infra/stacks/backup-stack.ts). Unset = the
+ * default by-source-bucket layout; anything malformed fails fast rather than naming objects some other way.
+ */
+export function readLayout(env: NodeJS.ProcessEnv): DestinationLayout {
+  const text = env['DEST_LAYOUT'];
+  if (text === undefined || text === '') return { kind: 'by-source-bucket' };
+  const bad = (why: string) =>
+    new ConfigurationError(
+      `DEST_LAYOUT ${why}; expected {"kind":"by-source-bucket","bucketPrefixes":{"bucket":"prefix/"}} or {"kind":"legacy","sourceBucket":"bucket"}, got ${text}`,
+    );
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw bad('is not JSON');
+  }
+  const o = (parsed ?? {}) as Record<string, unknown>;
+  if (o['kind'] === 'legacy') {
+    if (typeof o['sourceBucket'] !== 'string' || o['sourceBucket'] === '') throw bad('(legacy) must name its one sourceBucket');
+    return { kind: 'legacy', sourceBucket: o['sourceBucket'] };
+  }
+  if (o['kind'] !== 'by-source-bucket') throw bad("has no known kind ('by-source-bucket' or 'legacy')");
+  const prefixes = o['bucketPrefixes'];
+  if (prefixes === undefined) return { kind: 'by-source-bucket' };
+  if (typeof prefixes !== 'object' || prefixes === null || Object.values(prefixes).some((p) => typeof p !== 'string' || p === '')) {
+    throw bad('bucketPrefixes must map bucket names to non-empty prefixes');
+  }
+  return { kind: 'by-source-bucket', bucketPrefixes: prefixes as Record<string, string> };
 }
 
 export function requiredEnv(env: NodeJS.ProcessEnv, name: string, what: string): string {

@@ -3,7 +3,7 @@ import type { Storage } from '@google-cloud/storage';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decideCopy, decideDelete, type SourceVersion } from '../backup/destination-state';
 import { ConfigurationError, IntegrityError, SourceChanged, SourceNotFound, TransientError } from '../backup/errors';
-import { destinationName } from '../backup/keys';
+import { destinationObjectName } from '../backup/keys';
 import { forObject } from '../logger';
 import { StreamHasher, checksumsOf, hashEach, md5Wanted, type ContentChecksums, type Md5Policy } from './checksums';
 import {
@@ -127,7 +127,7 @@ export function copyObject(req: CopyRequest, ctx: CopyContext): Promise<CopyOutc
 async function copyKey(req: CopyRequest, ctx: CopyContext): Promise<CopyOutcome> {
   const started = Date.now();
   const options = resolveEngineOptions(ctx.options);
-  const name = destinationName(ctx.target.prefix, req.key);
+  const name = destinationObjectName(ctx.target, req.bucket, req.key);
   const destination = gsUrl(ctx.target.bucket, name);
   const log = forObject(req);
   const where = s3Url(req);
@@ -236,7 +236,7 @@ async function copyKey(req: CopyRequest, ctx: CopyContext): Promise<CopyOutcome>
 
 export async function deleteBackup(req: CopyRequest, ctx: CopyContext): Promise<CopyOutcome> {
   const started = Date.now();
-  const name = destinationName(ctx.target.prefix, req.key);
+  const name = destinationObjectName(ctx.target, req.bucket, req.key);
   const destination = gsUrl(ctx.target.bucket, name);
   const log = forObject(req);
   const done = (o: Omit<CopyOutcome, 'durationMs' | 'destination' | 'tier' | 'bytes'>): CopyOutcome => {

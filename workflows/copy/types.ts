@@ -16,15 +16,28 @@ export interface CopyRequest {
   keyAlternative?: string;
 }
 
-/** Where copies go. */
+/** Where copies go. Names are built by destinationObjectName (workflows/backup/keys.ts) and nowhere else. */
 export interface CopyTarget {
   /** GCS bucket name. */
   bucket: string;
-  /** Prepended to every key (Default: ''). */
+  /** Prepended to every name (Default: ''). */
   prefix: string;
+  /** How source objects are laid out under `prefix`. (Default: { kind: 'by-source-bucket' }) */
+  layout?: DestinationLayout;
   /** GCS storage class for new objects (Default: the bucket's default). */
   storageClass?: string;
 }
+
+/**
+ * How a source object's bucket and key become a GCS object name under the target's prefix:
+ * - 'by-source-bucket': `<prefix><source-bucket>/<key>`, or `<prefix><bucketPrefixes[bucket]><key>` for a bucket given
+ *   its own destination prefix. Distinct buckets can never share a name (stage validation keeps the prefixes disjoint).
+ * - 'legacy': `<prefix><key>`, the layout of deployments before names carried the bucket. Only `sourceBucket` may write
+ *   with it: a second bucket would overwrite the first one's backups.
+ */
+export type DestinationLayout =
+  | { readonly kind: 'by-source-bucket'; readonly bucketPrefixes?: Readonly<Record<string, string>> }
+  | { readonly kind: 'legacy'; readonly sourceBucket: string };
 
 export type OutcomeName =
   | 'copied'

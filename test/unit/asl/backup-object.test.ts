@@ -5,7 +5,7 @@
  */
 import { HeadObjectCommand, NotFound, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { destinationName } from '../../../workflows/backup/keys';
+import { destinationObjectName } from '../../../workflows/backup/keys';
 import { chooseTier } from '../../../workflows/backup/routing';
 import type { TierName } from '../../../workflows/copy/types';
 import { runBackupExecution } from '../../../workflows/local/runner';
@@ -59,7 +59,7 @@ describe('success output', () => {
       outcome: 'copied',
       bytes: 1048576,
       durationMs: 1,
-      destination: 'gs://backup-bucket/src/photos/red flower c++ ✿.jpg',
+      destination: 'gs://backup-bucket/src/source-bucket/photos/red flower c++ ✿.jpg',
       generation: '1700000000000001',
       crc32c: 'AAAAAA==',
       tier: 'small',
@@ -153,7 +153,7 @@ describe('benign outcomes', () => {
       outcome: 'skipped',
       bytes: 0,
       durationMs: 0,
-      destination: 'gs://backup-bucket/src/tmp/x.part',
+      destination: 'gs://backup-bucket/src/source-bucket/tmp/x.part',
       detail: 'The key matches the skip pattern tmp/**',
     });
     expect(engine.calls).toEqual([]);
@@ -163,7 +163,7 @@ describe('benign outcomes', () => {
     const engine = new StandInEngine();
     const result = await runBackupExecution(fixture('s3-notification-delete.json'), standInEnvironment(engine));
     expect(result.status).toBe('SUCCEEDED');
-    expect(result.output).toMatchObject({ outcome: 'delete-retained', bytes: 0, destination: 'gs://backup-bucket/src/photos/old.jpg' });
+    expect(result.output).toMatchObject({ outcome: 'delete-retained', bytes: 0, destination: 'gs://backup-bucket/src/source-bucket/photos/old.jpg' });
     expect(engine.calls).toEqual([]);
   });
 
@@ -413,12 +413,14 @@ describe('permanent errors', () => {
     ['an S3 notification (form-encoded key)', manual(5, '.well-known/acme-challenge/tok+en%21'), '.well-known/acme-challenge/tok en!', ''],
     ['an EventBridge event', eventBridge('.well-known/acme-challenge/x'), '.well-known/acme-challenge/x', ',"versionId":"uhggCJ2_B6gU2JaXWXebnXFDstO0ID6G"'],
   ])('a key GCS reserves, from %s: the alert names bucket and key and its replay command is ready to run', async (_from, input, key, version) => {
-    // The copier checks the name as the real engine does (destinationName), before any byte would move.
+    // The copier checks the name as the real engine does (destinationObjectName), before any byte would move. Only the
+    // legacy layout puts a key at the root of the bucket, where GCS reserves that folder.
     const engine = new StandInEngine(async (req, ctx) => {
-      destinationName(ctx.target.prefix, req.key);
+      destinationObjectName(ctx.target, req.bucket, req.key);
       return copied(req, ctx);
     });
-    const result = await runBackupExecution(input, standInEnvironment(engine, { target: { bucket: 'backup-bucket', prefix: '' } }));
+    const target = { bucket: 'backup-bucket', prefix: '', layout: { kind: 'legacy', sourceBucket: 'source-bucket' } } as const;
+    const result = await runBackupExecution(input, standInEnvironment(engine, { target }));
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe('InvalidDestinationName');
     expect(result.cause).toMatch(/GCS reserves names under \.well-known\/acme-challenge\//);

@@ -6,6 +6,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { Storage } from '@google-cloud/storage';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { destinationUrl } from '../../../workflows/backup/keys';
 import type { CopyContext } from '../../../workflows/copy/engine';
 import { engineMemoryBytes } from '../../../workflows/copy/engine';
 import type { CopyOutcome, CopyRequest, TierName } from '../../../workflows/copy/types';
@@ -25,7 +26,7 @@ export function copied(req: CopyRequest, ctx: CopyContext): CopyOutcome {
     outcome: 'copied',
     bytes: req.size ?? 0,
     durationMs: 1,
-    destination: `gs://${ctx.target.bucket}/${ctx.target.prefix}${req.key}`,
+    destination: destinationUrl(ctx.target, req.bucket, req.key),
     generation: '1700000000000001',
     crc32c: 'AAAAAA==',
     ...(ctx.tier ? { tier: ctx.tier } : {}),

@@ -1,4 +1,5 @@
-import { alternativeEventKey, decodeS3EventKey, destinationName, gcsNameProblem } from '../../../workflows/backup/keys';
+import { alternativeEventKey, decodeS3EventKey, destinationObjectName, destinationUrl, gcsNameProblem, sourceKeyOf } from '../../../workflows/backup/keys';
+import type { CopyTarget } from '../../../workflows/copy/types';
 
 describe('decodeS3EventKey', () => {
   it.each([
@@ -17,9 +18,24 @@ describe('decodeS3EventKey', () => {
   });
 });
 
-describe('destinationName', () => {
-  it('prepends the prefix', () => {
-    expect(destinationName('backup/', 'a/b.txt')).toBe('backup/a/b.txt');
+describe('destinationObjectName', () => {
+  const target = (layout?: CopyTarget['layout']): CopyTarget => ({ bucket: 'backup', prefix: 'aws/', ...(layout ? { layout } : {}) });
+
+  it('names the source bucket by default: <prefix><source-bucket>/<key>', () => {
+    expect(destinationObjectName(target(), 'invoices', 'shared/report.txt')).toBe('aws/invoices/shared/report.txt');
+    expect(destinationObjectName(target(), 'media', 'shared/report.txt')).toBe('aws/media/shared/report.txt');
+  });
+
+  it("uses a bucket's own destination prefix when the stage gives one, the bucket's folder otherwise", () => {
+    const t = target({ kind: 'by-source-bucket', bucketPrefixes: { invoices: 'billing/' } });
+    expect(destinationObjectName(t, 'invoices', 'a.txt')).toBe('aws/billing/a.txt');
+    expect(destinationObjectName(t, 'media', 'a.txt')).toBe('aws/media/a.txt');
+  });
+
+  it('keeps <prefix><key> under the legacy layout, for its one source bucket only', () => {
+    const t = target({ kind: 'legacy', sourceBucket: 'invoices' });
+    expect(destinationObjectName(t, 'invoices', 'a.txt')).toBe('aws/a.txt');
+    expect(() => destinationObjectName(t, 'media', 'a.txt')).toThrow(expect.objectContaining({ name: 'ConfigurationError', message: expect.stringMatching(/s3:\/\/invoices only.*s3:\/\/media/) }));
   });
 
   it.each([
@@ -29,8 +45,9 @@ describe('destinationName', () => {
     ['a carriage return', 'carriage\rreturn'],
     ['1026 bytes of UTF-8', 'é'.repeat(513)],
     ['the ACME challenge folder', '.well-known/acme-challenge/x'],
-  ])('refuses %s with InvalidDestinationName', (_label, key) => {
-    expect(() => destinationName('', key)).toThrow(expect.objectContaining({ name: 'InvalidDestinationName' }));
+  ])('refuses %s with InvalidDestinationName (legacy layout, empty prefix)', (_label, key) => {
+    const t: CopyTarget = { bucket: 'backup', prefix: '', layout: { kind: 'legacy', sourceBucket: 'b' } };
+    expect(() => destinationObjectName(t, 'b', key)).toThrow(expect.objectContaining({ name: 'InvalidDestinationName' }));
   });
 
   it('accepts exactly 1024 bytes and refuses 1025', () => {
@@ -38,8 +55,33 @@ describe('destinationName', () => {
     expect(gcsNameProblem('a'.repeat(1025))).toMatch(/1025 bytes/);
   });
 
-  it('counts the prefix toward the limit', () => {
-    expect(() => destinationName('p/', 'a'.repeat(1023))).toThrow(/1025 bytes/);
+  it('counts the prefix and the bucket folder toward the limit', () => {
+    // 'aws/' + 'b/' = 6 bytes
+    expect(destinationObjectName(target(), 'b', 'a'.repeat(1018))).toHaveLength(1024);
+    expect(() => destinationObjectName(target(), 'b', 'a'.repeat(1019))).toThrow(/1025 bytes/);
+  });
+});
+
+describe('destinationUrl', () => {
+  it('is the gs:// URL of the same name, not refused when GCS cannot hold it (the copier refuses it)', () => {
+    const t: CopyTarget = { bucket: 'backup', prefix: 'aws/' };
+    expect(destinationUrl(t, 'invoices', 'a b.txt')).toBe(`gs://backup/${destinationObjectName(t, 'invoices', 'a b.txt')}`);
+    expect(destinationUrl(t, 'invoices', 'x\ny')).toBe('gs://backup/aws/invoices/x\ny');
+  });
+});
+
+describe('sourceKeyOf', () => {
+  it.each<[string, CopyTarget['layout']]>([
+    ['by-source-bucket', undefined],
+    ['a bucket prefix', { kind: 'by-source-bucket', bucketPrefixes: { invoices: 'billing/' } }],
+    ['legacy', { kind: 'legacy', sourceBucket: 'invoices' }],
+  ])('maps a name back to its key (%s)', (_label, layout) => {
+    const t: CopyTarget = { bucket: 'backup', prefix: 'aws/', ...(layout ? { layout } : {}) };
+    expect(sourceKeyOf(t, 'invoices', destinationObjectName(t, 'invoices', 'shared/report.txt'))).toBe('shared/report.txt');
+  });
+
+  it("answers undefined for a name outside the bucket's prefix", () => {
+    expect(sourceKeyOf({ bucket: 'backup', prefix: 'aws/' }, 'invoices', 'aws/media/shared/report.txt')).toBeUndefined();
   });
 });
 

@@ -22,7 +22,7 @@ describe('prepareBackup', () => {
     expect(prepared).toEqual({
       object: expect.objectContaining({ action: 'copy', bucket: 'source-bucket', key: 'photos/red flower c++ ✿.jpg', size: 1048576 }),
       objectJson: JSON.stringify(prepared.object),
-      destination: 'gs://backup/p/photos/red flower c++ ✿.jpg',
+      destination: 'gs://backup/p/source-bucket/photos/red flower c++ ✿.jpg',
       skippedBy: null,
       report: {
         bucket: 'source-bucket',
@@ -40,7 +40,7 @@ describe('prepareBackup', () => {
   test('leaves a key GCS cannot store to the copier, so the alert can name the object', () => {
     const prepared = prepareBackup({ bucket: 'b', key: 'bad\nname' }, config);
     expect(prepared.report).toMatchObject({ bucket: 'b', key: 'bad\nname' });
-    expect(prepared.destination).toBe('gs://backup/p/bad\nname');
+    expect(prepared.destination).toBe('gs://backup/p/b/bad\nname');
   });
 
   test('does not name-check keys that will not be written (skipped keys, deletes)', () => {

@@ -69,7 +69,7 @@ test('O4 GLACIER restored (a temporary copy is readable): copied', async () => {
   const { result, gcs } = await backUp('archive/restored.bin');
   expect(result.status).toBe('SUCCEEDED');
   expect(result.output).toMatchObject({ outcome: 'copied', bytes: BODY.length });
-  expect(gcs.objects.get('archive/restored.bin')?.data.equals(BODY)).toBe(true);
+  expect(gcs.objects.get('source-bucket/archive/restored.bin')?.data.equals(BODY)).toBe(true);
 });
 
 test('O5 INTELLIGENT_TIERING in an archive access tier: GET says InvalidObjectState → SourceNotReadable', async () => {

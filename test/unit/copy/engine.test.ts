@@ -199,7 +199,8 @@ function ctx(extra: Partial<CopyContext> = {}): CopyContext {
   return {
     s3,
     storage: gcs.storage(),
-    target: { bucket: 'dst', prefix: 'backup/' },
+    // Naming is keys.ts's concern (test/unit/backup/keys.test.ts); the legacy layout keeps these names `backup/<key>`.
+    target: { bucket: 'dst', prefix: 'backup/', layout: { kind: 'legacy', sourceBucket: 'src' } },
     options: { singleRequestMaxBytes: 256 * KIB, partSizeBytes: 256 * KIB, concurrency: 3 },
     tier: 'small',
     ...extra,
@@ -830,6 +831,29 @@ describe('copyObject — an event key read the other way', () => {
     await expect(runCopyStep(event, ctx(), { copyObject, deleteBackup }, metrics as unknown as Metrics)).rejects.toBeInstanceOf(SourceNotFound);
     expect(s3Mock.commandCalls(HeadObjectCommand)).toHaveLength(1);
     expect(metrics.addDimension).toHaveBeenCalledWith('origin', 'eventbridge');
+  });
+});
+
+describe('destination names', () => {
+  const byBucket = () => ctx({ target: { bucket: 'dst', prefix: 'backup/' } });
+
+  it('copies to <prefix><source-bucket>/<key> under the default layout, so two buckets never share a name', async () => {
+    const data = randomBytes(KIB);
+    serveS3(data);
+    await expect(copyObject({ bucket: 'src', key: 'a.txt' }, byBucket())).resolves.toMatchObject({ outcome: 'copied', destination: 'gs://dst/backup/src/a.txt' });
+    expect([...gcs.objects.keys()]).toEqual(['backup/src/a.txt']);
+  });
+
+  it('deletes the same name it copies to', async () => {
+    gcs.put('backup/src/a.txt', Buffer.from('x'), { [K.bucket]: 'src', [K.key]: 'a.txt', [K.sequencer]: '01' });
+    await expect(deleteBackup({ bucket: 'src', key: 'a.txt', sequencer: '05' }, byBucket())).resolves.toMatchObject({ outcome: 'deleted', destination: 'gs://dst/backup/src/a.txt' });
+    expect(gcs.objects.size).toBe(0);
+  });
+
+  it('refuses a second source bucket under the legacy layout before touching S3 or GCS', async () => {
+    await expect(copyObject({ bucket: 'other', key: 'a.txt' }, ctx())).rejects.toMatchObject({ name: 'ConfigurationError' });
+    expect(s3Mock.calls()).toHaveLength(0);
+    expect(gcs.objects.size).toBe(0);
   });
 });
 

@@ -24,7 +24,7 @@ describe('prepare-backup handler', () => {
   test('normalizes an EventBridge event and names its GCS object from the environment', async () => {
     const handler = load({ DEST_BUCKET: 'backup', DEST_PREFIX: 'copy/', SKIP_PATTERNS: '["**/*.tmp"]' });
     const prepared = await handler(fixture('eventbridge-object-created.json'));
-    expect(prepared.destination).toBe('gs://backup/copy/raw/health-check/2026-11-20T10:15:30.zip');
+    expect(prepared.destination).toBe('gs://backup/copy/source-bucket/raw/health-check/2026-11-20T10:15:30.zip');
     expect(prepared.skippedBy).toBeNull();
     expect(prepared.object).toMatchObject({ origin: 'eventbridge', size: 198524144, versionId: 'uhggCJ2_B6gU2JaXWXebnXFDstO0ID6G' });
   });

@@ -101,7 +101,7 @@ describe('executions sharing one environment', () => {
         timeline: `run-${i}`,
         ...(key.startsWith('bad/')
           ? { status: 'FAILED', error: 'SourceNotReadable', destination: undefined, alerts: [key] }
-          : { status: 'SUCCEEDED', error: undefined, destination: `gs://backup-bucket/src/${key}`, alerts: [] }),
+          : { status: 'SUCCEEDED', error: undefined, destination: `gs://backup-bucket/src/source-bucket/${key}`, alerts: [] }),
         alertNamesItsExecution: true,
       })),
     );
