@@ -3,7 +3,7 @@ import * as cxapi from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { STAGES } from './config/stages';
 import type { StageConfig, StageName } from './config/types';
-import { validateStageConfig } from './config/validate';
+import { validateSharedDestinations, validateStageConfig } from './config/validate';
 import { BackupStack } from './stacks/backup-stack';
 
 export interface BuildAppOptions {
@@ -35,6 +35,8 @@ export function buildApp(options: BuildAppOptions = {}): { app: App; stacks: Bac
   if (unknown.length > 0) {
     throw new Error(`Unknown stage ${unknown.map((n) => `"${n}"`).join(', ')}; stages are: ${Object.keys(stages).join(', ')} (infra/config/stages.ts)`);
   }
+  // Every stage, not only those synthesized: a stage deployed earlier still writes into a shared destination.
+  validateSharedDestinations(stages);
   const stacks = only.map((name) => {
     const config = validateStageConfig(stages[name as StageName] as StageConfig);
     return new BackupStack(app, stackName(name), {

@@ -35,6 +35,8 @@ export const STAGES: Record<StageName, StageConfig> = {
     ],
     intake: 'eventbridge',
     intakeMaxConcurrency: 10,
+    // Two buckets, one destination: each bucket's copies are named aws/<bucket>/<key> (the default by-source-bucket
+    // layout), so the same key in both never shares a name. Validation refuses layouts where they could.
     destination: { bucket: 'example-company-aws-backup', prefix: 'aws/', storageClass: 'NEARLINE' },
     gcsAuth: { mode: 'workload-identity', configParameterName: '/s3-gcs-backup/production/gcp-wif-config' },
     thresholds: { smallMaxBytes: 64 * MiB, largeMaxBytes: 16 * GiB },

@@ -21,6 +21,13 @@ export interface SourceBucketConfig {
   readonly prefixes?: readonly string[];
   /** ARN of the KMS key the bucket's objects are encrypted with (SSE-KMS); copiers get kms:Decrypt via S3 on it. (Default: none) */
   readonly kmsKeyArn?: string;
+  /**
+   * Where this bucket's copies go under `destination.prefix`, e.g. 'billing/': its objects are named
+   * `<destination.prefix><destinationPrefix><key>`. No two buckets' prefixes may be equal or one start with another
+   * (validation refuses it: their names could collide). Not allowed with the legacy layout.
+   * (Default: the bucket's name and a slash, `<destination.prefix><bucket>/<key>`)
+   */
+  readonly destinationPrefix?: string;
 }
 
 /**
@@ -42,6 +49,8 @@ export type GcsAuthConfig =
   | { readonly mode: 'workload-identity'; readonly configParameterName: string }
   | { readonly mode: 'service-account-key'; readonly secretName: string };
 
+export type DestinationLayoutName = 'by-source-bucket' | 'legacy';
+
 export type GcsStorageClass = 'STANDARD' | 'NEARLINE' | 'COLDLINE' | 'ARCHIVE';
 
 export interface DestinationConfig {
@@ -49,6 +58,15 @@ export interface DestinationConfig {
   readonly bucket: string;
   /** Prepended to every object name, e.g. 'aws/prod/'. (Default: '') */
   readonly prefix?: string;
+  /**
+   * How source objects are named under `prefix`:
+   * - 'by-source-bucket': `<prefix><source-bucket>/<key>` (or the bucket's own `destinationPrefix`), so two buckets
+   *   never share a name.
+   * - 'legacy': `<prefix><key>`, the naming of deployments made before names carried the bucket. Allowed only with
+   *   exactly one source bucket; see docs/operations.md ("Destination names") to migrate away from it.
+   * (Default: 'by-source-bucket')
+   */
+  readonly layout?: DestinationLayoutName;
   /** Storage class of new objects. (Default: the bucket's default class) */
   readonly storageClass?: GcsStorageClass;
 }

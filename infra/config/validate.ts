@@ -1,7 +1,10 @@
+import { destinationPrefixOf } from '../../workflows/backup/keys';
 import { compileSkipRules } from '../../workflows/backup/skip-rules';
 import { engineMemoryBytes } from '../../workflows/copy/engine';
+import type { CopyTarget, DestinationLayout } from '../../workflows/copy/types';
 import type {
   AlertsConfig,
+  DestinationLayoutName,
   EngineTuning,
   GcsAuthConfig,
   GcsStorageClass,
@@ -29,7 +32,13 @@ export interface DeploymentConfig {
   readonly sourceBuckets: readonly ResolvedSourceBucket[];
   readonly intake: IntakeMode;
   readonly intakeMaxConcurrency: number;
-  readonly destination: { readonly bucket: string; readonly prefix: string; readonly storageClass?: GcsStorageClass };
+  readonly destination: {
+    readonly bucket: string;
+    readonly prefix: string;
+    /** The copiers' DEST_LAYOUT: how each source bucket's objects are named (workflows/backup/keys.ts). */
+    readonly layout: DestinationLayout;
+    readonly storageClass?: GcsStorageClass;
+  };
   readonly gcsAuth: GcsAuthConfig;
   readonly thresholds: { readonly smallMaxBytes: number; readonly largeMaxBytes: number };
   readonly tiers: {
@@ -58,6 +67,7 @@ export class StageConfigError extends Error {
 
 const STAGES: readonly StageName[] = ['staging', 'production'];
 const INTAKE_MODES: readonly IntakeMode[] = ['eventbridge', 's3-notifications'];
+const LAYOUTS: readonly DestinationLayoutName[] = ['by-source-bucket', 'legacy'];
 const STORAGE_CLASSES: readonly GcsStorageClass[] = ['STANDARD', 'NEARLINE', 'COLDLINE', 'ARCHIVE'];
 /** CloudWatch Logs accepts only these retention periods. */
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
@@ -107,9 +117,9 @@ export function validateStageConfig(config: StageConfig): DeploymentConfig {
   const gcsBucketProblem = gcsBucketNameProblem(destination.bucket);
   if (gcsBucketProblem) fail('destination.bucket', gcsBucketProblem);
   const prefix = destination.prefix ?? '';
-  if (prefix.startsWith('/')) fail('destination.prefix', `must not start with '/' (GCS names have no leading slash), got ${JSON.stringify(prefix)}`);
-  if (/[\r\n]/.test(prefix)) fail('destination.prefix', 'must not contain CR or LF (GCS refuses such names)');
-  if (Buffer.byteLength(prefix, 'utf8') > 512) fail('destination.prefix', 'must be at most 512 bytes (UTF-8), leaving room for the key');
+  checkNamePrefix('destination.prefix', prefix, fail);
+  const layout = resolveLayout(config, fail);
+  if (layout) checkDisjointNames(namePrefixesOf(config.stage, destination.bucket, prefix, layout, config.sourceBuckets), fail);
   if (destination.storageClass !== undefined && !STORAGE_CLASSES.includes(destination.storageClass)) {
     fail('destination.storageClass', `must be one of ${STORAGE_CLASSES.join(', ')}, got ${JSON.stringify(destination.storageClass)}`);
   }
@@ -184,6 +194,7 @@ export function validateStageConfig(config: StageConfig): DeploymentConfig {
     destination: {
       bucket: destination.bucket,
       prefix,
+      layout: layout!,
       ...(destination.storageClass !== undefined && { storageClass: destination.storageClass }),
     },
     gcsAuth: config.gcsAuth,
@@ -197,6 +208,99 @@ export function validateStageConfig(config: StageConfig): DeploymentConfig {
 }
 
 type Fail = (path: string, message: string) => void;
+
+function checkNamePrefix(path: string, prefix: string, fail: Fail): void {
+  if (prefix.startsWith('/')) fail(path, `must not start with '/' (GCS names have no leading slash), got ${JSON.stringify(prefix)}`);
+  if (/[\r\n]/.test(prefix)) fail(path, 'must not contain CR or LF (GCS refuses such names)');
+  if (Buffer.byteLength(prefix, 'utf8') > 512) fail(path, 'must be at most 512 bytes (UTF-8), leaving room for the key');
+}
+
+/** The runtime layout of a stage (undefined when it cannot be built: the problems are reported). */
+function resolveLayout(config: StageConfig, fail: Fail): DestinationLayout | undefined {
+  const kind = config.destination?.layout ?? 'by-source-bucket';
+  const buckets = Array.isArray(config.sourceBuckets) ? config.sourceBuckets : [];
+  if (!LAYOUTS.includes(kind)) {
+    fail('destination.layout', `must be one of ${LAYOUTS.join(', ')}, got ${JSON.stringify(kind)}`);
+    return undefined;
+  }
+  const own = buckets.flatMap((b, i) => (b.destinationPrefix === undefined ? [] : [{ bucket: b.name, prefix: b.destinationPrefix, path: `sourceBuckets[${i}].destinationPrefix` }]));
+  if (kind === 'legacy') {
+    if (buckets.length > 1) {
+      fail(
+        'destination.layout',
+        `'legacy' names every object <prefix><key>, so ${buckets.map((b) => `"${b.name}"`).join(' and ')} would overwrite each other's ` +
+          "backups of the same key; it is allowed only with one source bucket (use 'by-source-bucket')",
+      );
+    }
+    for (const o of own) fail(o.path, "has no effect with destination.layout 'legacy' (names are <prefix><key>); remove it or use 'by-source-bucket'");
+    return buckets.length === 1 ? { kind: 'legacy', sourceBucket: buckets[0]!.name } : undefined;
+  }
+  let malformed = false;
+  const failPrefix: Fail = (path, message) => {
+    malformed = true;
+    fail(path, message);
+  };
+  for (const o of own) {
+    if (typeof o.prefix !== 'string' || o.prefix === '') failPrefix(o.path, "must be a non-empty prefix such as 'billing/' (omit it to use the bucket's name)");
+    else checkNamePrefix(o.path, o.prefix, failPrefix);
+  }
+  if (malformed) return undefined;
+  return own.length === 0 ? { kind: 'by-source-bucket' } : { kind: 'by-source-bucket', bucketPrefixes: Object.fromEntries(own.map((o) => [o.bucket, o.prefix])) };
+}
+
+/** One source bucket's share of a destination bucket: every name it can write starts with `prefix`. */
+interface NamePrefix {
+  readonly stage: string;
+  readonly sourceBucket: string;
+  readonly destinationBucket: string;
+  readonly prefix: string;
+}
+
+function namePrefixesOf(stage: string, destinationBucket: string, prefix: string, layout: DestinationLayout, buckets: readonly SourceBucketConfig[]): NamePrefix[] {
+  const target: CopyTarget = { bucket: destinationBucket, prefix, layout };
+  return buckets.map((b) => ({ stage, sourceBucket: b.name, destinationBucket, prefix: destinationPrefixOf(target, b.name) }));
+}
+
+/**
+ * Two sources can write one name exactly when one's name prefix starts with the other's (equal included): a key
+ * `rest` of the shorter one and the key of the longer one after its prefix meet. Prefixes that are not prefixes of
+ * each other differ at some character before either ends, so every pair of their names does too. `acrossStages`
+ * checks only pairs from different stages (each stage checks its own pairs) and names the stages.
+ */
+function checkDisjointNames(shares: readonly NamePrefix[], fail: Fail, acrossStages = false): void {
+  const who = (s: NamePrefix) => `${acrossStages ? `stage "${s.stage}" ` : ''}source bucket "${s.sourceBucket}"`;
+  for (const [i, a] of shares.entries()) {
+    for (const b of shares.slice(i + 1)) {
+      if (a.destinationBucket !== b.destinationBucket || (a.stage === b.stage && (acrossStages || a.sourceBucket === b.sourceBucket))) continue;
+      const [short, long] = a.prefix.length <= b.prefix.length ? [a, b] : [b, a];
+      if (!long.prefix.startsWith(short.prefix)) continue;
+      const where = `gs://${a.destinationBucket}/`;
+      fail(
+        'destination',
+        short.prefix === long.prefix
+          ? `${who(a)} and ${who(b)} both write under ${where}${a.prefix}: the same key in both would overwrite one backup with the other`
+          : `${who(short)} writes under ${where}${short.prefix}, which contains ${who(long)}'s ${where}${long.prefix}: key ` +
+              `${JSON.stringify(long.prefix.slice(short.prefix.length) + 'k')} of "${short.sourceBucket}" and key "k" of "${long.sourceBucket}" would share a name`,
+      );
+    }
+  }
+}
+
+/**
+ * Stages that write into one GCS bucket must not write the same names either (the stack validates one stage at a
+ * time; this checks them together). Throws StageConfigError naming both stages and buckets.
+ */
+export function validateSharedDestinations(stages: Readonly<Record<string, StageConfig>>): void {
+  const shares: NamePrefix[] = [];
+  for (const [name, config] of Object.entries(stages)) {
+    const layout = resolveLayout(config, () => undefined);
+    if (!layout || !config.destination || !Array.isArray(config.sourceBuckets)) continue; // its own validation reports it
+    shares.push(...namePrefixesOf(name, config.destination.bucket, config.destination.prefix ?? '', layout, config.sourceBuckets));
+  }
+  const problems: string[] = [];
+  checkDisjointNames(shares, (path, message) => problems.push(`${path}: ${message}`), true);
+  if (problems.length > 0) throw new StageConfigError(Object.keys(stages).join(', '), problems);
+}
 
 function checkSourceBuckets(buckets: readonly SourceBucketConfig[] | undefined, fail: Fail): void {
   if (!Array.isArray(buckets) || buckets.length === 0) {

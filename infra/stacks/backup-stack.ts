@@ -59,6 +59,7 @@ export class BackupStack extends Stack {
     const destination: Record<string, string> = {
       DEST_BUCKET: config.destination.bucket,
       DEST_PREFIX: config.destination.prefix,
+      DEST_LAYOUT: JSON.stringify(config.destination.layout),
       ...(config.destination.storageClass && { STORAGE_CLASS: config.destination.storageClass }),
     };
     const fn = (id: string, entry: string, description: string, more: Partial<ConstructorParameters<typeof BackupFunction>[2]> = {}) =>
@@ -222,7 +223,11 @@ export class BackupStack extends Stack {
     new CfnOutput(this, 'BackfillReportBucket', { value: this.backfill.reportBucket.bucketName, description: 'Per-item results of distributed backfills' });
     new CfnOutput(this, 'DestinationBucket', { value: config.destination.bucket, description: 'The GCS bucket holding the backups' });
     // CloudFormation refuses an empty output value; the CLI reads a missing DestinationPrefix as ''.
-    if (config.destination.prefix) new CfnOutput(this, 'DestinationPrefix', { value: config.destination.prefix, description: 'Prepended to every backed-up key' });
+    if (config.destination.prefix) new CfnOutput(this, 'DestinationPrefix', { value: config.destination.prefix, description: 'Prepended to every destination name' });
+    new CfnOutput(this, 'DestinationLayout', {
+      value: JSON.stringify(config.destination.layout),
+      description: 'How source buckets and keys become destination names (DEST_LAYOUT; s3gcs verify reads it)',
+    });
     new CfnOutput(this, 'AlertTopicArn', { value: alerts.topic.topicArn, description: 'Subscribe to receive alerts' });
     new CfnOutput(this, 'GcsCopierRoleNames', {
       value: [small.role.roleName, large.role.roleName, heavy.taskDefinition.taskRole.roleName].join(','),

@@ -1,19 +1,22 @@
 import { STAGES } from '../../../../infra/config/stages';
-import type { StageConfig } from '../../../../infra/config/types';
-import { StageConfigError, validateStageConfig } from '../../../../infra/config/validate';
+import type { SourceBucketConfig, StageConfig } from '../../../../infra/config/types';
+import { StageConfigError, validateSharedDestinations, validateStageConfig } from '../../../../infra/config/validate';
 
 const valid: StageConfig = STAGES.production;
 
-/** The problems validateStageConfig reports for `config` (empty when it is accepted). */
-function problemsOf(config: StageConfig): string[] {
+/** The problems a validation reports (empty when it accepts). */
+function problemsFrom(validate: () => unknown): string[] {
   try {
-    validateStageConfig(config);
+    validate();
     return [];
   } catch (err) {
     if (err instanceof StageConfigError) return [...err.problems];
     throw err;
   }
 }
+
+/** The problems validateStageConfig reports for `config`. */
+const problemsOf = (config: StageConfig): string[] => problemsFrom(() => validateStageConfig(config));
 
 describe('validateStageConfig', () => {
   it.each(Object.keys(STAGES))('expect the shipped %s configuration to be valid', (stage) => {
@@ -33,7 +36,7 @@ describe('validateStageConfig', () => {
       sourceBuckets: [{ name: 'my-data', create: false, prefixes: [] }],
       intake: 'eventbridge',
       intakeMaxConcurrency: 5,
-      destination: { bucket: 'my-backup', prefix: '' },
+      destination: { bucket: 'my-backup', prefix: '', layout: { kind: 'by-source-bucket' } },
       skipPatterns: [],
       deletePolicy: 'retain',
       alerts: { maxQueueAgeSeconds: 900 },
@@ -164,5 +167,105 @@ describe('validateStageConfig', () => {
     expect(problemsOf({ ...valid, tiers: { ...valid.tiers, heavy: { cpu: 256, memoryMiB: 512, timeoutSeconds: 600, concurrency: 64, partSizeMiB: 16 } } })).toEqual([
       expect.stringMatching(/^tiers\.heavy: copying objects up to any size needs about/),
     ]);
+  });
+});
+
+describe('destination names: no two sources may map to one name', () => {
+  const two = (a: Partial<SourceBucketConfig>, b: Partial<SourceBucketConfig>, destination: Partial<StageConfig['destination']> = {}): StageConfig => ({
+    ...valid,
+    sourceBuckets: [
+      { name: 'bucket-a', ...a },
+      { name: 'bucket-b', ...b },
+    ],
+    destination: { ...valid.destination, ...destination },
+  });
+
+  it('expect the default layout to name each bucket by itself, and pass it to the copiers', () => {
+    expect(problemsOf(two({}, {}))).toEqual([]);
+    expect(validateStageConfig(two({}, {})).destination.layout).toEqual({ kind: 'by-source-bucket' });
+  });
+
+  it("expect a bucket's own destination prefix in the copiers' layout", () => {
+    expect(validateStageConfig(two({ destinationPrefix: 'billing/' }, {})).destination.layout).toEqual({ kind: 'by-source-bucket', bucketPrefixes: { 'bucket-a': 'billing/' } });
+  });
+
+  it('expect equal per-bucket prefixes refused, naming both buckets', () => {
+    expect(problemsOf(two({ destinationPrefix: 'shared/' }, { destinationPrefix: 'shared/' }))).toEqual([
+      'destination: source bucket "bucket-a" and source bucket "bucket-b" both write under gs://example-company-aws-backup/aws/shared/: the same key in both would overwrite one backup with the other',
+    ]);
+  });
+
+  it('expect a per-bucket prefix that is a prefix of another refused, naming both buckets and a colliding pair of keys', () => {
+    expect(problemsOf(two({ destinationPrefix: 'data' }, { destinationPrefix: 'data/b/' }))).toEqual([
+      'destination: source bucket "bucket-a" writes under gs://example-company-aws-backup/aws/data, which contains source bucket "bucket-b"\'s ' +
+        'gs://example-company-aws-backup/aws/data/b/: key "/b/k" of "bucket-a" and key "k" of "bucket-b" would share a name',
+    ]);
+  });
+
+  it("expect a per-bucket prefix equal to another bucket's default folder refused", () => {
+    expect(problemsOf(two({ destinationPrefix: 'bucket-b/' }, {}))).toEqual([expect.stringMatching(/^destination: source bucket "bucket-a" and source bucket "bucket-b" both write under gs:\/\/.*\/aws\/bucket-b\//)]);
+  });
+
+  it('expect prefixes that only share a beginning accepted (their names differ before either prefix ends)', () => {
+    expect(problemsOf(two({ destinationPrefix: 'data-a/' }, { destinationPrefix: 'data-b/' }))).toEqual([]);
+  });
+
+  it('expect the legacy layout accepted with one source bucket, for that bucket only', () => {
+    const legacy = { ...valid, sourceBuckets: [{ name: 'bucket-a' }], destination: { ...valid.destination, layout: 'legacy' as const } };
+    expect(validateStageConfig(legacy).destination.layout).toEqual({ kind: 'legacy', sourceBucket: 'bucket-a' });
+  });
+
+  it('expect the legacy layout with more than one source bucket refused, naming them', () => {
+    expect(problemsOf(two({}, {}, { layout: 'legacy' }))).toEqual([
+      'destination.layout: \'legacy\' names every object <prefix><key>, so "bucket-a" and "bucket-b" would overwrite each other\'s backups of the same key; ' +
+        "it is allowed only with one source bucket (use 'by-source-bucket')",
+    ]);
+  });
+
+  it('expect a per-bucket prefix refused with the legacy layout, and malformed ones refused', () => {
+    const legacy = { ...valid, sourceBuckets: [{ name: 'bucket-a', destinationPrefix: 'a/' }], destination: { ...valid.destination, layout: 'legacy' as const } };
+    expect(problemsOf(legacy)).toEqual([expect.stringMatching(/^sourceBuckets\[0\]\.destinationPrefix: has no effect with destination\.layout 'legacy'/)]);
+    expect(problemsOf(two({ destinationPrefix: '' }, { destinationPrefix: '/b/' }))).toEqual([
+      expect.stringMatching(/^sourceBuckets\[0\]\.destinationPrefix: must be a non-empty prefix/),
+      expect.stringMatching(/^sourceBuckets\[1\]\.destinationPrefix: must not start with '\/'/),
+    ]);
+    expect(problemsOf(two({}, {}, { layout: 'flat' as never }))).toEqual([expect.stringMatching(/^destination\.layout: must be one of by-source-bucket, legacy, got "flat"/)]);
+  });
+});
+
+describe('validateSharedDestinations', () => {
+  const stage = (name: 'staging' | 'production', sourceBuckets: SourceBucketConfig[], destination: Partial<StageConfig['destination']> = {}): StageConfig => ({
+    ...valid,
+    stage: name,
+    sourceBuckets,
+    destination: { bucket: 'shared-backup', prefix: 'aws/', ...destination },
+  });
+  const problems = (stages: Record<string, StageConfig>): string[] => problemsFrom(() => validateSharedDestinations(stages));
+
+  it('expect the shipped stages not to collide', () => {
+    expect(problems(STAGES)).toEqual([]);
+  });
+
+  it('expect two stages with different buckets on one destination prefix accepted (each bucket has its folder)', () => {
+    expect(problems({ staging: stage('staging', [{ name: 'bucket-a' }]), production: stage('production', [{ name: 'bucket-b' }]) })).toEqual([]);
+  });
+
+  it('expect two stages backing up the same bucket into the same names refused, naming both stages', () => {
+    expect(problems({ staging: stage('staging', [{ name: 'bucket-a' }]), production: stage('production', [{ name: 'bucket-a' }]) })).toEqual([
+      'destination: stage "staging" source bucket "bucket-a" and stage "production" source bucket "bucket-a" both write under gs://shared-backup/aws/bucket-a/: ' +
+        'the same key in both would overwrite one backup with the other',
+    ]);
+  });
+
+  it("expect a legacy stage whose names contain another stage's bucket folder refused", () => {
+    const found = problems({
+      staging: stage('staging', [{ name: 'bucket-a' }], { layout: 'legacy' }),
+      production: stage('production', [{ name: 'bucket-b' }]),
+    });
+    expect(found).toEqual([expect.stringContaining('stage "staging" source bucket "bucket-a" writes under gs://shared-backup/aws/, which contains stage "production" source bucket "bucket-b"')]);
+  });
+
+  it('expect stages on different destination buckets never compared', () => {
+    expect(problems({ staging: stage('staging', [{ name: 'bucket-a' }], { bucket: 'other-backup' }), production: stage('production', [{ name: 'bucket-a' }]) })).toEqual([]);
   });
 });

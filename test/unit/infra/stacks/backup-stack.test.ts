@@ -159,11 +159,40 @@ describe('outputs the CLI reads (workflows/cli/target.ts)', () => {
     expect(outputs['DestinationPrefix']?.Value).toBe(TEST_STAGE.destination.prefix);
   });
 
+  it('expect the destination layout, the one every copier is given', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(JSON.parse(outputs['DestinationLayout']?.Value as string)).toEqual({ kind: 'by-source-bucket' });
+  });
+
   it('expect no DestinationPrefix output when the stage has no prefix (CloudFormation refuses an empty value)', () => {
     const { stacks } = buildTestApp({ stages: { staging: { ...TEST_STAGE, destination: { bucket: 'flat-backup' } } } });
     const outputs = Template.fromStack(stacks[0]!).toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(outputs['DestinationBucket']?.Value).toBe('flat-backup');
     expect(outputs).not.toHaveProperty('DestinationPrefix');
+  });
+});
+
+describe('destination names', () => {
+  it("expect every function and the heavy task that name objects to get the stage's layout, a bucket's own prefix included", () => {
+    const sourceBuckets = [TEST_STAGE.sourceBuckets[0]!, { ...TEST_STAGE.sourceBuckets[1]!, destinationPrefix: 'created/' }];
+    const { stacks } = buildTestApp({ stages: { staging: { ...TEST_STAGE, sourceBuckets } } });
+    const t = Template.fromStack(stacks[0]!);
+    const layout = JSON.stringify({ kind: 'by-source-bucket', bucketPrefixes: { 'created-by-the-stack': 'created/' } });
+    const lambdaEnvs = Object.values(t.findResources('AWS::Lambda::Function')).map(
+      (r) => ((r as Resource).Properties['Environment'] as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {},
+    );
+    const [task] = Object.values(t.findResources('AWS::ECS::TaskDefinition')) as Resource[];
+    const [container] = task!.Properties['ContainerDefinitions'] as { Environment: { Name: string; Value: string }[] }[];
+    const naming = [...lambdaEnvs, Object.fromEntries(container!.Environment.map((e) => [e.Name, e.Value]))].filter((env) => 'DEST_BUCKET' in env);
+    expect(naming.length).toBeGreaterThanOrEqual(5); // prepare, describe, small, large, heavy
+    for (const env of naming) expect(env['DEST_LAYOUT']).toBe(layout);
+  });
+
+  it('expect stages whose sources would share destination names refused at synth, naming both', () => {
+    const production = { ...TEST_STAGE, stage: 'production' as const };
+    expect(() => buildTestApp({ stages: { staging: TEST_STAGE, production } })).toThrow(
+      /stage "staging" source bucket "existing-data" and stage "production" source bucket "existing-data" both write under/,
+    );
   });
 });
 
