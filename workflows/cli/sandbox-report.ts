@@ -1,4 +1,5 @@
 import { relative } from 'node:path';
+import { destinationObjectName } from '../backup/keys';
 import type { DemoResult } from '../local/sandbox/demo';
 import type { Sandbox } from '../local/sandbox/sandbox';
 import { CONSOLE_PATH } from '../local/sfn-api/server';
@@ -29,7 +30,8 @@ export function targetFlag(sb: Sandbox, defaultDir: string, cwd: string): string
 
 export function banner(sb: Sandbox, flag: string): string {
   const tryKey = 'try/README.md';
-  const gcsName = `${sb.destinationPrefix}${tryKey}`;
+  const target = { bucket: sb.destinationBucket, prefix: sb.destinationPrefix, ...(sb.destinationLayout ? { layout: sb.destinationLayout } : {}) };
+  const gcsName = destinationObjectName(target, sb.sourceBucket, tryKey);
   const media = `${sb.gcsEndpoint}/storage/v1/b/${sb.destinationBucket}/o/${encodeURIComponent(gcsName)}`;
   return [
     's3-gcs-backup sandbox: S3 -> start-executions -> Step Functions (asl/backup-object.asl.json) -> GCS, on 127.0.0.1',
@@ -58,7 +60,7 @@ export function banner(sb: Sandbox, flag: string): string {
 }
 
 export function demoResultText(r: DemoResult, index: number, total: number): string {
-  const lines = [`-- demo ${index + 1}/${total}: ${r.case.title}: s3 key ${JSON.stringify(r.case.key)} (${formatBytes(r.case.bytes)})`];
+  const lines = [`-- demo ${index + 1}/${total}: ${r.case.title}: s3 key ${JSON.stringify(shortKey(r.case.key))} (${formatBytes(r.case.bytes)})`];
   lines.push(r.timeline ? formatTimeline(r.timeline) : `${r.status}${r.error ? ` ${r.error}` : ''}`);
   for (const alert of r.alerts) {
     lines.push('Alert published:', ...alert.message.split('\n').map((l) => `  | ${l}`));
@@ -101,7 +103,7 @@ export function summaryTable(rows: SummaryRow[]): string {
   return table(
     ['KEY', 'OUTCOME', 'TIER', 'BYTES', 'MB/s', 'DURATION', 'EXPECTED?'],
     rows.map((r) => [
-      r.key,
+      shortKey(r.key),
       r.outcome,
       r.tier,
       formatBytes(r.bytes),
@@ -110,6 +112,11 @@ export function summaryTable(rows: SummaryRow[]): string {
       r.asExpected ? 'yes' : `NO: ${r.mismatch}`,
     ]),
   );
+}
+
+/** A key short enough for one line of a table: long ones keep their start and end and say how long they are. */
+export function shortKey(key: string): string {
+  return key.length <= 60 ? key : `${key.slice(0, 24)}…${key.slice(-8)} (${Buffer.byteLength(key, 'utf8')} bytes)`;
 }
 
 function shellWord(s: string): string {

@@ -4,6 +4,8 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { fromIni } from '@aws-sdk/credential-providers';
 import { Storage } from '@google-cloud/storage';
+import { readLayout } from '../backup/settings';
+import type { DestinationLayout } from '../copy/types';
 import { localS3Client } from '../local/s3-server';
 import { CONSOLE_PATH } from '../local/sfn-api/server';
 import { isProcessAlive, readReadyFile } from '../local/sandbox/ready-file';
@@ -34,8 +36,8 @@ export interface Target {
   s3: S3Client;
   /** GCS client (built on first use: a deployed stage needs Google credentials only for verify). */
   storage(): Storage;
-  /** Where the backups are, when known (sandbox; --destination; stack outputs). */
-  destination?: GcsLocation;
+  /** Where the backups are, when known (sandbox; --destination; stack outputs), and how they are named when known. */
+  destination?: GcsLocation & { layout?: DestinationLayout };
   /** The sandbox's watched bucket. */
   sourceBucket?: string;
   /** The stage's asl/backfill.asl.json state machine (stack output BackfillStateMachineArn). */
@@ -87,7 +89,7 @@ function sandboxTarget(dataDir: string): Target {
     sfn,
     s3,
     storage: () => (storage ??= new Storage({ apiEndpoint: ready.gcsEndpoint, projectId: 'sandbox' })),
-    destination: { bucket: ready.destinationBucket, prefix: ready.destinationPrefix },
+    destination: { bucket: ready.destinationBucket, prefix: ready.destinationPrefix, ...(ready.destinationLayout ? { layout: ready.destinationLayout } : {}) },
     sourceBucket: ready.sourceBucket,
     consoleUrl: (arn) => `${ready.sfnEndpoint}${CONSOLE_PATH}${encodeURIComponent(arn)}`,
     close: () => {
@@ -118,7 +120,7 @@ function awsTarget(opts: TargetOptions, io: Pick<CliIo, 'env' | 'cwd'>): Target 
     sfn,
     s3,
     storage: () => (storage ??= new Storage()),
-    ...(destinationText ? { destination: parseGcsUrl(destinationText) } : {}),
+    ...(destinationText ? { destination: { ...parseGcsUrl(destinationText), ...layoutFromOutputs(outputs) } } : {}),
     ...(backfillStateMachineArn ? { backfillStateMachineArn } : {}),
     consoleUrl: (arn) => `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${arn}`,
     close: () => {
@@ -152,6 +154,17 @@ function readStackOutputs(path: string, stack: string | undefined): Record<strin
 function gcsFromOutputs(outputs: Record<string, string>): string | undefined {
   const bucket = outputs['DestinationBucket'];
   return bucket ? `gs://${bucket}/${outputs['DestinationPrefix'] ?? ''}` : undefined;
+}
+
+/** The stage's DestinationLayout output (the copiers' DEST_LAYOUT); stacks from before it had none. */
+function layoutFromOutputs(outputs: Record<string, string>): { layout?: DestinationLayout } {
+  const text = outputs['DestinationLayout'];
+  if (text === undefined) return {};
+  try {
+    return { layout: readLayout({ DEST_LAYOUT: text }) };
+  } catch (err) {
+    throw usageError(`the stack output DestinationLayout is not a layout: ${(err as Error).message}`, 'Deploy the stack again with this version, or remove the output from the outputs file.');
+  }
 }
 
 function resolvePath(path: string, cwd: string): string {

@@ -3,6 +3,8 @@
  * ones, through start-executions → the local Step Functions API (real HTTP, AWS JSON 1.0) → the ASL → GCS. The bad
  * messages are reported for redelivery; every good object still lands in GCS.
  */
+import { destinationObjectName } from '../../../workflows/backup/keys';
+import type { CopyTarget } from '../../../workflows/copy/types';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { Storage } from '@google-cloud/storage';
 import { compileSkipRules } from '../../../workflows/backup/skip-rules';
@@ -20,6 +22,7 @@ import { S3_TEST_EVENT, eventBridge, s3Record, snsEnvelope, sqsMessage } from '.
 
 const SRC = 'source-bucket';
 const DST = 'intake-backup';
+const TARGET: CopyTarget = { bucket: DST, prefix: '' };
 let s3fx: S3Fixture;
 let emulator: GcsEmulator;
 let storage: Storage;
@@ -37,7 +40,7 @@ beforeAll(async () => {
         arn: LOCAL_ARNS.stateMachine,
         definition: '{}',
         run: (input, execution) =>
-          runBackupExecution(input, { s3: s3fx.s3, storage, target: { bucket: DST, prefix: '' }, retryIntervalMs: 0, alerts: new LocalAlertSink() }, { executionName: execution.name }),
+          runBackupExecution(input, { s3: s3fx.s3, storage, target: TARGET, retryIntervalMs: 0, alerts: new LocalAlertSink() }, { executionName: execution.name }),
       },
     ],
   });
@@ -82,7 +85,7 @@ test('I15 every bad message fails alone; every good object of the same batch is 
   const runs = stepFunctions.executions().map(currentRun);
   expect(runs.map((r) => r.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
   for (const key of goodKeys) {
-    const [bytes] = await storage.bucket(DST).file(key).download();
+    const [bytes] = await storage.bucket(DST).file(destinationObjectName(TARGET, SRC, key)).download();
     expect(bytes.toString()).toBe(`content of ${key}`);
   }
 });

@@ -7,7 +7,9 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { Storage } from '@google-cloud/storage';
+import { destinationUrl } from '../../../workflows/backup/keys';
 import type { StartLogger } from '../../../workflows/backup/start-executions';
+import type { CopyTarget } from '../../../workflows/copy/types';
 import { LocalAlertSink } from '../../../workflows/local/alert-sink';
 import { LOCAL_ARNS, type LocalEnvironment } from '../../../workflows/local/deployment';
 import type { GcsEmulator } from '../../../workflows/local/gcs-emulator';
@@ -18,9 +20,15 @@ import { logger } from '../../../workflows/logger';
 import { startLocalServers, stopLocalServers } from '../../support/local-servers';
 import type { S3Fixture } from '../../support/s3-server';
 
-const SRC_ROOT = 'keys-to-root'; // backed up with no prefix
-const SRC_PREFIXED = 'keys-prefixed'; // backed up under mirror/
+const SRC_ROOT = 'keys-to-root'; // backed up with no prefix, legacy layout: names are the keys, at the bucket's root
+const SRC_PREFIXED = 'keys-prefixed'; // backed up under mirror/, default layout: mirror/keys-prefixed/<key>
 const DST = 'keys-backup';
+const TARGETS: Record<string, CopyTarget> = {
+  [SRC_ROOT]: { bucket: DST, prefix: '', layout: { kind: 'legacy', sourceBucket: SRC_ROOT } },
+  [SRC_PREFIXED]: { bucket: DST, prefix: 'mirror/' },
+};
+/** Where the copiers put a key: built as they build it, unchecked so refused names can be looked for too. */
+const nameOf = (bucket: string, key: string): string => destinationUrl(TARGETS[bucket]!, bucket, key).slice(`gs://${DST}/`.length);
 const PREFIXED_ARN = LOCAL_ARNS.stateMachine.replace(/backup-object$/, 'backup-object-prefixed');
 const LONG_ASCII = `long/${'k'.repeat(1019)}`; // 1024 bytes
 const LONG_UNICODE = 'é'.repeat(512); // 512 characters, 1024 bytes of UTF-8
@@ -57,14 +65,14 @@ const OBJECTS: [string, string, string, string][] = [
 beforeAll(async () => {
   logger.setLogLevel('SILENT');
   ({ s3fx, emulator, storage } = await startLocalServers({ s3Buckets: [SRC_ROOT, SRC_PREFIXED], gcsBuckets: [DST] }));
-  const env = (prefix: string): LocalEnvironment => ({ s3: s3fx.s3, storage, target: { bucket: DST, prefix }, retryIntervalMs: 0, alerts: new LocalAlertSink() });
-  const machine = (arn: string, prefix: string) => ({
+  const env = (target: CopyTarget): LocalEnvironment => ({ s3: s3fx.s3, storage, target, retryIntervalMs: 0, alerts: new LocalAlertSink() });
+  const machine = (arn: string, target: CopyTarget) => ({
     name: arn.slice(arn.lastIndexOf(':') + 1),
     arn,
     definition: '{}',
-    run: (input: unknown, execution: { name: string }) => runBackupExecution(input, env(prefix), { executionName: execution.name }),
+    run: (input: unknown, execution: { name: string }) => runBackupExecution(input, env(target), { executionName: execution.name }),
   });
-  stepFunctions = new LocalStepFunctions({ stateMachines: [machine(LOCAL_ARNS.stateMachine, ''), machine(PREFIXED_ARN, 'mirror/')], maxConcurrent: 4 });
+  stepFunctions = new LocalStepFunctions({ stateMachines: [machine(LOCAL_ARNS.stateMachine, TARGETS[SRC_ROOT]!), machine(PREFIXED_ARN, TARGETS[SRC_PREFIXED]!)], maxConcurrent: 4 });
   sfnServer = await startSfnApi(stepFunctions, { port: 0 });
   sfn = localSfnClient(sfnServer.endpoint);
   const intakeLogger = {
@@ -125,8 +133,7 @@ test.each(COPIED.map(([row, bucket, key, body]) => [row, label(key), bucket, key
   const run = currentRun(executionOf(bucket, key));
   expect(run.status).toBe('SUCCEEDED');
   expect(JSON.parse(run.output!)).toMatchObject({ outcome: 'copied', bytes: Buffer.byteLength(body) });
-  const name = `${bucket === SRC_PREFIXED ? 'mirror/' : ''}${key}`;
-  expect((await backupOf(name))?.toString()).toBe(body);
+  expect((await backupOf(nameOf(bucket, key)))?.toString()).toBe(body);
 });
 
 test('O1 a 0-byte object (and K11 the folder/ marker): copied with the CRC32C and MD5 of nothing', async () => {
@@ -137,14 +144,14 @@ test('O1 a 0-byte object (and K11 the folder/ marker): copied with the CRC32C an
 });
 
 const REFUSED: [string, string, string, RegExp][] = [
-  ['K7', SRC_PREFIXED, LONG_ASCII, /the name is 1031 bytes of UTF-8; GCS allows at most 1024/],
+  ['K7', SRC_PREFIXED, LONG_ASCII, /the name is 1045 bytes of UTF-8; GCS allows at most 1024/],
   ['K8', SRC_ROOT, 'line\r\nbreak.txt', /cannot contain carriage return or line feed/],
   ['K8', SRC_ROOT, 'line\nfeed.txt', /cannot contain carriage return or line feed/],
   ['K9', SRC_ROOT, '.', /GCS does not allow objects named '.' or '..'/],
   ['K9', SRC_ROOT, '..', /GCS does not allow objects named '.' or '..'/],
   ['K12', SRC_ROOT, '.well-known/acme-challenge/token', /GCS reserves names under .well-known\/acme-challenge\//],
 ];
-test.each(REFUSED.map(([row, bucket, key, reason]) => [row, `${label(key)}${bucket === SRC_PREFIXED ? ' under mirror/' : ''}`, bucket, key, reason] as const))(
+test.each(REFUSED.map(([row, bucket, key, reason]) => [row, `${label(key)}${bucket === SRC_PREFIXED ? ' under mirror/keys-prefixed/' : ''}`, bucket, key, reason] as const))(
   '%s %s: FAILED with InvalidDestinationName before any byte moved, and an alert naming the key',
   async (_row, _label, bucket, key, reason) => {
   const run = currentRun(executionOf(bucket, key));
@@ -154,7 +161,7 @@ test.each(REFUSED.map(([row, bucket, key, reason]) => [row, `${label(key)}${buck
   expect(run.cause).toMatch(/Rename the source object or exclude it with a skip pattern/);
   expect(run.alerts).toHaveLength(1);
   expect(run.alerts[0]!.message).toContain(`Key: ${key}`);
-  expect(await backupOf(`${bucket === SRC_PREFIXED ? 'mirror/' : ''}${key}`)).toBeUndefined();
+  expect(await backupOf(nameOf(bucket, key))).toBeUndefined();
   },
 );
 
@@ -167,7 +174,7 @@ test('K4 an EventBridge key keeps its "+" (EventBridge keys are not form-encoded
     source: 'aws.s3',
     detail: { bucket: { name: SRC_ROOT }, object: { key, size: 2 } },
   };
-  const result = await runBackupExecution(input, { s3: s3fx.s3, storage, target: { bucket: DST, prefix: '' }, retryIntervalMs: 0, alerts: new LocalAlertSink() });
+  const result = await runBackupExecution(input, { s3: s3fx.s3, storage, target: TARGETS[SRC_ROOT]!, retryIntervalMs: 0, alerts: new LocalAlertSink() });
   expect(result.output).toMatchObject({ outcome: 'copied', bytes: 2 });
   expect((await backupOf(key))?.toString()).toBe('eb');
 });

@@ -3,6 +3,8 @@
  * disagree with what S3 holds. The local state machine runs the ASL with the real engine against the local S3 server
  * and the GCS emulator; tier limits are enforced for real (memory model, time budget).
  */
+import { destinationObjectName } from '../../../workflows/backup/keys';
+import type { CopyTarget } from '../../../workflows/copy/types';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import type { Storage } from '@google-cloud/storage';
 import { randomBytes } from 'node:crypto';
@@ -20,6 +22,7 @@ const KIB = 1024;
 const MIB = 1024 * KIB;
 const SRC = 'objects-source';
 const DST = 'objects-backup';
+const TARGET: CopyTarget = { bucket: DST, prefix: '' };
 let s3fx: S3Fixture;
 let emulator: GcsEmulator;
 let storage: Storage;
@@ -34,7 +37,7 @@ beforeEach(() => {
 });
 
 function environment(overrides: Partial<LocalEnvironment> = {}): LocalEnvironment {
-  return { s3: s3fx.s3, storage, target: { bucket: DST, prefix: '' }, retryIntervalMs: 0, alerts: new LocalAlertSink(), ...overrides };
+  return { s3: s3fx.s3, storage, target: TARGET, retryIntervalMs: 0, alerts: new LocalAlertSink(), ...overrides };
 }
 
 /** An S3 notification record as S3 sends it, with whatever size and ETag the test claims. */
@@ -52,7 +55,7 @@ async function put(key: string, body: Buffer): Promise<string> {
 }
 
 async function backup(key: string): Promise<Buffer> {
-  return (await storage.bucket(DST).file(key).download())[0];
+  return (await storage.bucket(DST).file(destinationObjectName(TARGET, SRC, key)).download())[0];
 }
 
 const steps = (r: Awaited<ReturnType<typeof runBackupExecution>>) => r.timeline.steps.map((s) => `${s.state}${s.error ? ` [${s.error}]` : ''}`);
@@ -85,7 +88,7 @@ test("O10 an object beyond every tier's memory: FAILED Runtime.OutOfMemory, and 
   expect(alert).toContain(
     'Copiers tried:\n  - the small Lambda failed with Runtime.OutOfMemory\n  - the large Lambda failed with Runtime.OutOfMemory\n  - the heavy task failed with Runtime.OutOfMemory',
   );
-  const [exists] = await storage.bucket(DST).file('limits/too-big-for-all.bin').exists();
+  const [exists] = await storage.bucket(DST).file(destinationObjectName(TARGET, SRC, 'limits/too-big-for-all.bin')).exists();
   expect(exists).toBe(false);
 });
 
@@ -119,7 +122,7 @@ test('O13 an event whose ETag is no longer the object\'s: superseded, nothing co
   const result = await runBackupExecution(record('mismatch/etag.bin', { size: 5, eTag: '0123456789abcdef0123456789abcdef' }), environment());
   expect(result.status).toBe('SUCCEEDED');
   expect(result.output).toMatchObject({ outcome: 'superseded', bytes: 0 });
-  const [exists] = await storage.bucket(DST).file('mismatch/etag.bin').exists();
+  const [exists] = await storage.bucket(DST).file(destinationObjectName(TARGET, SRC, 'mismatch/etag.bin')).exists();
   expect(exists).toBe(false);
 });
 

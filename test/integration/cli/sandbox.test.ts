@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { Storage } from '@google-cloud/storage';
+import { destinationObjectName } from '../../../workflows/backup/keys';
+import type { DestinationLayout } from '../../../workflows/copy/types';
 import { localS3Client } from '../../../workflows/local/s3-server';
 import { runCli } from '../../support/cli-io';
 import { putObject } from '../../support/s3-server';
@@ -15,6 +17,8 @@ interface Ready {
   sfnEndpoint: string;
   sourceBucket: string;
   destinationBucket: string;
+  destinationPrefix: string;
+  destinationLayout?: DestinationLayout;
 }
 
 const MIB = 1024 * 1024;
@@ -29,6 +33,9 @@ describe('s3gcs sandbox, driven with the AWS SDK, the GCS client and the CLI', (
   let ready: Ready;
   let storage: Storage;
   const cli = (...args: string[]) => runCli([...args, '--data-dir', dataDir]);
+  /** The backup's name, as the sandbox's copiers name it. */
+  const nameOf = (key: string, bucket = ready.sourceBucket) =>
+    destinationObjectName({ bucket: ready.destinationBucket, prefix: ready.destinationPrefix, ...(ready.destinationLayout ? { layout: ready.destinationLayout } : {}) }, bucket, key);
   const smallKey = 'docs/hello world+1 ü.txt';
   const largeKey = 'media/big 12MiB.bin';
   const small = randomBytes(100 * 1024);
@@ -50,14 +57,14 @@ describe('s3gcs sandbox, driven with the AWS SDK, the GCS client and the CLI', (
    * about listeners on its internal PassThrough; plain HTTP reads the same bytes quietly.)
    */
   async function download(key: string): Promise<Buffer> {
-    const res = await fetch(`${ready.gcsEndpoint}/storage/v1/b/${ready.destinationBucket}/o/${encodeURIComponent(key)}?alt=media`);
+    const res = await fetch(`${ready.gcsEndpoint}/storage/v1/b/${ready.destinationBucket}/o/${encodeURIComponent(nameOf(key))}?alt=media`);
     expect(res.status).toBe(200);
     return Buffer.from(await res.arrayBuffer());
   }
 
   /** Polls the destination until the backup of `key` holds `etag` (or times out). */
   async function backupOf(key: string, etag: string, timeoutMs = 30_000): Promise<Buffer> {
-    const file = storage.bucket(ready.destinationBucket).file(key);
+    const file = storage.bucket(ready.destinationBucket).file(nameOf(key));
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const [exists] = await file.exists();
@@ -77,11 +84,11 @@ describe('s3gcs sandbox, driven with the AWS SDK, the GCS client and the CLI', (
     expect(largeEtag).toMatch(/-2$/); // a multipart upload
     expect((await backupOf(smallKey, smallEtag)).equals(small)).toBe(true);
     expect((await backupOf(largeKey, largeEtag)).equals(large)).toBe(true);
-    const [meta] = await storage.bucket(ready.destinationBucket).file(smallKey).getMetadata();
+    const [meta] = await storage.bucket(ready.destinationBucket).file(nameOf(smallKey)).getMetadata();
     expect(meta.contentType).toBe('text/plain');
     expect(meta.metadata).toMatchObject({ owner: 'qa', 's3-bucket': ready.sourceBucket, 's3-key': smallKey });
     // The resumable copy recorded the CRC32C it computed (S3 vouched for none), so verify can check its bytes later.
-    const [largeMeta] = await storage.bucket(ready.destinationBucket).file(largeKey).getMetadata();
+    const [largeMeta] = await storage.bucket(ready.destinationBucket).file(nameOf(largeKey)).getMetadata();
     expect(largeMeta.metadata?.['s3-crc32c']).toBe(largeMeta.crc32c);
     s3.destroy();
   });
@@ -126,11 +133,11 @@ describe('s3gcs sandbox, driven with the AWS SDK, the GCS client and the CLI', (
       if (deletes.length === 0) await new Promise((r) => setTimeout(r, 100));
     }
     expect(deletes).toEqual([expect.objectContaining({ status: 'SUCCEEDED' })]);
-    expect((await storage.bucket(ready.destinationBucket).file(key).exists())[0]).toBe(true);
+    expect((await storage.bucket(ready.destinationBucket).file(nameOf(key)).exists())[0]).toBe(true);
   });
 
   it('verify finds an altered large (resumable) backup whose provenance was kept, and --repair restores its bytes', async () => {
-    const file = storage.bucket(ready.destinationBucket).file(largeKey);
+    const file = storage.bucket(ready.destinationBucket).file(nameOf(largeKey));
     const [meta] = await file.getMetadata();
     const tampered = Buffer.from(large);
     tampered[7 * MIB]! ^= 0xff; // same size, same custom metadata, one byte different
@@ -171,11 +178,11 @@ describe('s3gcs sandbox, driven with the AWS SDK, the GCS client and the CLI', (
     expect(clean.code).toBe(0);
 
     const bucket = storage.bucket(ready.destinationBucket);
-    await bucket.file(largeKey).delete();
-    const [meta] = await bucket.file(smallKey).getMetadata();
+    await bucket.file(nameOf(largeKey)).delete();
+    const [meta] = await bucket.file(nameOf(smallKey)).getMetadata();
     const tampered = Buffer.from(small);
     tampered[5]! ^= 0xff; // same size, same provenance metadata, one byte different
-    await bucket.file(smallKey).save(tampered, { metadata: { metadata: meta.metadata }, preconditionOpts: { ifGenerationMatch: Number(meta.generation) }, resumable: false });
+    await bucket.file(nameOf(smallKey)).save(tampered, { metadata: { metadata: meta.metadata }, preconditionOpts: { ifGenerationMatch: Number(meta.generation) }, resumable: false });
 
     const found = await cli('verify', `s3://${ready.sourceBucket}`, '--json');
     expect(found.code).toBe(1);
@@ -192,8 +199,26 @@ describe('s3gcs sandbox, driven with the AWS SDK, the GCS client and the CLI', (
     const again = await cli('verify', `s3://${ready.sourceBucket}`, '--json');
     expect(again.code).toBe(0);
     expect(again.json<{ differenceCount: number }>().differenceCount).toBe(0);
-    expect((await bucket.file(smallKey).download())[0].equals(small)).toBe(true);
+    expect((await bucket.file(nameOf(smallKey)).download())[0].equals(small)).toBe(true);
     expect((await download(largeKey)).equals(large)).toBe(true);
+  });
+
+  it("verify flags another bucket's backup found under this bucket's names as wrong-source, and --repair leaves it alone", async () => {
+    const key = 'docs/foreign.txt';
+    expect(nameOf(key)).toBe(`${ready.sourceBucket}/${key}`); // the sandbox names backups <source-bucket>/<key>
+    const file = storage.bucket(ready.destinationBucket).file(nameOf(key));
+    await file.save('not ours', { metadata: { metadata: { 's3-bucket': 'another-bucket', 's3-key': key, 's3-etag': 'e' } }, resumable: false });
+    try {
+      const found = await cli('verify', `s3://${ready.sourceBucket}/docs/`, '--json');
+      expect(found.code).toBe(1);
+      expect(found.json<{ differences: { key: string; kind: string }[] }>().differences.map((d) => [d.key, d.kind])).toEqual([[key, 'wrong-source']]);
+      const repaired = await cli('verify', `s3://${ready.sourceBucket}/docs/`, '--repair', '--json');
+      expect(repaired.code).toBe(1);
+      expect(repaired.json<{ remaining: { kind: string }[] }>().remaining).toEqual([expect.objectContaining({ kind: 'wrong-source' })]);
+      expect((await file.download())[0].toString()).toBe('not ours');
+    } finally {
+      await file.delete();
+    }
   });
 
   it('backfills existing objects once; a second run dedupes every start by name', async () => {

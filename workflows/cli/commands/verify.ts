@@ -1,10 +1,14 @@
 import type { Command } from 'commander';
+import { ConfigurationError } from '../../backup/errors';
+import { checkLayoutAdmits, destinationPrefixOf } from '../../backup/keys';
 import { compileSkipRules } from '../../backup/skip-rules';
+import type { CopyTarget, DestinationLayout } from '../../copy/types';
 import { addCommonOptions, examples, runCommand, type CommandContext, type CommonOptions } from '../command-kit';
 import { usageError } from '../errors';
 import { EXIT } from '../exit-codes';
 import { formatBytes, table, type Output } from '../io';
 import { progressBar } from '../progress';
+import type { Target } from '../target';
 import { parseGcsUrl, parseS3Url } from '../s3-url';
 import { parseDuration, parsePositive } from '../time-window';
 import type { Difference } from '../verify/compare';
@@ -13,6 +17,7 @@ import { verifyScope, type VerifyScope, type VerifyTally } from '../verify/run-v
 
 interface VerifyOptions extends CommonOptions {
   exclude: string[];
+  legacyLayout?: boolean;
   repair?: boolean;
   concurrency: string;
   timeout: string;
@@ -26,6 +31,7 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
     .description('compare a source bucket (or prefix) with its backups: presence, size, source ETag and CRC32C provenance')
     .argument('<s3-url>', 's3://bucket or s3://bucket/prefix/')
     .option('--exclude <glob>', 'keys the stage skips on purpose (its skip patterns); repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--legacy-layout', "the backups are named <prefix><key> (a stage with destination.layout 'legacy'), not <prefix><bucket>/<key> (Default: the stage's DestinationLayout output)")
     .option('--repair', 'replay every missing or mismatched object, wait, and check it again')
     .option('--concurrency <n>', 'with --repair: executions at once', '4')
     .option('--timeout <duration>', 'with --repair: how long to wait for each execution', '15m')
@@ -50,16 +56,14 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
         show: parsePositive(opts.show, '--show', { integer: true }),
       }),
       async (out, target, { loc, excluded, concurrency, timeoutMs, show }) => {
-        const destination = opts.destination ? parseGcsUrl(opts.destination) : target.destination;
-        if (!destination) throw usageError('where are the backups? no destination is known for this stage', 'Pass --destination gs://BUCKET/PREFIX (the stage\'s destination), or set S3GCS_DESTINATION.');
+        const destination = backupsOf(opts, target, loc.bucket);
         const scope: VerifyScope = {
           sourceBucket: loc.bucket,
           prefix: loc.key,
-          destinationBucket: destination.bucket,
-          destinationPrefix: destination.prefix,
+          destination,
           ...(excluded ? { excluded: (key: string) => excluded(key) !== undefined } : {}),
         };
-        const where = { source: `s3://${loc.bucket}/${loc.key}`, destination: `gs://${destination.bucket}/${destination.prefix}${loc.key}` };
+        const where = { source: `s3://${loc.bucket}/${loc.key}`, destination: `gs://${destination.bucket}/${destinationPrefixOf(destination, loc.bucket)}${loc.key}` };
         out.note(`Comparing ${where.source} with ${where.destination} …`);
 
         let differencesSoFar = 0;
@@ -106,6 +110,21 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
       },
     ),
   );
+}
+
+/** Where the backups of `sourceBucket` are and how they are named: --destination and --legacy-layout over the stage's. */
+function backupsOf(opts: VerifyOptions, target: Target, sourceBucket: string): CopyTarget {
+  const location = opts.destination ? parseGcsUrl(opts.destination) : target.destination;
+  if (!location) throw usageError('where are the backups? no destination is known for this stage', 'Pass --destination gs://BUCKET/PREFIX (the stage\'s destination), or set S3GCS_DESTINATION.');
+  const layout: DestinationLayout = opts.legacyLayout ? { kind: 'legacy', sourceBucket } : (target.destination?.layout ?? { kind: 'by-source-bucket' });
+  const destination: CopyTarget = { bucket: location.bucket, prefix: location.prefix, layout };
+  try {
+    checkLayoutAdmits(destination, sourceBucket);
+  } catch (err) {
+    if (!(err instanceof ConfigurationError)) throw err;
+    throw usageError(err.message, 'Verify the bucket the legacy layout is for, or pass --legacy-layout if this bucket was backed up alone with that layout.');
+  }
+  return destination;
 }
 
 function parseExcludes(patterns: string[]): ((key: string) => string | undefined) | undefined {

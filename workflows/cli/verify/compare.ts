@@ -1,6 +1,8 @@
-import { gcsNameProblem } from '../../backup/keys';
 import { unverifiedReason } from '../../backup/destination-state';
+import { InvalidDestinationName } from '../../backup/errors';
+import { destinationObjectName, sourceKeyOf } from '../../backup/keys';
 import { readProvenance } from '../../copy/metadata';
+import type { CopyTarget } from '../../copy/types';
 
 /** One source object as ListObjectsV2 reports it. */
 export interface SourceEntry {
@@ -21,14 +23,16 @@ export interface DestinationEntry {
   metadata?: Record<string, unknown>;
 }
 
-export type DifferenceKind = 'missing' | 'stale' | 'no-provenance' | 'size-mismatch' | 'content-mismatch' | 'unverified' | 'invalid-name';
+export type DifferenceKind = 'missing' | 'stale' | 'no-provenance' | 'wrong-source' | 'size-mismatch' | 'content-mismatch' | 'unverified' | 'invalid-name';
 
 export interface Difference {
+  /** The source key the difference is about (for a wrong-source object with no source: the key its name maps to). */
   key: string;
   kind: DifferenceKind;
   detail: string;
-  sourceSize: number;
-  sourceEtag: string;
+  /** Absent when the source holds no such key. */
+  sourceSize?: number;
+  sourceEtag?: string;
   /** The destination object's name (absent for invalid-name). */
   destinationName?: string;
   destinationGeneration?: string;
@@ -40,6 +44,18 @@ export interface Difference {
   repairable: boolean;
 }
 
+/** A source key's destination name, or why it has none (destinationObjectName's refusal). */
+export type Naming = { name: string } | { invalid: string };
+
+export function namingOf(target: CopyTarget, sourceBucket: string, key: string): Naming {
+  try {
+    return { name: destinationObjectName(target, sourceBucket, key) };
+  } catch (err) {
+    if (err instanceof InvalidDestinationName) return { invalid: err.message };
+    throw err;
+  }
+}
+
 /**
  * Policy: does the destination hold a faithful backup of this source object? Checks, in order: presence; the provenance
  * the engine writes (s3-bucket/s3-key name this source, s3-etag is the source's current ETag); the size; the CRC32C
@@ -47,18 +63,17 @@ export interface Difference {
  * and the verified mark itself — a copy without it was never checked (its copier died, or its check failed and the
  * cleanup did not land), so it is `unverified` whatever its provenance says.
  */
-export function compareObject(sourceBucket: string, source: SourceEntry, destinationName: string, dest: DestinationEntry | undefined): Difference | undefined {
+export function compareObject(sourceBucket: string, source: SourceEntry, naming: Naming, dest: DestinationEntry | undefined): Difference | undefined {
   const base = { key: source.key, sourceSize: source.size, sourceEtag: source.etag };
-  const nameProblem = gcsNameProblem(destinationName);
-  if (nameProblem) return { ...base, kind: 'invalid-name', detail: `GCS cannot hold this name: ${nameProblem}`, repairable: false };
-  const at = { destinationName };
+  if ('invalid' in naming) return { ...base, kind: 'invalid-name', detail: naming.invalid, repairable: false };
+  const at = { destinationName: naming.name };
   if (!dest) return { ...base, ...at, kind: 'missing', detail: 'no object in the destination', repairable: true };
   const where = { ...at, destinationGeneration: dest.generation, destinationMetageneration: dest.metageneration };
   const p = readProvenance(dest.metadata);
-  if (p.bucket !== sourceBucket || p.key !== source.key) {
-    const recorded = p.key === undefined ? 'no s3-bucket/s3-key provenance' : `provenance names s3://${p.bucket}/${p.key}`;
-    return { ...base, ...where, kind: 'no-provenance', detail: `the destination object is not a backup of this key (${recorded})`, repairable: true };
+  if (p.bucket === undefined || p.key === undefined) {
+    return { ...base, ...where, kind: 'no-provenance', detail: 'the destination object is not a backup of this key (no s3-bucket/s3-key provenance)', repairable: true };
   }
+  if (p.bucket !== sourceBucket || p.key !== source.key) return { ...base, ...wrongSource(sourceBucket, source.key, dest, p) };
   if (p.etag !== source.etag) {
     return { ...base, ...where, kind: 'stale', detail: `the backup is of ETag ${p.etag ?? '(none)'}, the source now has ${source.etag}`, repairable: true };
   }
@@ -78,6 +93,36 @@ export function compareObject(sourceBucket: string, source: SourceEntry, destina
   const unverified = unverifiedReason(dest);
   if (unverified) return { ...base, ...where, kind: 'unverified', detail: `the backup names the current version but ${unverified}`, repairable: true };
   return undefined;
+}
+
+/**
+ * An object under a source bucket's destination prefix that has no source object: deleted at the source and retained
+ * (its provenance names the key its name maps to) or foreign without provenance (undefined: an "extra", not a
+ * difference) — or a backup of ANOTHER source object, which this name can never hold under the layout: wrong-source.
+ */
+export function misplacedBackup(target: CopyTarget, sourceBucket: string, dest: DestinationEntry): Difference | undefined {
+  const key = sourceKeyOf(target, sourceBucket, dest.name);
+  const p = readProvenance(dest.metadata);
+  if (key === undefined || p.bucket === undefined || p.key === undefined || (p.bucket === sourceBucket && p.key === key)) return undefined;
+  return { key, ...wrongSource(sourceBucket, key, dest, p) };
+}
+
+/**
+ * The object's provenance names another source than the one its name belongs to: two sources met on one name (the
+ * legacy layout with several buckets, or a copy made by hand). Not repaired by a replay, which would overwrite the
+ * only backup of the other source: move that backup to its own name first (docs/operations.md, "Destination names").
+ */
+function wrongSource(sourceBucket: string, key: string, dest: DestinationEntry, p: { bucket?: string; key?: string }): Omit<Difference, 'key'> {
+  return {
+    kind: 'wrong-source',
+    detail:
+      `the destination object is a backup of s3://${p.bucket}/${p.key}, but its name belongs to s3://${sourceBucket}/${key}; ` +
+      'move it to its own name (docs/operations.md, "Destination names"), then repair',
+    destinationName: dest.name,
+    destinationGeneration: dest.generation,
+    destinationMetageneration: dest.metageneration,
+    repairable: false,
+  };
 }
 
 /** GCS list entries carry sizes and generations as strings. */

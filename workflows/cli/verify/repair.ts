@@ -4,7 +4,7 @@ import { CliError, fromServiceError } from '../errors';
 import { EXIT } from '../exit-codes';
 import { mapLimit, startReplay, waitForExecution } from '../sfn-ops';
 import type { Target } from '../target';
-import { compareObject, destinationEntry, type Difference } from './compare';
+import { compareObject, destinationEntry, namingOf, type Difference } from './compare';
 import type { VerifyScope } from './run-verify';
 
 export interface RepairResult {
@@ -62,8 +62,11 @@ async function recheck(target: Target, scope: VerifyScope, key: string): Promise
     throw fromServiceError(err, `HeadObject s3://${scope.sourceBucket}/${key}`);
   });
   if (!head) return undefined; // deleted at the source meanwhile: nothing left to compare
-  const name = scope.destinationPrefix + key;
-  const [exists] = await target.storage().bucket(scope.destinationBucket).file(name).exists();
-  const dest = exists ? destinationEntry((await target.storage().bucket(scope.destinationBucket).file(name).getMetadata())[0] as Record<string, unknown>) : undefined;
-  return compareObject(scope.sourceBucket, { key, size: Number(head.ContentLength ?? 0), etag: (head.ETag ?? '').replace(/"/g, '') }, name, dest);
+  const naming = namingOf(scope.destination, scope.sourceBucket, key);
+  const source = { key, size: Number(head.ContentLength ?? 0), etag: (head.ETag ?? '').replace(/"/g, '') };
+  if ('invalid' in naming) return compareObject(scope.sourceBucket, source, naming, undefined);
+  const file = target.storage().bucket(scope.destination.bucket).file(naming.name);
+  const [exists] = await file.exists();
+  const dest = exists ? destinationEntry((await file.getMetadata())[0] as Record<string, unknown>) : undefined;
+  return compareObject(scope.sourceBucket, source, naming, dest);
 }

@@ -1,15 +1,16 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Storage } from '@google-cloud/storage';
-import { compareObject, type DestinationEntry, type Difference, type SourceEntry } from './compare';
+import { destinationPrefixOf, sourceKeyOf } from '../../backup/keys';
+import type { CopyTarget } from '../../copy/types';
+import { compareObject, misplacedBackup, namingOf, type DestinationEntry, type Difference, type SourceEntry } from './compare';
 import { compareNames, items, listDestination, listSource } from './listing';
 
 export interface VerifyScope {
   sourceBucket: string;
   /** Key prefix within the source bucket ('' = all). */
   prefix: string;
-  destinationBucket: string;
-  /** The deployment's destination prefix (prepended to every key). */
-  destinationPrefix: string;
+  /** Where the deployment's backups are and how it names them (destinationObjectName). */
+  destination: CopyTarget;
   /** Keys the deployment skips on purpose (skip patterns): not differences. */
   excluded?: (key: string) => boolean;
 }
@@ -19,7 +20,10 @@ export interface VerifyTally {
   ok: number;
   bytes: number;
   excluded: number;
-  /** Destination objects under the prefix with no source object (deleted at the source and retained, or foreign). */
+  /**
+   * Destination objects under the source bucket's names with no source object (deleted at the source and retained, or
+   * foreign without provenance). Backups of another source found there are differences (wrong-source), not extras.
+   */
   extra: number;
   extraSample: string[];
   differences: Difference[];
@@ -39,8 +43,9 @@ const EXTRA_SAMPLE = 20;
 export async function verifyScope(s3: S3Client, storage: Storage, scope: VerifyScope, progress?: VerifyProgress): Promise<VerifyTally> {
   const tally: VerifyTally = { checked: 0, ok: 0, bytes: 0, excluded: 0, extra: 0, extraSample: [], differences: [] };
   const sources = items(countPages(listSource(s3, scope.sourceBucket, scope.prefix), (n) => progress?.listed(n)));
-  const dests = items(listDestination(storage, scope.destinationBucket, scope.destinationPrefix + scope.prefix));
-  const nameOf = (key: string): string => scope.destinationPrefix + key;
+  // Every name of this source bucket starts with its destination prefix, so both listings sort alike by key.
+  const dests = items(listDestination(storage, scope.destination.bucket, destinationPrefixOf(scope.destination, scope.sourceBucket) + scope.prefix));
+  const keyOf = (d: DestinationEntry): string => sourceKeyOf(scope.destination, scope.sourceBucket, d.name)!;
 
   let src = await sources.next();
   let dst = await dests.next();
@@ -50,7 +55,7 @@ export async function verifyScope(s3: S3Client, storage: Storage, scope: VerifyS
       progress?.compared(undefined);
       return;
     }
-    const diff = compareObject(scope.sourceBucket, s, nameOf(s.key), d);
+    const diff = compareObject(scope.sourceBucket, s, namingOf(scope.destination, scope.sourceBucket, s.key), d);
     tally.checked++;
     tally.bytes += s.size;
     if (diff) tally.differences.push(diff);
@@ -58,14 +63,18 @@ export async function verifyScope(s3: S3Client, storage: Storage, scope: VerifyS
     progress?.compared(diff);
   };
   while (!src.done || !dst.done) {
-    const order = src.done ? 1 : dst.done ? -1 : compareNames(nameOf(src.value.key), dst.value.name);
+    const order = src.done ? 1 : dst.done ? -1 : compareNames(src.value.key, keyOf(dst.value));
     if (order < 0) {
       consumeSource(src.value as SourceEntry, undefined);
       src = await sources.next();
     } else if (order > 0) {
       const d = dst.value as DestinationEntry;
-      tally.extra++;
-      if (tally.extraSample.length < EXTRA_SAMPLE) tally.extraSample.push(d.name);
+      const misplaced = misplacedBackup(scope.destination, scope.sourceBucket, d);
+      if (misplaced) tally.differences.push(misplaced);
+      else {
+        tally.extra++;
+        if (tally.extraSample.length < EXTRA_SAMPLE) tally.extraSample.push(d.name);
+      }
       dst = await dests.next();
     } else {
       consumeSource(src.value as SourceEntry, dst.value as DestinationEntry);

@@ -26,14 +26,17 @@ export interface DemoCase {
   expect: { status: 'SUCCEEDED'; outcome: 'copied'; tier: TierName } | { status: 'FAILED'; error: string; alert: true };
 }
 
-/** Small, large, heavy and a permanent failure (GCS reserves .well-known/acme-challenge/ names) — with SANDBOX_ROUTING. */
+/**
+ * Small, large, heavy and a permanent failure — with SANDBOX_ROUTING. The failure is a key of S3's maximum length
+ * (1024 bytes): its GCS name, `<source-bucket>/<key>`, is longer than the 1024 bytes GCS allows.
+ */
 export const DEMO_CASES: DemoCase[] = [
   { title: 'a small object', key: 'demo/small/hello.txt', bytes: 64 * KIB, contentType: 'text/plain', expect: { status: 'SUCCEEDED', outcome: 'copied', tier: 'small' } },
   { title: 'a large object', key: 'demo/large/report 2026.bin', bytes: 6 * MIB, contentType: 'application/octet-stream', expect: { status: 'SUCCEEDED', outcome: 'copied', tier: 'large' } },
   { title: 'an object for the heavy tier', key: 'demo/heavy/video.bin', bytes: 40 * MIB, contentType: 'video/mp4', expect: { status: 'SUCCEEDED', outcome: 'copied', tier: 'heavy' } },
   {
-    title: 'an object GCS cannot name (fails permanently, raises an alert)',
-    key: '.well-known/acme-challenge/demo-token',
+    title: 'an object GCS cannot name: its key is 1024 bytes, too long once the bucket is in its name (fails permanently, raises an alert)',
+    key: `demo/too-long/${'k'.repeat(1010)}`,
     bytes: 1 * KIB,
     contentType: 'text/plain',
     expect: { status: 'FAILED', error: 'InvalidDestinationName', alert: true },

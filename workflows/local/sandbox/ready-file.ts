@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { DestinationLayout } from '../../copy/types';
 
 /**
  * What a running sandbox tells the world: its endpoints and buckets. Printed as the `--json` ready line and written to
@@ -12,6 +13,8 @@ export interface SandboxEndpoints {
   sourceBucket: string;
   destinationBucket: string;
   destinationPrefix: string;
+  /** How the sandbox names its backups (Default: by-source-bucket). */
+  destinationLayout?: DestinationLayout;
   stateMachineArn: string;
   region: string;
 }

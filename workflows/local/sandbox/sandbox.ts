@@ -4,7 +4,7 @@ import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Storage } from '@google-cloud/storage';
 import type { StartLogger } from '../../backup/start-executions';
 import type { RoutingThresholds } from '../../backup/routing';
-import type { TierName } from '../../copy/types';
+import type { DestinationLayout, TierName } from '../../copy/types';
 import { LocalAlertSink } from '../alert-sink';
 import { LOCAL_ARNS, type LocalEnvironment } from '../deployment';
 import { startGcsEmulator, type GcsEmulator } from '../gcs-emulator';
@@ -65,6 +65,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const sourceBucket = options.sourceBucket ?? 'sandbox-source';
   const destinationBucket = options.destinationBucket ?? 'sandbox-backup';
   const destinationPrefix = options.destinationPrefix ?? '';
+  const destinationLayout: DestinationLayout = { kind: 'by-source-bucket' };
   const warn = options.onWarning ?? (() => undefined);
 
   const cleanups: (() => Promise<void>)[] = [];
@@ -86,7 +87,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const env: LocalEnvironment = {
       s3,
       storage,
-      target: { bucket: destinationBucket, prefix: destinationPrefix },
+      target: { bucket: destinationBucket, prefix: destinationPrefix, layout: destinationLayout },
       routing: options.routing ?? SANDBOX_ROUTING,
       ...(options.tiers ? { tiers: options.tiers } : {}),
       alerts,
@@ -137,6 +138,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       sourceBucket,
       destinationBucket,
       destinationPrefix,
+      destinationLayout,
       stateMachineArn,
       region: SANDBOX_REGION,
     };

@@ -2,6 +2,7 @@ import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { Storage } from '@google-cloud/storage';
 import { mockClient } from 'aws-sdk-client-mock';
 import { verifyScope } from '../../../../workflows/cli/verify/run-verify';
+import type { CopyTarget } from '../../../../workflows/copy/types';
 
 const s3 = mockClient(S3Client);
 
@@ -20,7 +21,7 @@ function fakeStorage(objects: Record<string, unknown>[], pageSize = 2): Storage 
   } as unknown as Storage;
 }
 
-const copyOf = (key: string, size: number, etag: string, name = `bk/${key}`) => ({
+const copyOf = (key: string, size: number, etag: string, name = `bk/src/${key}`) => ({
   name,
   size: String(size),
   generation: '1',
@@ -28,6 +29,9 @@ const copyOf = (key: string, size: number, etag: string, name = `bk/${key}`) => 
   crc32c: 'AAAAAA==',
   metadata: { 's3-bucket': 'src', 's3-key': key, 's3-etag': etag, 's3-size': String(size), 's3-crc32c': 'AAAAAA==', 'verified-crc32c': 'AAAAAA==' },
 });
+
+/** Backups made before names carried the bucket: `<key>` at the root. */
+const LEGACY: CopyTarget = { bucket: 'dst', prefix: '', layout: { kind: 'legacy', sourceBucket: 'src' } };
 
 describe('verifyScope', () => {
   beforeEach(() => s3.reset());
@@ -48,7 +52,7 @@ describe('verifyScope', () => {
       copyOf('retained-after-delete.txt', 1, 'x'),
     ]);
     const listedPages: number[] = [];
-    const tally = await verifyScope(new S3Client({ region: 'us-east-1' }), storage, { sourceBucket: 'src', prefix: '', destinationBucket: 'dst', destinationPrefix: 'bk/' }, {
+    const tally = await verifyScope(new S3Client({ region: 'us-east-1' }), storage, { sourceBucket: 'src', prefix: '', destination: { bucket: 'dst', prefix: 'bk/' } }, {
       listed: (n) => listedPages.push(n),
       compared: () => undefined,
     });
@@ -57,7 +61,7 @@ describe('verifyScope', () => {
     expect(tally.ok).toBe(4);
     expect(tally.differences.map((d) => [d.kind, d.key])).toEqual([['missing', '\uFF01wide']]);
     expect(tally.extra).toBe(1);
-    expect(tally.extraSample).toEqual(['bk/retained-after-delete.txt']);
+    expect(tally.extraSample).toEqual(['bk/src/retained-after-delete.txt']);
   });
 
   it('reports a backup without the verified mark as unverified, not ok', async () => {
@@ -67,8 +71,7 @@ describe('verifyScope', () => {
     const tally = await verifyScope(new S3Client({ region: 'us-east-1' }), fakeStorage([copyOf('new.bin', 1, 'e', 'new.bin'), legacy]), {
       sourceBucket: 'src',
       prefix: '',
-      destinationBucket: 'dst',
-      destinationPrefix: '',
+      destination: LEGACY,
     });
     expect(tally).toMatchObject({ checked: 2, ok: 1 });
     expect(tally.differences.map((d) => [d.kind, d.key])).toEqual([['unverified', 'old.bin']]);
@@ -79,10 +82,26 @@ describe('verifyScope', () => {
     const tally = await verifyScope(new S3Client({ region: 'us-east-1' }), fakeStorage([copyOf('keep.txt', 1, 'e', 'keep.txt')]), {
       sourceBucket: 'src',
       prefix: '',
-      destinationBucket: 'dst',
-      destinationPrefix: '',
+      destination: LEGACY,
       excluded: (k) => k.endsWith('.tmp'),
     });
     expect(tally).toMatchObject({ checked: 1, ok: 1, excluded: 1, differences: [] });
+  });
+
+  it("lists only the source bucket's own names, and reports another bucket's backup there as wrong-source", async () => {
+    s3.on(ListObjectsV2Command).resolves({ Contents: [{ Key: 'shared/report.txt', Size: 1, ETag: '"e"' }, { Key: 'solo.txt', Size: 1, ETag: '"e"' }] });
+    const other = (key: string, name: string) => ({ ...copyOf(key, 1, 'e', name), metadata: { ...copyOf(key, 1, 'e').metadata, 's3-bucket': 'other' } });
+    const storage = fakeStorage([
+      copyOf('shared/report.txt', 1, 'e'),
+      other('shared/report.txt', 'bk/other/shared/report.txt'), // the other bucket's own backup: not listed
+      other('solo.txt', 'bk/src/solo.txt'), // the other bucket's backup under src's name
+      other('gone.txt', 'bk/src/gone.txt'), // ... with no source object here either
+    ]);
+    const tally = await verifyScope(new S3Client({ region: 'us-east-1' }), storage, { sourceBucket: 'src', prefix: '', destination: { bucket: 'dst', prefix: 'bk/' } });
+    expect(tally).toMatchObject({ checked: 2, ok: 1, extra: 0 });
+    expect(tally.differences.map((d) => [d.kind, d.key, d.destinationName])).toEqual([
+      ['wrong-source', 'gone.txt', 'bk/src/gone.txt'],
+      ['wrong-source', 'solo.txt', 'bk/src/solo.txt'],
+    ]);
   });
 });
