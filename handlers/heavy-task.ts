@@ -3,7 +3,7 @@
  * COPY_REQUEST in its environment. Same engine as the Lambdas, with more memory and parallelism (PART_SIZE_BYTES,
  * CONCURRENCY from the task definition). Reports through the task token — SendTaskSuccess with the outcome,
  * SendTaskFailure with the error NAME — and exits non-zero on failure.
- * Env: TASK_TOKEN, COPY_REQUEST (per run); DEST_BUCKET, DEST_PREFIX, STORAGE_CLASS, PART_SIZE_BYTES, CONCURRENCY,
+ * Env: TASK_TOKEN, COPY_REQUEST (per run); DEST_BUCKET, DEST_PREFIX, DEST_LAYOUT, STORAGE_CLASS, PART_SIZE_BYTES, CONCURRENCY,
  * GCS_AUTH_MODE + its parameter/secret NAME, HEARTBEAT_INTERVAL_SECONDS (Default: 60), DEADLINE_SECONDS (optional).
  * A copy that moved bytes prints the same EMF line as the Lambdas (workflows/metrics.ts); the awslogs driver does not
  * extract EMF, so the task's log group has metric filters reading that line's fields (infra/constructs/dashboard.ts).

@@ -1,5 +1,6 @@
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { Storage } from '@google-cloud/storage';
+import { benchName } from './copy-methods';
 import { resolveEngineOptions, type EngineOptions } from '../../workflows/copy/engine';
 import type { WorkerResult } from './copy-worker';
 import { measureNodeCopy, measureProgram } from './measure';
@@ -83,7 +84,7 @@ async function copyOnce(o: CopyBenchOptions, method: Method, source: SeededObjec
       s3Endpoint: servers.s3Endpoint,
       gcsEndpoint: servers.gcsEndpoint,
       source: { bucket: source.bucket, key: source.key },
-      destination: { bucket: DESTINATION_BUCKET, name: prefix + source.key },
+      destination: { bucket: DESTINATION_BUCKET, name: benchName({ source, destination: { bucket: DESTINATION_BUCKET, prefix } }) },
     });
     // FACTS.md: rclone's S3 backend fails on this machine while AWS_CA_BUNDLE is set.
     return measureProgram('rclone', args, { AWS_CA_BUNDLE: '' }, o.tempDir);
@@ -102,16 +103,17 @@ async function copyOnce(o: CopyBenchOptions, method: Method, source: SeededObjec
 
 async function verifyAndRemove(storage: Storage, prefix: string, source: SeededObject, warmup: SeededObject | undefined): Promise<void> {
   const bucket = storage.bucket(DESTINATION_BUCKET);
-  const file = bucket.file(prefix + source.key);
+  const nameOf = (s: SeededObject) => benchName({ source: s, destination: { bucket: DESTINATION_BUCKET, prefix } });
+  const file = bucket.file(nameOf(source));
   const [meta] = await file.getMetadata();
   if (Number(meta.size) !== source.size || meta.crc32c !== source.checksums.crc32c || meta.md5Hash !== source.checksums.md5) {
     throw new Error(
-      `gs://${DESTINATION_BUCKET}/${prefix}${source.key} is not the source: size ${meta.size}, crc32c ${meta.crc32c}, md5 ${meta.md5Hash}; ` +
+      `gs://${DESTINATION_BUCKET}/${nameOf(source)} is not the source: size ${meta.size}, crc32c ${meta.crc32c}, md5 ${meta.md5Hash}; ` +
         `expected ${source.size}, ${source.checksums.crc32c}, ${source.checksums.md5}`,
     );
   }
   await file.delete();
-  if (warmup) await bucket.file(prefix + warmup.key).delete({ ignoreNotFound: true });
+  if (warmup) await bucket.file(nameOf(warmup)).delete({ ignoreNotFound: true });
 }
 
 function summarize(samples: Map<string, WorkerResult[]>, sizes: number[], methods: Method[]): CopyCaseResult[] {

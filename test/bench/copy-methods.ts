@@ -4,6 +4,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { destinationObjectName } from '../../workflows/backup/keys';
 import { copyObject, type EngineOptions } from '../../workflows/copy/engine';
 
 /** The ways of copying one S3 object to GCS that the bench compares (rclone runs as its own program: see rclone.ts). */
@@ -13,7 +14,7 @@ export interface CopyJob {
   s3: S3Client;
   storage: Storage;
   source: { bucket: string; key: string; etag: string; size: number };
-  /** The copy goes to `prefix + key` (the engine's naming, so every method writes the same kind of name). */
+  /** Every method writes the name the engine gives the source (destinationObjectName, the default layout). */
   destination: { bucket: string; prefix: string };
   /** For the old design's temp file. */
   tempDir: string;
@@ -36,7 +37,7 @@ async function rawPipe(job: CopyJob): Promise<void> {
   const res = await job.s3.send(new GetObjectCommand({ Bucket: job.source.bucket, Key: job.source.key }));
   const sink = job.storage
     .bucket(job.destination.bucket)
-    .file(job.destination.prefix + job.source.key)
+    .file(benchName(job))
     .createWriteStream({ resumable: true, validation: false });
   await pipeline(res.Body as Readable, sink);
 }
@@ -51,13 +52,18 @@ async function oldDesign(job: CopyJob): Promise<void> {
   const path = join(job.tempDir, `old-design-${process.pid}-${Date.now()}`);
   try {
     await writeFile(path, bytes);
-    await job.storage.bucket(job.destination.bucket).upload(path, { destination: job.destination.prefix + job.source.key, validation: 'crc32c' });
+    await job.storage.bucket(job.destination.bucket).upload(path, { destination: benchName(job), validation: 'crc32c' });
   } finally {
     await rm(path, { force: true });
   }
 }
 
 /** Ours: destination read, pinned source, CRC32C (+ MD5 when verifiable) while streaming, verified against what GCS stored. */
+/** The GCS name of a bench copy, as the engine names it. */
+export function benchName(job: Pick<CopyJob, 'source' | 'destination'>): string {
+  return destinationObjectName(job.destination, job.source.bucket, job.source.key);
+}
+
 async function ourEngine(job: CopyJob): Promise<void> {
   const out = await (job.copyObject ?? copyObject)(
     { bucket: job.source.bucket, key: job.source.key, etag: job.source.etag, size: job.source.size },

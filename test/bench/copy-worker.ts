@@ -17,7 +17,7 @@ export interface WorkerInput {
   gcsEndpoint: string;
   source: { bucket: string; key: string; etag: string; size: number };
   warmup: { bucket: string; key: string; etag: string; size: number };
-  /** Copies go to `prefix + key`. */
+  /** Copies go where the engine names them (benchName). */
   destination: { bucket: string; prefix: string };
   tempDir: string;
   engineOptions?: Partial<EngineOptions>;

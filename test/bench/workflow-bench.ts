@@ -2,6 +2,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { Storage } from '@google-cloud/storage';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { sourceKeyOf } from '../../workflows/backup/keys';
 import { checksumsOf } from '../../workflows/copy/checksums';
 import type { S3ObjectEvent } from '../../workflows/local/s3-server';
 import { notificationRecord } from '../../workflows/local/sandbox/object-events';
@@ -115,7 +116,7 @@ export async function runWorkflowBench(o: {
 async function verifyCopies(storage: Storage, prefix: string, expected: Map<string, string>): Promise<void> {
   const bucket = storage.bucket(DESTINATION_BUCKET);
   const [files] = await bucket.getFiles({ prefix, autoPaginate: true });
-  const found = new Map(files.map((f) => [f.name.slice(prefix.length), f.metadata.crc32c]));
+  const found = new Map(files.map((f) => [sourceKeyOf({ bucket: DESTINATION_BUCKET, prefix }, SOURCE_BUCKET, f.name), f.metadata.crc32c]));
   for (const [key, crc32c] of expected) {
     if (found.get(key) !== crc32c) throw new Error(`workflow copy of ${key} under ${prefix}: crc32c ${found.get(key)}, expected ${crc32c}`);
   }

@@ -8,7 +8,7 @@ import { EventDelivery } from './delivery';
 import type { GcsFaultShares, SoakProfile } from './profile';
 import { contentOf, Random, sha256 } from './random';
 import { replayWithCli, type ReplayResult } from './replay';
-import { SOAK_BUCKETS, startSoakSystem, type SoakSystem } from './system';
+import { SOAK_TARGET, soakNameOf, startSoakSystem, type SoakSystem } from './system';
 import { mapLimit, verifyBackups, type KeyCheck, type Verification, type WrittenKey } from './verify';
 import { planWorkload, type PlannedObject } from './workload';
 
@@ -71,7 +71,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const deadline = started + profile.deadlineMs;
   logger.setLogLevel('SILENT'); // thousands of executions; the report says what happened
 
-  const plan = planWorkload(profile, seed, SOAK_BUCKETS.destinationPrefix);
+  const plan = planWorkload(profile, seed, soakNameOf);
   const system = await startSoakSystem(profile, seed, dataDir);
   const delivery = new EventDelivery(
     (event) => system.intake.push(event),
@@ -86,7 +86,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     for (const o of plan) {
       if (!o.gcsFault) continue;
       for (const instruction of o.gcsFault.instructions) system.gcs.faults.inject(instruction);
-      faultOf.set(`${system.destinationPrefix}${o.key}`, o.gcsFault.kind);
+      faultOf.set(soakNameOf(o.key), o.gcsFault.kind);
     }
     system.s3Server.onObjectEvent((event) => {
       if (event.bucket === system.sourceBucket) delivery.onEvent(event);
@@ -121,8 +121,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       s3: system.s3,
       sourceBucket: system.sourceBucket,
       storage: new Storage({ apiEndpoint: system.gcs.url, projectId: 'soak-verify' }),
-      destinationBucket: system.destinationBucket,
-      destinationPrefix: system.destinationPrefix,
+      destination: SOAK_TARGET,
     };
     progress(`verifying ${written.size} keys against GCS…`);
     const verification = await verifyBackups(target, written, stats.alertedKeys);

@@ -2,6 +2,8 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Storage } from '@google-cloud/storage';
+import { destinationObjectName } from '../../workflows/backup/keys';
+import type { CopyTarget } from '../../workflows/copy/types';
 import type { StartLogger } from '../../workflows/backup/start-executions';
 import { LocalAlertSink } from '../../workflows/local/alert-sink';
 import { LOCAL_ARNS, type LocalEnvironment } from '../../workflows/local/deployment';
@@ -40,6 +42,10 @@ export interface SoakSystem {
 const REGION = 'local';
 /** Where the soak's objects live and go. */
 export const SOAK_BUCKETS = { source: 'soak-source', destination: 'soak-backup', destinationPrefix: 'mirror/' } as const;
+/** Where the copiers write (the default layout: mirror/soak-source/<key>). */
+export const SOAK_TARGET: CopyTarget = { bucket: SOAK_BUCKETS.destination, prefix: SOAK_BUCKETS.destinationPrefix };
+/** The GCS name of a source key's backup. */
+export const soakNameOf = (key: string): string => destinationObjectName(SOAK_TARGET, SOAK_BUCKETS.source, key);
 
 export async function startSoakSystem(profile: SoakProfile, seed: number | string, dataDir: string): Promise<SoakSystem> {
   mkdirSync(dataDir, { recursive: true });
@@ -76,7 +82,7 @@ export async function startSoakSystem(profile: SoakProfile, seed: number | strin
     const env: LocalEnvironment = {
       s3: copierS3,
       storage,
-      target: { bucket: destinationBucket, prefix: destinationPrefix },
+      target: SOAK_TARGET,
       routing: profile.routing,
       tiers: profile.tiers,
       retryIntervalMs: profile.retryIntervalMs,

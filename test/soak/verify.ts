@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { Storage } from '@google-cloud/storage';
+import { destinationObjectName, destinationPrefixOf, sourceKeyOf } from '../../workflows/backup/keys';
+import type { CopyTarget } from '../../workflows/copy/types';
 
 /**
  * Verification that trusts none of the workflow's bookkeeping (outcomes, provenance metadata, GCS-reported hashes):
@@ -30,8 +32,8 @@ export interface VerifyTarget {
   s3: S3Client;
   sourceBucket: string;
   storage: Storage;
-  destinationBucket: string;
-  destinationPrefix: string;
+  /** Where the backups are, and how they are named. */
+  destination: CopyTarget;
 }
 
 export interface Verification {
@@ -83,10 +85,10 @@ export async function verifyBackups(
 
 /** Every object under the prefix must hold one of the versions written for its key (deleted keys included). */
 async function corruptAmongAll(target: VerifyTarget, written: Map<string, WrittenKey>): Promise<string[]> {
-  const [files] = await target.storage.bucket(target.destinationBucket).getFiles({ prefix: target.destinationPrefix });
+  const [files] = await target.storage.bucket(target.destination.bucket).getFiles({ prefix: destinationPrefixOf(target.destination, target.sourceBucket) });
   const corrupt: string[] = [];
   await mapLimit(files, 4, async (file) => {
-    const key = file.name.slice(target.destinationPrefix.length);
+    const key = sourceKeyOf(target.destination, target.sourceBucket, file.name)!;
     const sha = await sha256Of(file.createReadStream({ validation: false }));
     if (!(written.get(key)?.versions ?? []).includes(sha)) corrupt.push(file.name);
   });
@@ -110,7 +112,7 @@ async function s3Body(s3: S3Client, bucket: string, key: string): Promise<Readab
 }
 
 async function gcsSha(target: VerifyTarget, key: string): Promise<string | undefined> {
-  const file = target.storage.bucket(target.destinationBucket).file(`${target.destinationPrefix}${key}`);
+  const file = target.storage.bucket(target.destination.bucket).file(destinationObjectName(target.destination, target.sourceBucket, key));
   const [exists] = await file.exists();
   if (!exists) return undefined;
   // The client's own hash check is off: the comparison is ours.

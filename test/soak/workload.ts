@@ -29,7 +29,8 @@ const NAME_SHAPES = [
   (i: number) => `deep/nested/path/${i}.bin`,
 ];
 
-export function planWorkload(profile: SoakProfile, seed: number | string, destinationPrefix: string): PlannedObject[] {
+/** `nameOf` is the GCS name a key's backup gets (faults are planned on names). */
+export function planWorkload(profile: SoakProfile, seed: number | string, nameOf: (key: string) => string): PlannedObject[] {
   const rng = new Random(seed);
   const sizes = rng.fork('sizes');
   const shapes = rng.fork('scenarios');
@@ -51,22 +52,22 @@ export function planWorkload(profile: SoakProfile, seed: number | string, destin
     const band = Math.max(0, profile.sizeBands.findIndex((b) => first <= b.upToBytes));
     const key = `soak/band-${band}/${NAME_SHAPES[index % NAME_SHAPES.length]!(index)}`;
     const object: PlannedObject = { index, key, sizes: versions, changeDelaysMs, deleted, reordered };
-    const gcsFault = planGcsFault(profile, faults, `${destinationPrefix}${key}`, first);
+    const gcsFault = planGcsFault(profile, faults, nameOf(key), first);
     if (gcsFault) object.gcsFault = gcsFault;
     plan.push(object);
   }
-  if (profile.coverEveryFault) coverEveryFault(profile, plan, faults, destinationPrefix);
+  if (profile.coverEveryFault) coverEveryFault(profile, plan, faults, nameOf);
   return plan;
 }
 
 /** A short run draws few objects: make sure each planned GCS fault kind is there at least once. */
-function coverEveryFault(profile: SoakProfile, plan: PlannedObject[], rng: Random, destinationPrefix: string): void {
+function coverEveryFault(profile: SoakProfile, plan: PlannedObject[], rng: Random, nameOf: (key: string) => string): void {
   for (const kind of Object.keys(profile.gcs) as (keyof GcsFaultShares)[]) {
     if (profile.gcs[kind] <= 0 || plan.some((o) => o.gcsFault?.kind === kind)) continue;
     const candidates = plan.filter((o) => !o.gcsFault && o.index > 1 && (kind !== 'crash' || o.sizes[0]! <= profile.routing.smallMaxBytes));
     if (candidates.length === 0) continue;
     const o = rng.pick(candidates);
-    const fault = faultOfKind(profile, rng, kind, `${destinationPrefix}${o.key}`, o.sizes[0]!);
+    const fault = faultOfKind(profile, rng, kind, nameOf(o.key), o.sizes[0]!);
     if (fault) o.gcsFault = fault;
   }
 }
