@@ -156,7 +156,7 @@ describe('s3gcs sandbox, driven with the AWS SDK, the GCS client and the CLI', (
   });
 
   it('verify reports a backup without the verified mark as unverified (exit 1); --repair checks it against the source and marks it', async () => {
-    const file = storage.bucket(ready.destinationBucket).file(largeKey);
+    const file = storage.bucket(ready.destinationBucket).file(nameOf(largeKey));
     const [before] = await file.getMetadata();
     // What a copier that died after GCS committed and before its check leaves: the provenance, no mark.
     await file.setMetadata({ metadata: { 'verified-crc32c': null } }, { ifMetagenerationMatch: Number(before.metageneration) });

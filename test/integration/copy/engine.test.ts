@@ -1,11 +1,12 @@
 import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Storage } from '@google-cloud/storage';
 import { createHash, randomBytes } from 'node:crypto';
+import { destinationObjectName } from '../../../workflows/backup/keys';
 import { checksumsOf } from '../../../workflows/copy/checksums';
 import { copyObject, deleteBackup, type CopyContext, type EngineOptions } from '../../../workflows/copy/engine';
 import { deleteGeneration } from '../../../workflows/copy/gcs-sink';
 import { PROVENANCE_KEYS as K, toGcsMetadata } from '../../../workflows/copy/metadata';
-import type { CopyRequest } from '../../../workflows/copy/types';
+import type { CopyRequest, CopyTarget } from '../../../workflows/copy/types';
 import type { GcsEmulator } from '../../../workflows/local/gcs-emulator';
 import { localS3Client, type S3ObjectEvent } from '../../../workflows/local/s3-server';
 import { logger } from '../../../workflows/logger';
@@ -21,6 +22,9 @@ import { putObject, type PutExtras, type S3Fixture } from '../../support/s3-serv
 const MIB = 1024 * 1024;
 const SRC = 'source-bucket';
 const DST = 'backup-bucket';
+const TARGET: CopyTarget = { bucket: DST, prefix: 'mirror/' };
+/** The copy's name, as the engine names it (the default layout: mirror/source-bucket/<key>). */
+const nameOf = (key: string): string => destinationObjectName(TARGET, SRC, key);
 
 let s3fx: S3Fixture;
 let emulator: GcsEmulator;
@@ -39,7 +43,7 @@ beforeEach(() => {
 });
 
 function ctx(options?: Partial<EngineOptions>, extra: Partial<CopyContext> = {}): CopyContext {
-  return { s3: s3fx.s3, storage, target: { bucket: DST, prefix: 'mirror/' }, options, ...extra };
+  return { s3: s3fx.s3, storage, target: TARGET, options, ...extra };
 }
 
 /** Put an object and return the request its S3 event would produce. */
@@ -64,7 +68,7 @@ function uniqueKey(label: string): string {
 
 /** Read the backup through the real client (which checks x-goog-hash) and compare with the source bytes. */
 async function expectBackupEquals(key: string, data: Buffer): Promise<void> {
-  const file = storage.bucket(DST).file(`mirror/${key}`);
+  const file = storage.bucket(DST).file(nameOf(key));
   const [meta] = await file.getMetadata();
   const [back] = await file.download();
   const sums = checksumsOf(data);
@@ -76,7 +80,7 @@ async function expectBackupEquals(key: string, data: Buffer): Promise<void> {
 }
 
 async function backupExists(key: string): Promise<boolean> {
-  const [exists] = await storage.bucket(DST).file(`mirror/${key}`).exists();
+  const [exists] = await storage.bucket(DST).file(nameOf(key)).exists();
   return exists;
 }
 
@@ -92,7 +96,7 @@ describe('copyObject over HTTP', () => {
     const req = await put(key, data);
     const out = await copyObject(req, ctx());
     const sums = checksumsOf(data);
-    expect(out).toMatchObject({ outcome: 'copied', bytes: size, crc32c: sums.crc32c, md5: sums.md5, destination: `gs://${DST}/mirror/${key}` });
+    expect(out).toMatchObject({ outcome: 'copied', bytes: size, crc32c: sums.crc32c, md5: sums.md5, destination: `gs://${DST}/${nameOf(key)}` });
     await expectBackupEquals(key, data);
   });
 
@@ -116,8 +120,8 @@ describe('copyObject over HTTP', () => {
       CacheControl: 'public, max-age=300',
       Metadata: { owner: 'ops', purpose: 'test' },
     });
-    await copyObject(req, { ...ctx(), target: { bucket: DST, prefix: 'mirror/', storageClass: 'NEARLINE' } });
-    const [meta] = await storage.bucket(DST).file(`mirror/${key}`).getMetadata();
+    await copyObject(req, { ...ctx(), target: { ...TARGET, storageClass: 'NEARLINE' } });
+    const [meta] = await storage.bucket(DST).file(nameOf(key)).getMetadata();
     expect(meta).toMatchObject({
       contentType: 'application/json',
       contentEncoding: 'identity',
@@ -144,7 +148,7 @@ describe('copyObject over HTTP', () => {
     const key = uniqueKey('record-crc');
     const req = await put(key, data, {}, 5 * MIB); // multipart: no MD5 ETag, and fauxqs keeps no CRC32C
     const out = await copyObject(req, ctx({ singleRequestMaxBytes: MIB, partSizeBytes: MIB, concurrency: 2 }));
-    const [meta] = await storage.bucket(DST).file(`mirror/${key}`).getMetadata();
+    const [meta] = await storage.bucket(DST).file(nameOf(key)).getMetadata();
     const sums = checksumsOf(data);
     expect(String(meta.generation)).toBe(out.generation);
     expect(String(meta.metageneration)).toBe('2'); // one metadata patch after the upload
@@ -158,10 +162,10 @@ describe('copyObject over HTTP', () => {
     const data = randomBytes(3 * MIB);
     const key = uniqueKey('record-crc-retry');
     const req = await put(key, data);
-    emulator.faults.inject({ operation: 'storage.objects.patch', fault: 'return-503', objectName: `mirror/${key}` });
+    emulator.faults.inject({ operation: 'storage.objects.patch', fault: 'return-503', objectName: nameOf(key) });
     await expect(copyObject(req, ctx({ singleRequestMaxBytes: MIB, partSizeBytes: MIB, concurrency: 2 }))).resolves.toMatchObject({ outcome: 'copied' });
     expect(emulator.faults.fired).toBe(1);
-    const [meta] = await storage.bucket(DST).file(`mirror/${key}`).getMetadata();
+    const [meta] = await storage.bucket(DST).file(nameOf(key)).getMetadata();
     expect(meta.metadata?.[K.crc32c]).toBe(checksumsOf(data).crc32c);
   });
 
@@ -237,7 +241,7 @@ describe('copyObject over HTTP', () => {
       (next, context) => async (args) => {
         if (context.commandName === 'GetObjectCommand' && !raced) {
           raced = true;
-          await storageFor(emulator).bucket(DST).file(`mirror/${key}`).save('written by someone else', { preconditionOpts: { ifGenerationMatch: 0 } });
+          await storageFor(emulator).bucket(DST).file(nameOf(key)).save('written by someone else', { preconditionOpts: { ifGenerationMatch: 0 } });
         }
         return next(args);
       },
@@ -265,7 +269,7 @@ describe('copyObject over HTTP', () => {
     const data = randomBytes(300 * 1024);
     const key = uniqueKey('retry-small');
     const req = await put(key, data);
-    emulator.faults.inject({ operation: 'storage.objects.insert', fault, objectName: `mirror/${key}` });
+    emulator.faults.inject({ operation: 'storage.objects.insert', fault, objectName: nameOf(key) });
     await expect(copyObject(req, ctx())).resolves.toMatchObject({ outcome: 'copied', bytes: data.length });
     expect(emulator.faults.fired).toBe(1);
     await expectBackupEquals(key, data);
@@ -279,7 +283,7 @@ describe('copyObject over HTTP', () => {
     const data = randomBytes(3 * MIB);
     const key = uniqueKey('retry-large');
     const req = await put(key, data);
-    emulator.faults.inject({ operation: 'storage.objects.insert', fault, objectName: `mirror/${key}` });
+    emulator.faults.inject({ operation: 'storage.objects.insert', fault, objectName: nameOf(key) });
     const opts = { singleRequestMaxBytes: MIB, partSizeBytes: MIB, concurrency: 2 };
     await expect(copyObject(req, ctx(opts))).resolves.toMatchObject({ outcome: 'copied', bytes: data.length });
     expect(emulator.faults.fired).toBe(1);
@@ -301,7 +305,7 @@ describe('copyObject over HTTP', () => {
     midway.middlewareStack.add(
       (next, context) => async (args) => {
         if (fault && context.commandName === 'GetObjectCommand' && ++gets === 20) {
-          emulator.faults.inject({ operation: 'storage.objects.insert', fault, objectName: `mirror/${key}` });
+          emulator.faults.inject({ operation: 'storage.objects.insert', fault, objectName: nameOf(key) });
         }
         return next(args);
       },
@@ -316,7 +320,7 @@ describe('copyObject over HTTP', () => {
 
   describe('the verified mark (a backup is current only once checked)', () => {
     const opts = { singleRequestMaxBytes: MIB, partSizeBytes: MIB, concurrency: 2 };
-    const name = (key: string): string => `mirror/${key}`;
+    const name = nameOf;
 
     /** What a copier leaves when it dies after GCS committed and before it checked: provenance of the version, no mark. */
     async function leaveUncheckedCopy(req: CopyRequest, bytes: Buffer): Promise<string> {
@@ -381,7 +385,7 @@ describe('copyObject over HTTP', () => {
   it('ends in IntegrityError when GCS receives corrupted bytes in one request, and stores nothing', async () => {
     const key = uniqueKey('corrupt-small');
     const req = await put(key, randomBytes(100 * 1024));
-    emulator.faults.inject({ operation: 'storage.objects.insert', fault: 'corrupt-data', objectName: `mirror/${key}` });
+    emulator.faults.inject({ operation: 'storage.objects.insert', fault: 'corrupt-data', objectName: nameOf(key) });
     await expect(copyObject(req, ctx())).rejects.toMatchObject({ name: 'IntegrityError' });
     expect(emulator.faults.fired).toBe(1);
     expect(await backupExists(key)).toBe(false);
@@ -394,7 +398,7 @@ describe('copyObject over HTTP', () => {
     // A multipart source: no MD5 to declare up front, so only the engine's own comparison can catch it.
     const req = await put(key, randomBytes(6 * MIB), {}, 5 * MIB);
     expect(req.etag).toMatch(/-2$/);
-    emulator.faults.inject({ operation: 'storage.objects.insert', fault: 'corrupt-data', objectName: `mirror/${key}` });
+    emulator.faults.inject({ operation: 'storage.objects.insert', fault: 'corrupt-data', objectName: nameOf(key) });
     const opts = { singleRequestMaxBytes: MIB, partSizeBytes: MIB, concurrency: 2 };
     await expect(copyObject(req, ctx(opts))).rejects.toMatchObject({ name: 'IntegrityError', message: /generation \d+ failed verification/ });
     expect(emulator.faults.fired).toBe(1);
@@ -406,7 +410,7 @@ describe('copyObject over HTTP', () => {
   it('catches corrupted bytes of a multipart source by CRC32C alone when no MD5 is verifiable (the default policy)', async () => {
     const key = uniqueKey('corrupt-crc-only');
     const req = await put(key, randomBytes(6 * MIB), {}, 5 * MIB); // multipart ETag, no S3 CRC32C: nothing vouches for an MD5
-    emulator.faults.inject({ operation: 'storage.objects.insert', fault: 'corrupt-data', objectName: `mirror/${key}` });
+    emulator.faults.inject({ operation: 'storage.objects.insert', fault: 'corrupt-data', objectName: nameOf(key) });
     const opts = { singleRequestMaxBytes: MIB, partSizeBytes: MIB, concurrency: 2, uploadChunkBytes: 2 * MIB };
     await expect(copyObject(req, ctx(opts))).rejects.toMatchObject({ name: 'IntegrityError', message: /GCS reports CRC32C .*, we sent/ });
     expect(emulator.faults.fired).toBe(1);
@@ -423,7 +427,7 @@ describe('copyObject over HTTP', () => {
 
     const corrupt = uniqueKey('md5-always-corrupt');
     const creq = await put(corrupt, randomBytes(6 * MIB), {}, 5 * MIB);
-    emulator.faults.inject({ operation: 'storage.objects.insert', fault: 'corrupt-data', objectName: `mirror/${corrupt}` });
+    emulator.faults.inject({ operation: 'storage.objects.insert', fault: 'corrupt-data', objectName: nameOf(corrupt) });
     await expect(copyObject(creq, ctx(opts))).rejects.toMatchObject({ name: 'IntegrityError', message: /failed verification/ });
     expect(await backupExists(corrupt)).toBe(false);
   });
@@ -433,7 +437,7 @@ describe('copyObject over HTTP', () => {
     const oldData = randomBytes(2 * MIB);
     await copyObject(await put(key, oldData), ctx());
     const req = await put(key, randomBytes(3 * MIB)); // single-part: its ETag is the MD5, declared to GCS
-    emulator.faults.inject({ operation: 'storage.objects.insert', fault: 'corrupt-data', objectName: `mirror/${key}` });
+    emulator.faults.inject({ operation: 'storage.objects.insert', fault: 'corrupt-data', objectName: nameOf(key) });
     const opts = { singleRequestMaxBytes: MIB, partSizeBytes: MIB, concurrency: 2 };
     await expect(copyObject(req, ctx(opts))).rejects.toMatchObject({ name: 'IntegrityError' });
     expect(emulator.faults.fired).toBe(1);

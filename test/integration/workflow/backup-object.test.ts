@@ -6,7 +6,9 @@
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import type { Storage } from '@google-cloud/storage';
 import { randomBytes } from 'node:crypto';
+import { destinationObjectName } from '../../../workflows/backup/keys';
 import { checksumsOf } from '../../../workflows/copy/checksums';
+import type { CopyTarget } from '../../../workflows/copy/types';
 import type { GcsEmulator } from '../../../workflows/local/gcs-emulator';
 import { LocalAlertSink } from '../../../workflows/local/alert-sink';
 import type { LocalEnvironment } from '../../../workflows/local/deployment';
@@ -20,7 +22,9 @@ import { putObject, type S3Fixture } from '../../support/s3-server';
 const MIB = 1024 * 1024;
 const SRC = 'source-bucket';
 const DST = 'backup-bucket';
-const PREFIX = 'mirror/';
+const TARGET: CopyTarget = { bucket: DST, prefix: 'mirror/' };
+/** The backup's name, as the copiers name it (mirror/source-bucket/<key>). */
+const nameOf = (key: string): string => destinationObjectName(TARGET, SRC, key);
 
 let s3fx: S3Fixture;
 let emulator: GcsEmulator;
@@ -39,7 +43,7 @@ beforeEach(() => {
 });
 
 function environment(overrides: Partial<LocalEnvironment> = {}): LocalEnvironment {
-  return { s3: s3fx.s3, storage, target: { bucket: DST, prefix: PREFIX }, retryIntervalMs: 0, alerts: new LocalAlertSink(), ...overrides };
+  return { s3: s3fx.s3, storage, target: TARGET, retryIntervalMs: 0, alerts: new LocalAlertSink(), ...overrides };
 }
 
 function uniqueKey(label: string): string {
@@ -74,7 +78,7 @@ async function waitFor<T extends S3ObjectEvent>(match: (e: S3ObjectEvent) => e i
 }
 
 async function expectBackup(key: string, body: Buffer): Promise<void> {
-  const [back] = await storage.bucket(DST).file(`${PREFIX}${key}`).download();
+  const [back] = await storage.bucket(DST).file(nameOf(key)).download();
   expect(back.equals(body)).toBe(true);
 }
 
@@ -91,7 +95,7 @@ describe('copies', () => {
     const first = await runBackupExecution(record, environment());
     expect(first.status).toBe('SUCCEEDED');
     const sums = checksumsOf(body);
-    expect(first.output).toMatchObject({ outcome: 'copied', bytes: body.length, crc32c: sums.crc32c, md5: sums.md5, tier: 'small', destination: `gs://${DST}/${PREFIX}${key}` });
+    expect(first.output).toMatchObject({ outcome: 'copied', bytes: body.length, crc32c: sums.crc32c, md5: sums.md5, tier: 'small', destination: `gs://${DST}/${nameOf(key)}` });
     await expectBackup(key, body);
 
     const duplicate = await runBackupExecution({ Records: [record] }, environment());
@@ -183,7 +187,7 @@ describe('skip rules and deletes', () => {
     const { record } = await put(key, Buffer.from('scratch'));
     const result = await runBackupExecution(record, environment({ skipPatterns: ['**/*.part'] }));
     expect(result.output).toMatchObject({ outcome: 'skipped', detail: 'The key matches the skip pattern **/*.part' });
-    const [exists] = await storage.bucket(DST).file(`${PREFIX}${key}`).exists();
+    const [exists] = await storage.bucket(DST).file(nameOf(key)).exists();
     expect(exists).toBe(false);
   });
 
@@ -203,7 +207,7 @@ describe('skip rules and deletes', () => {
     const mirrored = await runBackupExecution(deleteRecord, environment({ deletePolicy: 'mirror' }));
     expect(mirrored.status).toBe('SUCCEEDED');
     expect(mirrored.output).toMatchObject({ outcome: 'deleted' });
-    const [exists] = await storage.bucket(DST).file(`${PREFIX}${key}`).exists();
+    const [exists] = await storage.bucket(DST).file(nameOf(key)).exists();
     expect(exists).toBe(false);
   });
 });

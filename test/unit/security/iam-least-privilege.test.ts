@@ -26,7 +26,13 @@ interface Statement {
 }
 
 const KEY_SECRET = 's3-gcs-backup/production/gcs-key';
-const KEYED_STAGE: StageConfig = { ...TEST_STAGE, stage: 'production', gcsAuth: { mode: 'service-account-key', secretName: KEY_SECRET } };
+// Its own destination prefix: two stages backing up the same buckets into the same names would be refused.
+const KEYED_STAGE: StageConfig = {
+  ...TEST_STAGE,
+  stage: 'production',
+  destination: { ...TEST_STAGE.destination, prefix: 'keyed/' },
+  gcsAuth: { mode: 'service-account-key', secretName: KEY_SECRET },
+};
 
 /** Actions that have no resource-level permissions in IAM: `Resource: "*"` is the only way to grant them. */
 const RESOURCE_LESS_ACTIONS = new Set([
