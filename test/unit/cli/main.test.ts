@@ -116,4 +116,23 @@ describe('s3gcs argument handling', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('--stack backup-test is not in');
   });
+
+  it("verify reads the stage's DestinationLayout output, and refuses a bucket its legacy layout does not name", async () => {
+    const outputs = join(dir, 'legacy-outputs.json');
+    const stage = {
+      StateMachineArn: 'arn:aws:states:eu-west-1:123456789012:stateMachine:prod',
+      DestinationBucket: 'acme-backup',
+      DestinationPrefix: 'aws/',
+      DestinationLayout: JSON.stringify({ kind: 'legacy', sourceBucket: 'acme-invoices' }),
+    };
+    writeFileSync(outputs, JSON.stringify({ 'backup-prod': stage }));
+    const other = await runCli(['verify', '--stack-outputs', outputs, 's3://acme-media']);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toContain('legacy layout (<prefix><key>) for s3://acme-invoices only');
+
+    writeFileSync(outputs, JSON.stringify({ 'backup-prod': { ...stage, DestinationLayout: '{"kind":"flat"}' } }));
+    const bad = await runCli(['verify', '--stack-outputs', outputs, 's3://acme-invoices']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('the stack output DestinationLayout is not a layout');
+  });
 });
