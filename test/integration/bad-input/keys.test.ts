@@ -192,16 +192,16 @@ async function eventBridgeFor(eventKey: string, storedKey: string, body: string)
 
 test('K13 an EventBridge key whose "+" stands for a space (form-encoded after all): resolved, copied under the key S3 has', async () => {
   const input = await eventBridgeFor('k13+form+encoded.txt', 'k13 form encoded.txt', 'k13');
-  const result = await runBackupExecution(input, { s3: s3fx.s3, storage, target: { bucket: DST, prefix: '' }, retryIntervalMs: 0, alerts: new LocalAlertSink() });
-  expect(result.output).toMatchObject({ outcome: 'copied', bytes: 3, destination: `gs://${DST}/k13 form encoded.txt` });
-  expect((await backupOf('k13 form encoded.txt'))?.toString()).toBe('k13');
-  expect(await backupOf('k13+form+encoded.txt')).toBeUndefined();
+  const result = await runBackupExecution(input, { s3: s3fx.s3, storage, target: TARGETS[SRC_ROOT]!, retryIntervalMs: 0, alerts: new LocalAlertSink() });
+  expect(result.output).toMatchObject({ outcome: 'copied', bytes: 3, destination: `gs://${DST}/${nameOf(SRC_ROOT, 'k13 form encoded.txt')}` });
+  expect((await backupOf(nameOf(SRC_ROOT, 'k13 form encoded.txt')))?.toString()).toBe('k13');
+  expect(await backupOf(nameOf(SRC_ROOT, 'k13+form+encoded.txt'))).toBeUndefined();
 });
 
 test('K14 the other reading of the key holds another object (ETag differs): source-gone, nothing copied', async () => {
   const input = await eventBridgeFor('k14+other.txt', 'k14 other.txt', 'k14');
   await s3fx.s3.send(new PutObjectCommand({ Bucket: SRC_ROOT, Key: 'k14 other.txt', Body: Buffer.from('someone else') }));
-  const result = await runBackupExecution(input, { s3: s3fx.s3, storage, target: { bucket: DST, prefix: '' }, retryIntervalMs: 0, alerts: new LocalAlertSink() });
+  const result = await runBackupExecution(input, { s3: s3fx.s3, storage, target: TARGETS[SRC_ROOT]!, retryIntervalMs: 0, alerts: new LocalAlertSink() });
   expect(result.output).toMatchObject({ outcome: 'source-gone' });
-  expect(await backupOf('k14 other.txt')).toBeUndefined();
+  expect(await backupOf(nameOf(SRC_ROOT, 'k14 other.txt'))).toBeUndefined();
 });
