@@ -37,7 +37,7 @@ export async function describeObject(prepared: PreparedEvent, s3: S3Client, sink
   });
 }
 
-/** The destination URL ends with the source key (keys.ts destinationName); the resolved key replaces it. */
+/** The destination URL ends with the source key in every layout (keys.ts destinationUrl); the resolved key replaces it. */
 function renamedDestination(destination: string, from: string, to: string): string {
   if (!destination.endsWith(from)) throw new Error(`destination ${destination} does not end with the key ${from}`);
   return destination.slice(0, destination.length - from.length) + to;

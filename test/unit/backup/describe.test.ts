@@ -3,6 +3,7 @@ import { HeadObjectCommand, NotFound, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describeObject, parsePreparedEvent } from '../../../workflows/backup/describe';
 import { InvalidInput, SourceChanged, SourceNotFound } from '../../../workflows/backup/errors';
+import { destinationUrl } from '../../../workflows/backup/keys';
 import { prepareBackup } from '../../../workflows/backup/prepare';
 
 const s3 = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
@@ -56,10 +57,11 @@ describe('describeObject — an event key read the other way', () => {
 
   it('resolves an EventBridge key whose "+" meant a space, and names the destination after the key S3 has', async () => {
     s3Has('a b.txt', 'abc');
-    const described = await describeObject(prepareBackup(eventBridge('a+b.txt'), { ...config, target: { bucket: 'backup', prefix: 'p/' } }), s3);
+    const target = { bucket: 'backup', prefix: 'p/' };
+    const described = await describeObject(prepareBackup(eventBridge('a+b.txt'), { ...config, target }), s3);
     expect(described.object).toMatchObject({ key: 'a b.txt', size: 7, etag: 'abc' });
     expect(described.object).not.toHaveProperty('keyAlternative');
-    expect(described.destination).toBe('gs://backup/p/a b.txt');
+    expect(described.destination).toBe(destinationUrl(target, 'src', 'a b.txt'));
     expect(JSON.parse(described.objectJson)).toEqual(described.object);
   });
 
@@ -68,7 +70,7 @@ describe('describeObject — an event key read the other way', () => {
     const record = { eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'src' }, object: { key: 'c+d.txt', eTag: 'abc' } } };
     const described = await describeObject(prepareBackup(record, config), s3);
     expect(described.object.key).toBe('c+d.txt');
-    expect(described.destination).toBe('gs://backup/c+d.txt');
+    expect(described.destination).toBe(destinationUrl(config.target, 'src', 'c+d.txt'));
   });
 
   it('stays SourceNotFound when the other reading holds another object (ETag differs), and counts SourceGone by origin', async () => {
