@@ -32,6 +32,25 @@ export interface GcsFaultShares {
   crash: number;
   /** GCS refuses every upload of the object until the outage ends (503 forever): retries exhausted, alert, replay. */
   outage: number;
+  /** The upload commits, then GCS's answer is lost (connection reset): the copier never hears of its generation. */
+  lostResponse: number;
+  /**
+   * The copier is killed after GCS committed and before it verified: a small copy's answer is held past the small
+   * tier's time budget (stall-for-<S>s-after-commit), so the next tier finds the object already there.
+   */
+  crashAfterCommit: number;
+  /** 503 on the metadata patch that follows a verified resumable upload (the verified mark), times 4. */
+  patch503: number;
+  /**
+   * Issue 10 item 1's reproduction: an S3 multipart source (no checksum GCS can check during the upload), its bytes
+   * corrupted on the upload, then 503s on the cleanup delete that should remove the corrupt generation.
+   */
+  corruptThenDelete503: number;
+  /**
+   * The same on the large tier, but the cleanup delete stalls past its time budget: the attempt dies, the heavy tier
+   * takes over, and the dead attempt's delete lands after that attempt finished.
+   */
+  corruptThenDeleteStall: number;
 }
 
 export interface SoakProfile {
@@ -51,6 +70,21 @@ export interface SoakProfile {
   delete: number;
   /** Of overwritten objects: the share whose older event is delivered after the newer one. */
   reorder: number;
+  /** Source buckets (at least 2); keys are spread over them. */
+  sourceBuckets: number;
+  /** Share of objects whose key is also written, with other bytes, to another source bucket. */
+  sharedKeys: number;
+  /** Share of objects deleted only after the first backup run finished (the retain policy must keep their backup). */
+  lateDelete: number;
+  /**
+   * Of overwritten objects: the share whose events are all held back until after the replays and the backfill,
+   * then delivered newest first (late, older events).
+   */
+  lateEvents: number;
+  /** Share of objects replayed with `s3gcs replay` after the first run, besides the late-event keys and alerts. */
+  replay: number;
+  /** Objects larger than this are written with an S3 multipart upload of parts this size (ETag not an MD5). */
+  multipartPartBytes: number;
   /** Overwrites and deletes happen this long (at most) after the previous write. */
   changeDelayMaxMs: number;
   /** The second delivery of every event comes this long (at most) after the first. */
@@ -80,28 +114,35 @@ const GCS_FAULTS: GcsFaultShares = {
   corrupt: 0.02,
   crash: 0.02,
   outage: 0.015,
+  lostResponse: 0.02,
+  crashAfterCommit: 0.02,
+  patch503: 0.02,
+  corruptThenDelete503: 0.01,
+  corruptThenDeleteStall: 0.01,
 };
 
 const S3_FAULTS = { rates: { 'slow-down': 0.05, reset: 0.02, 'broken-stream': 0.03, stall: 0.01 }, stallMs: 1_500, maxFaultsPerRequest: 2 };
 
-/** ~100 objects up to 4 MiB: every fault kind, every tier, inside `npm test`. */
+/** ~100 objects up to 10 MiB (two of them S3 multipart): every fault kind, every tier, inside `npm test`. */
 export const SHORT_PROFILE: SoakProfile = {
   name: 'short',
   objects: 100,
-  maxSizeBytes: 4 * MIB,
+  maxSizeBytes: 10 * MIB,
   sizeBands: [
     { upToBytes: 16 * KIB, share: 0.4 },
     { upToBytes: 256 * KIB, share: 0.3 },
     { upToBytes: 1 * MIB, share: 0.15 },
     { upToBytes: 4 * MIB, share: 0.15 },
   ],
-  // Every tier in play: small <= 256 KiB < large <= 2 MiB < heavy.
-  routing: { smallMaxBytes: 256 * KIB, largeMaxBytes: 2 * MIB },
+  // Every tier in play: small <= 256 KiB < large <= 8 MiB < heavy (the 10 MiB object). A multipart source (> 5 MiB)
+  // starts on the large tier, so a copier killed there has a bigger tier after it.
+  routing: { smallMaxBytes: 256 * KIB, largeMaxBytes: 8 * MIB },
   tiers: {
     small: { timeBudgetMs: 6_000 },
     // Resumable uploads in several chunks, so broken streams hit mid-upload and resume.
-    large: { timeBudgetMs: 60_000, engine: { singleRequestMaxBytes: 256 * KIB, partSizeBytes: 256 * KIB, concurrency: 4 } },
-    heavy: { timeBudgetMs: 90_000, engine: { singleRequestMaxBytes: 512 * KIB, partSizeBytes: 512 * KIB, concurrency: 4 } },
+    // Short enough that a cleanup delete stalled past it (corruptThenDeleteStall) keeps the run short.
+    large: { timeBudgetMs: 15_000, engine: { singleRequestMaxBytes: 256 * KIB, partSizeBytes: 256 * KIB, concurrency: 4 } },
+    heavy: { timeBudgetMs: 60_000, engine: { singleRequestMaxBytes: 512 * KIB, partSizeBytes: 512 * KIB, concurrency: 4 } },
   },
   maxConcurrentExecutions: 8,
   writers: 4,
@@ -109,6 +150,12 @@ export const SHORT_PROFILE: SoakProfile = {
   secondOverwrite: 0.3,
   delete: 0.06,
   reorder: 0.5,
+  sourceBuckets: 2,
+  sharedKeys: 0.5,
+  lateDelete: 0.06,
+  lateEvents: 0.4,
+  replay: 0.05,
+  multipartPartBytes: 5 * MIB,
   changeDelayMaxMs: 400,
   duplicateDelayMaxMs: 1_500,
   gcs: GCS_FAULTS,
@@ -138,6 +185,7 @@ export const FULL_PROFILE: SoakProfile = {
   routing: { smallMaxBytes: 8 * MIB, largeMaxBytes: 32 * MIB },
   tiers: {
     small: { timeBudgetMs: 15_000 },
+    // A cleanup delete stalled past this budget (corruptThenDeleteStall) holds its object this long.
     large: { timeBudgetMs: 120_000 },
     heavy: { timeBudgetMs: 300_000 },
   },
@@ -147,6 +195,12 @@ export const FULL_PROFILE: SoakProfile = {
   secondOverwrite: 0.3,
   delete: 0.05,
   reorder: 0.5,
+  sourceBuckets: 2,
+  sharedKeys: 0.5,
+  lateDelete: 0.05,
+  lateEvents: 0.3,
+  replay: 0.02,
+  multipartPartBytes: 8 * MIB,
   changeDelayMaxMs: 500,
   duplicateDelayMaxMs: 2_000,
   gcs: GCS_FAULTS,

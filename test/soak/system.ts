@@ -2,8 +2,6 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Storage } from '@google-cloud/storage';
-import { destinationObjectName } from '../../workflows/backup/keys';
-import type { CopyTarget } from '../../workflows/copy/types';
 import type { StartLogger } from '../../workflows/backup/start-executions';
 import { LocalAlertSink } from '../../workflows/local/alert-sink';
 import { LOCAL_ARNS, type LocalEnvironment } from '../../workflows/local/deployment';
@@ -14,7 +12,9 @@ import { localS3Client, startS3Server, type LocalS3Server } from '../../workflow
 import { LocalIntake } from '../../workflows/local/sandbox/intake';
 import { writeReadyFile, type SandboxEndpoints } from '../../workflows/local/sandbox/ready-file';
 import { LocalStepFunctions, localSfnClient, startSfnApi, type SfnApiServer } from '../../workflows/local/sfn-api';
+import { SOAK_DESTINATION_BUCKET } from './naming';
 import type { SoakProfile } from './profile';
+import { sourceBuckets as soakSourceBuckets } from './workload';
 
 /**
  * The local end-to-end path the soak drives, composed from the sandbox's parts with one addition: the copiers reach
@@ -24,7 +24,7 @@ import type { SoakProfile } from './profile';
  */
 export interface SoakSystem {
   dataDir: string;
-  sourceBucket: string;
+  sourceBuckets: string[];
   destinationBucket: string;
   destinationPrefix: string;
   s3Server: LocalS3Server;
@@ -40,16 +40,13 @@ export interface SoakSystem {
 }
 
 const REGION = 'local';
-/** Where the soak's objects live and go. */
-export const SOAK_BUCKETS = { source: 'soak-source', destination: 'soak-backup', destinationPrefix: 'mirror/' } as const;
-/** Where the copiers write (the default layout: mirror/soak-source/<key>). */
-export const SOAK_TARGET: CopyTarget = { bucket: SOAK_BUCKETS.destination, prefix: SOAK_BUCKETS.destinationPrefix };
-/** The GCS name of a source key's backup. */
-export const soakNameOf = (key: string): string => destinationObjectName(SOAK_TARGET, SOAK_BUCKETS.source, key);
+/** Where the soak's objects go; the sources are workload.ts's sourceBuckets, all backed up to this one bucket and prefix. */
+export const SOAK_BUCKETS = { destination: SOAK_DESTINATION_BUCKET, destinationPrefix: 'mirror/' } as const;
 
 export async function startSoakSystem(profile: SoakProfile, seed: number | string, dataDir: string): Promise<SoakSystem> {
   mkdirSync(dataDir, { recursive: true });
-  const { source: sourceBucket, destination: destinationBucket, destinationPrefix } = SOAK_BUCKETS;
+  const { destination: destinationBucket, destinationPrefix } = SOAK_BUCKETS;
+  const sourceBuckets = soakSourceBuckets(profile);
   const cleanups: (() => Promise<void>)[] = [];
   const closeAll = async (): Promise<void> => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
@@ -73,7 +70,7 @@ export async function startSoakSystem(profile: SoakProfile, seed: number | strin
 
     const s3 = localS3Client(s3Server.endpoint);
     cleanups.push(async () => s3.destroy());
-    await s3.send(new CreateBucketCommand({ Bucket: sourceBucket }));
+    for (const bucket of sourceBuckets) await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     const copierS3 = localS3Client(proxy.endpoint);
     cleanups.push(async () => copierS3.destroy());
     const storage = new Storage({ apiEndpoint: gcs.url, projectId: 'soak', retryOptions: profile.storageRetry });
@@ -82,7 +79,7 @@ export async function startSoakSystem(profile: SoakProfile, seed: number | strin
     const env: LocalEnvironment = {
       s3: copierS3,
       storage,
-      target: SOAK_TARGET,
+      target: { bucket: destinationBucket, prefix: destinationPrefix },
       routing: profile.routing,
       tiers: profile.tiers,
       retryIntervalMs: profile.retryIntervalMs,
@@ -118,7 +115,7 @@ export async function startSoakSystem(profile: SoakProfile, seed: number | strin
       s3Endpoint: s3Server.endpoint,
       gcsEndpoint: gcs.url,
       sfnEndpoint: sfnServer.endpoint,
-      sourceBucket,
+      sourceBucket: sourceBuckets[0]!,
       destinationBucket,
       destinationPrefix,
       stateMachineArn: LOCAL_ARNS.stateMachine,
@@ -129,7 +126,7 @@ export async function startSoakSystem(profile: SoakProfile, seed: number | strin
     let closing: Promise<void> | undefined;
     return {
       dataDir,
-      sourceBucket,
+      sourceBuckets,
       destinationBucket,
       destinationPrefix,
       s3Server,

@@ -134,6 +134,72 @@ describe('corrupt-data', () => {
   });
 });
 
+describe('after-commit faults (the copier killed between the commit and its verification)', () => {
+  const uploadUrl = (name: string, type: string): string =>
+    `${emulator.url}/upload/storage/v1/b/${BUCKET}/o?uploadType=${type}&name=${encodeURIComponent(name)}&ifGenerationMatch=0`;
+  const metadataOf = async (name: string): Promise<{ status: number; size?: string }> => {
+    const res = await fetch(`${emulator.url}/storage/v1/b/${BUCKET}/o/${encodeURIComponent(name)}`);
+    return { status: res.status, ...((await res.json()) as { size?: string }) };
+  };
+
+  it('return-reset-connection-after-commit: the request fails, yet the object is committed', async () => {
+    emulator.faults.inject({ operation: 'storage.objects.insert', fault: 'return-reset-connection-after-commit', objectName: 'commit/reset' });
+    await expect(fetch(uploadUrl('commit/reset', 'media'), { method: 'POST', body: randomBytes(10 * KiB) })).rejects.toThrow();
+    expect(await metadataOf('commit/reset')).toMatchObject({ status: 200, size: String(10 * KiB) });
+    expect(firedFaults()).toEqual(['storage.objects.insert return-reset-connection-after-commit']);
+  });
+
+  it('stall-for-<S>s-after-commit: a client that gives up waiting leaves the object committed', async () => {
+    emulator.faults.inject({ operation: 'storage.objects.insert', fault: 'stall-for-2s-after-commit', objectName: 'commit/stall' });
+    const upload = fetch(uploadUrl('commit/stall', 'media'), { method: 'POST', body: randomBytes(KiB), signal: AbortSignal.timeout(500) });
+    await expect(upload).rejects.toThrow();
+    expect(await metadataOf('commit/stall')).toMatchObject({ status: 200, size: String(KiB) });
+  });
+
+  it('fires on the request that commits a resumable upload, not on its start or a middle chunk; a status query then finds the object', async () => {
+    emulator.faults.inject({ operation: 'storage.objects.insert', fault: 'return-reset-connection-after-commit', objectName: 'commit/resumable' });
+    const start = await fetch(uploadUrl('commit/resumable', 'resumable'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const session = start.headers.get('location')!;
+    const body = randomBytes(300 * KiB);
+    const first = await fetch(session, { method: 'PUT', headers: { 'content-range': `bytes 0-${256 * KiB - 1}/*` }, body: body.subarray(0, 256 * KiB) });
+    expect(first.status).toBe(308);
+    expect(emulator.faults.fired).toBe(0);
+    const last = fetch(session, { method: 'PUT', headers: { 'content-range': `bytes ${256 * KiB}-${body.length - 1}/${body.length}` }, body: body.subarray(256 * KiB) });
+    await expect(last).rejects.toThrow();
+    expect(emulator.faults.fired).toBe(1);
+    const status = await fetch(session, { method: 'PUT', headers: { 'content-range': `bytes */${body.length}` } });
+    expect(status.status).toBe(200);
+    expect(await metadataOf('commit/resumable')).toMatchObject({ status: 200, size: String(body.length) });
+  });
+
+  it('a delete stalled past its client still lands when the stall ends, counted in requestsInFlight until then', async () => {
+    const quiet = async (): Promise<void> => {
+      while (emulator.requestsInFlight > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    };
+    await quiet(); // an earlier test's stalled answer may still be held
+    const file = await stored('commit/late-delete', 'doomed');
+    const [meta] = await file.getMetadata();
+    emulator.faults.inject({ operation: 'storage.objects.delete', fault: 'stall-for-1s', objectName: 'commit/late-delete' });
+    const url = `${emulator.url}/storage/v1/b/${BUCKET}/o/${encodeURIComponent('commit/late-delete')}?ifGenerationMatch=${meta.generation}`;
+    await expect(fetch(url, { method: 'DELETE', signal: AbortSignal.timeout(200) })).rejects.toThrow();
+    expect(emulator.requestsInFlight).toBe(1);
+    expect((await metadataOf('commit/late-delete')).status).toBe(200);
+    await quiet();
+    expect((await metadataOf('commit/late-delete')).status).toBe(404);
+  });
+
+  it('status faults on delete and patch answer before anything changes', async () => {
+    const file = await stored('commit/delete-patch', 'kept');
+    emulator.faults.inject({ operation: 'storage.objects.delete', fault: 'return-503', times: 10 });
+    emulator.faults.inject({ operation: 'storage.objects.patch', fault: 'return-503', times: 10 });
+    await expect(file.delete({ ifGenerationMatch: (await file.getMetadata())[0].generation })).rejects.toMatchObject({ code: 503 });
+    await expect(file.setMetadata({ metadata: { mark: 'x' } })).rejects.toMatchObject({ code: 503 });
+    const [meta] = await file.getMetadata();
+    expect(meta.metadata?.['mark']).toBeUndefined();
+    expect((await file.download())[0].toString()).toBe('kept');
+  });
+});
+
 describe('fault selection and control over HTTP', () => {
   it('a fault with objectName fires only for that object', async () => {
     const other = await stored('select/other');

@@ -1,7 +1,8 @@
 /**
  * The short soak (~100 objects up to 4 MiB), run as `npm run soak -- --short` would run it: a separate Node process,
- * the whole local path under injected faults, an independent verification, replays of what alerted. Zero loss and
- * zero corruption, and the faults and behaviours the soak claims must really have happened.
+ * the whole local path under injected faults, a second run (late deletes, replays, a backfill, late events), an
+ * independent verification, replays of what alerted. Every verdict count zero, and the faults and behaviours the
+ * soak claims must really have happened.
  *
  * A separate process also keeps the copiers out of jest's sandbox, whose cross-realm socket errors the AWS SDK wraps
  * without their codes (see test/integration/local/fault-proxy/proxy.test.ts).
@@ -9,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { SoakReport } from '../../soak/soak';
+import { GCS_FAULT_LABELS, type SoakReport } from '../../soak/soak';
 
 const SEED = '20261122';
 const ROOT = join(__dirname, '..', '..', '..');
@@ -44,55 +45,54 @@ beforeAll(async () => {
   run = await runShortSoak(SEED);
 }, 180_000);
 
-test('expect zero loss, zero corruption, and exit code 0', () => {
+test('expect the verdict all zeros (lost, corrupt, unverified, wrong-bucket, stale, bad provenance, unfixed alerts) and exit code 0', () => {
+  // Fails until issue 10 items 1 (verified mark), 2 (per-bucket destination names) and 3 (order safety) land.
+  expect(run.report.verdict).toEqual({ lost: 0, corrupt: 0, unverified: 0, 'wrong-bucket': 0, stale: 0, 'bad-provenance': 0, 'unfixed-alerts': 0 });
   expect(run.report.problems).toEqual([]);
-  expect(run.report.verification).toMatchObject({ lost: 0, corrupt: 0, corruptBackups: [], sourceProblems: [] });
   expect(run.report.passed).toBe(true);
   expect(run.code).toBe(0);
 });
 
-test('expect every key present in the source checked against its backup', () => {
+test('expect every source object that must have a backup checked, in two buckets with shared keys', () => {
   const r = run.report;
   expect(r.objects).toBe(100);
+  expect(r.sourceBuckets.length).toBeGreaterThanOrEqual(2);
+  expect(r.sharedKeys).toBeGreaterThan(0);
   expect(r.verification.keys).toBe(r.objects - r.deletedKeys);
-  expect(r.verification.ok + r.verification.alerted).toBe(r.verification.keys);
+  expect(r.verification.sourceProblems).toEqual([]);
 });
 
 test('expect every kind of fault injected, GCS and S3', () => {
   const gcs = run.report.faults.gcs;
-  const kinds = [
-    'gcs 429 on upload',
-    'gcs 503 on upload',
-    'gcs 503 on metadata read',
-    'gcs connection reset on upload',
-    'gcs broken stream mid-upload',
-    'gcs stall',
-    'gcs corrupted upload bytes',
-    'copier crash (stalled past its time budget)',
-    'gcs outage (503 until replay)',
-  ];
-  expect(kinds.filter((label) => !(gcs[label]! > 0))).toEqual([]);
+  expect(Object.values(GCS_FAULT_LABELS).filter((label) => !(gcs[label]! > 0))).toEqual([]);
   const s3 = run.report.faults.s3;
   expect(['s3 slow-down', 's3 reset', 's3 broken-stream', 's3 stall'].filter((kind) => !(s3[kind]! > 0))).toEqual([]);
 });
 
-test('expect duplicates deduplicated and older events after newer ones harmless', () => {
+test('expect duplicates deduplicated and older events, late ones included, harmless', () => {
   const { events, executions } = run.report;
   expect(events.deliveries).toBe(2 * events.reported);
   expect(events.deduplicated).toBe(events.reported);
   expect(events.reorderedDeliveries).toBeGreaterThan(0);
+  expect(events.lateDeliveries).toBeGreaterThan(0);
   expect(executions.byStatus['RUNNING']).toBeUndefined();
 });
 
-test('expect overwrites and deletes during the copy to end as superseded/stale-event and source-gone, not as alerts', () => {
-  const { byOutcome } = run.report.executions;
+test('expect deletes during the copy and after the backup, replays and a backfill, all without alerts', () => {
+  const r = run.report;
+  const { byOutcome } = r.executions;
   expect((byOutcome['superseded'] ?? 0) + (byOutcome['stale-event'] ?? 0)).toBeGreaterThan(0);
   expect(byOutcome['source-gone'] ?? 0).toBeGreaterThan(0);
-  expect(byOutcome['delete-retained']).toBe(run.report.deletedKeys);
+  expect(r.lateDeletedKeys).toBeGreaterThan(0);
+  expect(byOutcome['delete-retained']).toBe(r.deletedKeys + r.lateDeletedKeys);
   expect(byOutcome['copied']).toBeGreaterThan(50);
+  expect(r.secondRun.replays.length).toBeGreaterThan(0);
+  for (const replay of r.secondRun.replays) expect(replay).toMatchObject({ exitCode: 0, status: 'SUCCEEDED' });
+  expect(r.secondRun.backfill).toMatchObject({ exitCode: 0 });
+  expect(r.secondRun.backfill!.started).toBeGreaterThan(0);
 });
 
-test('expect a crashed copier to escalate, and retries to absorb transient faults', () => {
+test('expect crashed copiers to escalate, and retries to absorb transient faults', () => {
   expect(run.report.escalationsBy['States.Timeout']).toBeGreaterThan(0);
   expect(run.report.retries).toBeGreaterThan(0);
 });
@@ -106,5 +106,5 @@ test('expect the outage to alert, name the key, and s3gcs replay to fix it', () 
   expect(r.replays).toHaveLength(r.verification.alerted);
   for (const replay of r.replays) expect(r.alertedKeys).toContain(replay.key);
   for (const replay of r.replays) expect(replay).toMatchObject({ exitCode: 0, status: 'SUCCEEDED', outcome: 'copied' });
-  expect(r.afterReplay).toEqual({ ok: r.replays.length, lost: 0, corrupt: 0, alerted: 0 });
+  expect(r.afterReplay).toEqual({ ok: r.replays.length, notOk: 0 });
 });

@@ -11,6 +11,11 @@ export interface EmulatorState {
   contents: ContentStore;
   faults: FaultInjector;
   sessions: UploadSessions;
+  /**
+   * Requests being handled, including those a stall fault holds after their client gave up: a stalled request still
+   * acts when the stall ends (a delete then lands late), so a harness waits for 0 before judging what is stored.
+   */
+  inFlight: number;
 }
 
 /** One request as the handlers see it. `fault` is a byte-level fault already taken for this request. */

@@ -7,7 +7,10 @@ import { badRequest, notFound } from './errors';
  */
 export interface FaultInstruction {
   operation: string;
-  /** 'return-503' | 'return-429' | 'return-reset-connection' | 'return-broken-stream-after-<N>K' | 'stall-for-<S>s[-after-<N>K]' | 'corrupt-data' */
+  /**
+   * 'return-503' | 'return-429' | 'return-reset-connection' | 'return-broken-stream-after-<N>K' | 'stall-for-<S>s[-after-<N>K]' |
+   * 'corrupt-data' | 'stall-for-<S>s-after-commit' | 'return-reset-connection-after-commit'
+   */
   fault: string;
   /** how many matching requests it fires on (default 1) */
   times?: number;
@@ -20,7 +23,14 @@ export type Fault =
   | { kind: 'reset' }
   | { kind: 'broken-stream'; afterBytes: number }
   | { kind: 'stall'; ms: number; afterBytes: number }
-  | { kind: 'corrupt' };
+  | { kind: 'corrupt' }
+  /**
+   * The upload commits, then its response is held for `ms` (stall) or the connection is reset (reset): the object is
+   * current but the client never learns it, as when a copier dies or loses its connection between GCS committing the
+   * last chunk and its own verification. Not a storage-testbench fault (its faults all act before the commit).
+   */
+  | { kind: 'after-commit'; then: 'stall'; ms: number }
+  | { kind: 'after-commit'; then: 'reset' };
 
 export interface FiredFault {
   operation: string;
@@ -36,6 +46,8 @@ export interface FaultContext {
   retryTestId?: string;
   /** the request carries object bytes (upload data, or a media download) — byte-level faults only fire there */
   carriesData: boolean;
+  /** asked by an upload that has just committed its object: only after-commit faults fire here, and only here */
+  atCommit?: boolean;
 }
 
 interface Pending {
@@ -56,6 +68,8 @@ const FAULT_PATTERNS: [RegExp, (m: RegExpMatchArray) => Fault][] = [
   [/^return-(\d{3})$/, (m) => ({ kind: 'status', status: Number(m[1]) })],
   [/^return-reset-connection$/, () => ({ kind: 'reset' })],
   [/^return-broken-stream(?:-after-(\d+)K)?$/, (m) => ({ kind: 'broken-stream', afterBytes: Number(m[1] ?? 0) * 1024 })],
+  [/^stall-for-(\d+(?:\.\d+)?)s-after-commit$/, (m) => ({ kind: 'after-commit', then: 'stall', ms: Number(m[1]) * 1000 })],
+  [/^return-reset-connection-after-commit$/, () => ({ kind: 'after-commit', then: 'reset' })],
   [/^stall-for-(\d+(?:\.\d+)?)s(?:-after-(\d+)K)?$/, (m) => ({ kind: 'stall', ms: Number(m[1]) * 1000, afterBytes: Number(m[2] ?? 0) * 1024 })],
   [/^corrupt-data$/, () => ({ kind: 'corrupt' })],
 ];
@@ -65,7 +79,7 @@ export function parseFault(fault: string): Fault {
     const m = fault.match(re);
     if (m) return make(m);
   }
-  throw badRequest(`Unknown fault '${fault}'. Use return-<status>, return-reset-connection, return-broken-stream-after-<N>K, stall-for-<S>s[-after-<N>K] or corrupt-data.`);
+  throw badRequest(`Unknown fault '${fault}'. Use return-<status>, return-reset-connection[-after-commit], return-broken-stream-after-<N>K, stall-for-<S>s[-after-<N>K], stall-for-<S>s-after-commit or corrupt-data.`);
 }
 
 /** Byte-level faults need a body to act on; status and reset faults fire on any matching request. */
@@ -134,7 +148,11 @@ export class FaultInjector {
     const queue = ctx.retryTestId ? this.retryTests.get(ctx.retryTestId)?.queue : this.queue;
     if (!queue) return undefined;
     const i = queue.findIndex(
-      (p) => p.operation === ctx.operation && (!p.objectName || p.objectName === ctx.objectName) && (ctx.carriesData || !needsData(p.parsed)),
+      (p) =>
+        p.operation === ctx.operation &&
+        (!p.objectName || p.objectName === ctx.objectName) &&
+        (ctx.carriesData || !needsData(p.parsed)) &&
+        (p.parsed.kind === 'after-commit') === Boolean(ctx.atCommit),
     );
     if (i < 0) return undefined;
     const p = queue[i]!;

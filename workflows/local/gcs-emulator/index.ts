@@ -23,6 +23,8 @@ export interface GcsEmulator {
   readonly url: string;
   readonly port: number;
   readonly faults: FaultInjector;
+  /** Requests being handled now, stalled ones included (see EmulatorState.inFlight). */
+  readonly requestsInFlight: number;
   /** Creates the bucket; a bucket that already exists is kept as it is. */
   createBucket(name: string): void;
   close(): Promise<void>;
@@ -35,6 +37,7 @@ export async function startGcsEmulator(opts: StartGcsEmulatorOptions = {}): Prom
     contents: opts.dataDir ? fileContentStore(opts.dataDir) : memoryContentStore(),
     faults: new FaultInjector(),
     sessions: new Map(),
+    inFlight: 0,
   };
   // Uploads of 1 GiB may take longer than Node's default 5-minute request timeout.
   const server = createServer({ requestTimeout: 0, keepAliveTimeout: 5_000 }, createRequestListener(state));
@@ -52,6 +55,9 @@ export async function startGcsEmulator(opts: StartGcsEmulatorOptions = {}): Prom
     url,
     port,
     faults: state.faults,
+    get requestsInFlight() {
+      return state.inFlight;
+    },
     createBucket: (name) => void state.store.ensureBucket(name),
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

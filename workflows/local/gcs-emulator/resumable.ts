@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { answerAfterCommit } from './commit-faults';
 import type { ContentWriter } from './content';
 import type { EmulatorState, RequestContext } from './context';
 import { badRequest, GcsHttpError, notFound, sendJson } from './errors';
@@ -140,7 +141,8 @@ async function finalize(state: EmulatorState, ctx: RequestContext, session: Sess
     state.sessions.delete(session.id);
     throw err;
   }
-  sendJson(ctx.res, 200, objectResource(session.result, ctx.baseUrl));
+  // A later status query on the session still gets the committed object, as from GCS.
+  if (await answerAfterCommit(state, ctx, session.name)) sendJson(ctx.res, 200, objectResource(session.result, ctx.baseUrl));
 }
 
 /**

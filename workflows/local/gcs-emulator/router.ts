@@ -83,7 +83,10 @@ export function resolveRoute(state: EmulatorState, method: string, url: URL, req
 /** The node:http request listener: control paths, then fault injection, then the JSON API. */
 export function createRequestListener(state: EmulatorState): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
-    handle(state, req, res).catch((err: unknown) => sendError(res, err));
+    state.inFlight++;
+    handle(state, req, res)
+      .catch((err: unknown) => sendError(res, err))
+      .finally(() => state.inFlight--);
   };
 }
 

@@ -1,3 +1,4 @@
+import { answerAfterCommit } from './commit-faults';
 import type { ContentWriter } from './content';
 import type { EmulatorState, RequestContext } from './context';
 import { badRequest, sendJson } from './errors';
@@ -7,7 +8,7 @@ import { parseJsonObject } from './http-util';
 import { boundaryOf, parseMultipart } from './multipart';
 import { expectedHashes, receiveInto, verifyHashes, withoutUndefined } from './receive';
 import { objectResource } from './resource';
-import { fieldsFromJson, preconditionsFrom, type WritableObjectFields } from './store';
+import { fieldsFromJson, preconditionsFrom, type StoredObject, type WritableObjectFields } from './store';
 
 /** `uploadType=multipart`: a JSON metadata part, then the bytes, in one streamed request. */
 export async function multipartUpload(state: EmulatorState, ctx: RequestContext, bucket: string): Promise<void> {
@@ -78,11 +79,12 @@ async function storeUpload(state: EmulatorState, ctx: RequestContext, bucket: st
     throw err;
   }
   const content = await writer.finish();
+  let obj: StoredObject;
   try {
-    const obj = state.store.commit(bucket, name, { ...withoutUndefined(fields), ...hashes, content }, preconditionsFrom(ctx.url.searchParams));
-    sendJson(ctx.res, 200, objectResource(obj, ctx.baseUrl));
+    obj = state.store.commit(bucket, name, { ...withoutUndefined(fields), ...hashes, content }, preconditionsFrom(ctx.url.searchParams));
   } catch (err) {
     content.dispose();
     throw err;
   }
+  if (await answerAfterCommit(state, ctx, name)) sendJson(ctx.res, 200, objectResource(obj, ctx.baseUrl));
 }
