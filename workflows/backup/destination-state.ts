@@ -1,4 +1,5 @@
 import { readProvenance, type RecordedProvenance } from '../copy/metadata';
+import { ConfigurationError } from './errors';
 
 /**
  * Order-safety and idempotency: given what the destination holds, decide whether a source version still
@@ -84,6 +85,7 @@ export function decideCopy(source: SourceVersion, dest: DestinationState | undef
   const recorded = readProvenance(dest.metadata);
   const sameKey = recorded.bucket === source.bucket && recorded.key === source.key;
   if (!sameKey) {
+    refuseForeignBackup(source, recorded);
     return { action: 'copy', ifGenerationMatch: dest.generation, reason: 'destination holds no copy of this source key' };
   }
   if (isSameVersion(source, recorded)) {
@@ -132,7 +134,10 @@ export function decideDelete(source: SourceVersion, dest: DestinationState | und
   if (!dest) return { action: 'absent', reason: 'destination absent' };
   const recorded = readProvenance(dest.metadata);
   const sameKey = recorded.bucket === source.bucket && recorded.key === source.key;
-  if (!sameKey) return { action: 'delete', ifGenerationMatch: dest.generation, reason: 'destination holds this key' };
+  if (!sameKey) {
+    refuseForeignBackup(source, recorded);
+    return { action: 'delete', ifGenerationMatch: dest.generation, reason: 'destination holds this key' };
+  }
   const bySequencer = sequencerOrder(source.sequencer, recorded.sequencer);
   if (bySequencer === 'destination-newer') {
     return { action: 'stale-event', generation: dest.generation, reason: 'destination holds a newer sequencer' };
@@ -149,6 +154,22 @@ export function decideDelete(source: SourceVersion, dest: DestinationState | und
     return { action: 'stale-event', generation: dest.generation, reason: 'S3 holds a current version of the key: the delete is older than it' };
   }
   return { action: 'delete', ifGenerationMatch: dest.generation, reason: 'S3 holds no current version of the key' };
+}
+
+/**
+ * The destination name of this source key holds another source's backup (its provenance names another bucket or key):
+ * two sources map to one name — a legacy layout, a migration leftover, a hand-made copy. Overwriting or deleting it
+ * could destroy that source's only backup, so refuse with a named error (an alert) and let a person decide. An object
+ * with no provenance at all is nobody's backup and may be replaced.
+ */
+function refuseForeignBackup(source: SourceVersion, recorded: RecordedProvenance): void {
+  if (recorded.bucket === undefined && recorded.key === undefined) return;
+  throw new ConfigurationError(
+    `The destination name for s3://${source.bucket}/${source.key} already holds the backup of ` +
+      `s3://${recorded.bucket ?? '?'}/${recorded.key ?? '?'} (its s3-bucket/s3-key provenance); replacing it could destroy ` +
+      "that source's only backup. Two sources map to one name: fix the stage's destination layout (docs/operations.md, " +
+      '"Destination names") or move that object, then replay.',
+  );
 }
 
 type Order = 'source-newer' | 'destination-newer' | 'unknown';

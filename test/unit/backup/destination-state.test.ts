@@ -109,9 +109,16 @@ describe('decideCopy', () => {
     expect(decideCopy(partial, dest(ours())).action).not.toBe('already-current');
   });
 
-  it('ignores sequencers recorded for a different source key (they are not comparable)', () => {
-    const other = ours({ [K.bucket]: 'other-bucket', [K.sequencer]: 'FFFFFFFFFFFFFFFFFFFF' });
-    expect(decideCopy(source, dest(other))).toMatchObject({ action: 'copy' });
+  it("refuses to overwrite another source's backup under this name (two sources map to one name), whatever its sequencer", () => {
+    const other = ours({ [K.bucket]: 'other-bucket', [K.sequencer]: '00' });
+    expect(() => decideCopy(source, dest(other))).toThrow(expect.objectContaining({ name: 'ConfigurationError', message: expect.stringMatching(/s3:\/\/other-bucket\/a\/b.txt/) }));
+    expect(() => decideCopy(source, dest(ours({ [K.key]: 'a/other.txt' })))).toThrow(expect.objectContaining({ name: 'ConfigurationError' }));
+  });
+
+  it("refuses to delete another source's backup under this name (mirror policy)", () => {
+    const other = ours({ [K.bucket]: 'other-bucket' });
+    expect(() => decideDelete({ bucket: 'src', key: 'a/b.txt' }, dest(other))).toThrow(expect.objectContaining({ name: 'ConfigurationError' }));
+    expect(decideDelete({ bucket: 'src', key: 'a/b.txt' }, dest({}))).toMatchObject({ action: 'delete' });
   });
 
   it('copies over an object that carries no provenance (written by something else)', () => {
