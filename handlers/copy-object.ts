@@ -5,29 +5,13 @@
  * Env: TIER (small|large), DEST_BUCKET, DEST_PREFIX, DEST_LAYOUT, STORAGE_CLASS, PART_SIZE_BYTES, CONCURRENCY,
  * SINGLE_REQUEST_MAX_BYTES, GCS_AUTH_MODE + its parameter/secret NAME. Read once at cold start.
  * A copy that moved bytes publishes BytesCopied/CopyDuration (workflows/metrics.ts); one that ends source-gone,
- * SourceGone; a failed one publishes nothing.
+ * SourceGone; a failed one publishes nothing. The handler itself (tier deadline, metrics) is
+ * workflows/handlers/copy-object.ts, which local runs call too.
  */
-import type { Context } from 'aws-lambda';
 import { destinationStorage, sourceS3Client } from '../workflows/backup/clients';
-import { parseBackupEvent, runCopyStep, tierDeadline } from '../workflows/backup/copy-step';
 import { readCopierConfig } from '../workflows/backup/settings';
-import { copyObject, deleteBackup } from '../workflows/copy/engine';
-import type { CopyOutcome } from '../workflows/copy/types';
-import { metrics, publishCopyMetrics } from '../workflows/metrics';
+import { copier, copyObjectHandler } from '../workflows/handlers/copy-object';
 
-const config = readCopierConfig(process.env);
-const s3 = sourceS3Client(process.env);
-
-export const handler = async (payload: unknown, context?: Context): Promise<CopyOutcome> => {
-  const event = parseBackupEvent(payload);
-  const storage = await destinationStorage(process.env);
-  const signal = tierDeadline(config.tier, context?.getRemainingTimeInMillis());
-  const outcome = await runCopyStep(
-    event,
-    { s3, storage, target: config.target, options: config.engine, tier: config.tier, ...(signal ? { signal } : {}) },
-    { copyObject, deleteBackup },
-    metrics,
-  );
-  publishCopyMetrics(outcome, config.tier);
-  return outcome;
-};
+export const handler = copyObjectHandler(
+  copier({ config: readCopierConfig(process.env), s3: sourceS3Client(process.env), storage: () => destinationStorage(process.env) }),
+);

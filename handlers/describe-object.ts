@@ -5,10 +5,6 @@
  * Env: none required (S3_ENDPOINT only for local servers).
  */
 import { sourceS3Client } from '../workflows/backup/clients';
-import { describeObject, parsePreparedEvent } from '../workflows/backup/describe';
-import type { PreparedEvent } from '../workflows/backup/prepare';
-import { metrics } from '../workflows/metrics';
+import { describeObjectHandler } from '../workflows/handlers/describe-object';
 
-const s3 = sourceS3Client(process.env);
-
-export const handler = async (payload: unknown): Promise<PreparedEvent> => describeObject(parsePreparedEvent(payload), s3, metrics);
+export const handler = describeObjectHandler({ s3: sourceS3Client(process.env) });

@@ -7,36 +7,27 @@
  * GCS_AUTH_MODE + its parameter/secret NAME, HEARTBEAT_INTERVAL_SECONDS (Default: 60), DEADLINE_SECONDS (optional).
  * A copy that moved bytes prints the same EMF line as the Lambdas (workflows/metrics.ts); the awslogs driver does not
  * extract EMF, so the task's log group has metric filters reading that line's fields (infra/constructs/dashboard.ts).
+ * The main itself is workflows/handlers/heavy-task.ts, which local runs call too.
  */
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { destinationStorage, sourceS3Client } from '../workflows/backup/clients';
-import { runCopyStep, tierDeadline } from '../workflows/backup/copy-step';
-import { readHeavyTaskToken, runHeavyTask, sfnTaskTokenReporter } from '../workflows/backup/heavy-task';
+import { readHeavyTaskToken, sfnTaskTokenReporter } from '../workflows/backup/heavy-task';
 import { readCopierConfig } from '../workflows/backup/settings';
-import { copyObject, deleteBackup } from '../workflows/copy/engine';
+import { copier } from '../workflows/handlers/copy-object';
+import { heavyTaskHandler } from '../workflows/handlers/heavy-task';
 import { logger } from '../workflows/logger';
-import { metrics, publishCopyMetrics } from '../workflows/metrics';
 
 const sfn = new SFNClient({});
 
 /** Runs one copy and reports it; true when it reported success. Rejects only when it could not report at all. */
 export async function main(env: NodeJS.ProcessEnv): Promise<boolean> {
   const reporter = sfnTaskTokenReporter(sfn, readHeavyTaskToken(env));
-  const heartbeatMs = Number(env['HEARTBEAT_INTERVAL_SECONDS'] ?? 60) * 1000;
-  return runHeavyTask(
-    env,
-    async (event) => {
-      // Inside the reported part: a configuration error reaches the state machine by name instead of a silent exit.
-      const config = readCopierConfig(env, 'heavy');
-      const signal = tierDeadline('heavy', env['DEADLINE_SECONDS'] ? Number(env['DEADLINE_SECONDS']) * 1000 : undefined);
-      const ctx = { s3: sourceS3Client(env), storage: await destinationStorage(env), target: config.target };
-      const outcome = await runCopyStep(event, { ...ctx, options: config.engine, tier: config.tier, ...(signal ? { signal } : {}) }, { copyObject, deleteBackup }, metrics);
-      publishCopyMetrics(outcome, config.tier);
-      return outcome;
-    },
-    reporter,
-    { heartbeatMs },
-  );
+  const run = heavyTaskHandler({
+    copier: () => copier({ config: readCopierConfig(env, 'heavy'), s3: sourceS3Client(env), storage: () => destinationStorage(env) }),
+    heartbeatMs: Number(env['HEARTBEAT_INTERVAL_SECONDS'] ?? 60) * 1000,
+    ...(env['DEADLINE_SECONDS'] ? { deadlineMs: Number(env['DEADLINE_SECONDS']) * 1000 } : {}),
+  });
+  return run(env, reporter);
 }
 
 // Run when started as the container's entry point (node heavy-task.js), not when imported by a test.

@@ -4,9 +4,7 @@
  * alerts with the reason; a key GCS cannot name is refused later, by the copier, once the alert can name it.
  * Env: DEST_BUCKET, DEST_PREFIX (optional), DEST_LAYOUT (optional JSON, see settings.ts), SKIP_PATTERNS (optional JSON array of globs). Read once at cold start.
  */
-import { prepareBackup, type PreparedEvent } from '../workflows/backup/prepare';
 import { readPrepareConfig } from '../workflows/backup/settings';
+import { prepareBackupHandler } from '../workflows/handlers/prepare-backup';
 
-const config = readPrepareConfig(process.env);
-
-export const handler = async (input: unknown): Promise<PreparedEvent> => prepareBackup(input, config);
+export const handler = prepareBackupHandler(readPrepareConfig(process.env));

@@ -20,14 +20,28 @@ export const SOURCE_GONE_METRIC = 'SourceGone';
 /** Used when POWERTOOLS_METRICS_NAMESPACE is unset (local runs); the stack sets the same value. */
 export const DEFAULT_METRICS_NAMESPACE = 'S3GcsBackup';
 
+/** What publishing needs of a Metrics instance: Powertools Metrics, or a local recorder (workflows/local). */
+export interface MetricsSink {
+  addDimension(name: string, value: string): unknown;
+  addMetric(name: string, unit: MetricUnitName, value: number): unknown;
+  publishStoredMetrics(): unknown;
+}
+
+export type MetricUnitName = (typeof MetricUnit)[keyof typeof MetricUnit];
+
+let shared: Metrics | undefined;
+
 /**
- * The one Metrics instance, built once at module scope (like workflows/logger.ts). Default dimension
- * service = POWERTOOLS_SERVICE_NAME; namespace from POWERTOOLS_METRICS_NAMESPACE.
+ * The one Metrics instance, built on first use (like workflows/logger.ts, one per process), so importing this module
+ * reads no environment. Default dimension service = POWERTOOLS_SERVICE_NAME; namespace from POWERTOOLS_METRICS_NAMESPACE.
  */
-export const metrics = new Metrics({
-  namespace: process.env['POWERTOOLS_METRICS_NAMESPACE'] || DEFAULT_METRICS_NAMESPACE,
-  serviceName: process.env['POWERTOOLS_SERVICE_NAME'] || 's3-gcs-backup',
-});
+export function sharedMetrics(): Metrics {
+  shared ??= new Metrics({
+    namespace: process.env['POWERTOOLS_METRICS_NAMESPACE'] || DEFAULT_METRICS_NAMESPACE,
+    serviceName: process.env['POWERTOOLS_SERVICE_NAME'] || 's3-gcs-backup',
+  });
+  return shared;
+}
 
 /**
  * Publishes one EMF line for a copy that moved bytes (outcome `copied`): BytesCopied and CopyDuration with dimensions
@@ -35,7 +49,7 @@ export const metrics = new Metrics({
  * a failed copy never gets here (its error propagates instead). Synchronous from the first dimension to the flush, so
  * nothing else can add to this line. Returns whether it published.
  */
-export function publishCopyMetrics(outcome: CopyOutcome, tier: TierName, sink: Metrics = metrics): boolean {
+export function publishCopyMetrics(outcome: CopyOutcome, tier: TierName, sink: MetricsSink = sharedMetrics()): boolean {
   if (outcome.outcome !== 'copied') return false;
   sink.addDimension('tier', tier);
   sink.addMetric(COPY_METRICS.bytesCopied, MetricUnit.Bytes, outcome.bytes);
@@ -49,9 +63,9 @@ export function publishCopyMetrics(outcome: CopyOutcome, tier: TierName, sink: M
  * other reading of its key when there is one (workflows/copy/resolve-key.ts). The state machine ends such executions
  * SUCCEEDED without an alert (an object deleted right after it was written is normal), so this count, per `origin`
  * (s3-notification, eventbridge, manual), is what tells an operator that events name keys S3 does not have.
- * The Lambdas pass `metrics`; local runs pass no sink (their stdout is the CLI's).
+ * The handlers pass the process's Metrics; local runs pass an in-memory sink (their stdout is the CLI's).
  */
-export function publishSourceGone(origin: BackupEvent['origin'], sink: Metrics): void {
+export function publishSourceGone(origin: BackupEvent['origin'], sink: MetricsSink): void {
   sink.addDimension('origin', origin);
   sink.addMetric(SOURCE_GONE_METRIC, MetricUnit.Count, 1);
   sink.publishStoredMetrics();

@@ -6,7 +6,7 @@ const savedEnv = { ...process.env };
 const copied: CopyOutcome = { outcome: 'copied', bytes: 5_000_000, durationMs: 1_250, destination: 'gs://backup/k', tier: 'large' };
 let stdout: jest.SpiedFunction<typeof process.stdout.write>;
 
-/** The module afresh, built under `env` (its Metrics instance reads the environment once, at load). */
+/** The module afresh, built under `env` (its Metrics instance reads the environment once, when first used). */
 function load(env: Record<string, string> = {}): MetricsModule {
   const { POWERTOOLS_METRICS_NAMESPACE: _namespace, POWERTOOLS_SERVICE_NAME: _service, ...rest } = savedEnv;
   process.env = { ...rest, POWERTOOLS_METRICS_DISABLED: 'false', ...env };

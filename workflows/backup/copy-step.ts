@@ -1,7 +1,6 @@
-import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { CopyContext } from '../copy/engine';
 import type { CopyOutcome, CopyRequest, TierName } from '../copy/types';
-import { publishSourceGone } from '../metrics';
+import { publishSourceGone, type MetricsSink } from '../metrics';
 import { InvalidInput, SourceNotFound, TierCapacityExceeded } from './errors';
 import type { BackupEvent } from './normalize';
 
@@ -17,7 +16,7 @@ export interface CopyEngine {
  * Named errors propagate untouched: their names are what the ASL's Retry/Catch match. With a metrics `sink` (the
  * Lambdas and the heavy task), a SourceNotFound is also counted as SourceGone (workflows/metrics.ts).
  */
-export async function runCopyStep(event: BackupEvent, ctx: CopyContext, engine: CopyEngine, sink?: Metrics): Promise<CopyOutcome> {
+export async function runCopyStep(event: BackupEvent, ctx: CopyContext, engine: CopyEngine, sink?: MetricsSink): Promise<CopyOutcome> {
   const req = copyRequestOf(event);
   try {
     return await (event.action === 'delete' ? engine.deleteBackup(req, ctx) : engine.copyObject(req, ctx));

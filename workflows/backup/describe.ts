@@ -1,9 +1,8 @@
-import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SourceObject } from '../copy/metadata';
 import { withEventKey } from '../copy/resolve-key';
 import { headSource } from '../copy/s3-source';
-import { publishSourceGone } from '../metrics';
+import { publishSourceGone, type MetricsSink } from '../metrics';
 import { InvalidInput, SourceChanged, SourceNotFound } from './errors';
 import { withObject, type PreparedEvent } from './prepare';
 
@@ -12,7 +11,7 @@ import { withObject, type PreparedEvent } from './prepare';
  * pins the copy). Errors arrive classified by headSource: gone -> SourceNotFound, archived/denied -> SourceNotReadable,
  * throttled -> TransientError.
  */
-export async function describeObject(prepared: PreparedEvent, s3: S3Client, sink?: Metrics): Promise<PreparedEvent> {
+export async function describeObject(prepared: PreparedEvent, s3: S3Client, sink?: MetricsSink): Promise<PreparedEvent> {
   let head: SourceObject;
   try {
     head = await withEventKey(s3, prepared.object, (o) => headSource(s3, { bucket: o.bucket, key: o.key, versionId: o.versionId, etag: o.etag }));

@@ -1,20 +1,23 @@
 /**
  * The local counterpart of the deployed stack: the substitution values CDK would pass, and the functions, container
- * and topic those ARNs name — each running the same workflow code as its handler in handlers/, against the local S3
- * server and GCS emulator, within the tier's real limits.
+ * and topic those ARNs name — each built by the same factory as its handler in handlers/ (workflows/handlers/), against
+ * the local S3 server and GCS emulator, within the tier's real limits. The local runtime reports no remaining time, so
+ * a copier's own deadline (tierDeadline) stays off and the tier's time budget ends an attempt as States.Timeout.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Storage } from '@google-cloud/storage';
-import { parseBackupEvent, runCopyStep, type CopyEngine } from '../backup/copy-step';
-import { describeObject, parsePreparedEvent } from '../backup/describe';
-import { runHeavyTask } from '../backup/heavy-task';
-import { prepareBackup } from '../backup/prepare';
+import type { CopyEngine } from '../backup/copy-step';
 import type { RoutingThresholds } from '../backup/routing';
 import { compileSkipRules } from '../backup/skip-rules';
 import { copyObject, deleteBackup, engineMemoryBytes } from '../copy/engine';
-import type { CopyOutcome, CopyTarget, TierName } from '../copy/types';
+import type { CopyTarget, TierName } from '../copy/types';
+import { copier, copyObjectHandler, type Copier } from '../handlers/copy-object';
+import { describeObjectHandler } from '../handlers/describe-object';
+import { heavyTaskHandler } from '../handlers/heavy-task';
+import { prepareBackupHandler } from '../handlers/prepare-backup';
 import { LocalAlertSink } from './alert-sink';
 import type { LocalDeployment } from './bindings';
+import { LocalMetricsSink } from './metrics-sink';
 import { DEFAULT_LOCAL_TIER_LIMITS, runWithinTierLimits, type MemoryModel, type TierLimits, type TierLimitsByName } from './tier-limits';
 
 const MIB = 1024 * 1024;
@@ -56,6 +59,8 @@ export interface LocalEnvironment {
   deletePolicy?: string;
   /** Where "Alert the operators" publishes (Default: a new in-memory sink). */
   alerts?: LocalAlertSink;
+  /** Where the handlers publish BytesCopied/CopyDuration and SourceGone (Default: a new in-memory sink). */
+  metrics?: LocalMetricsSink;
   engine?: LocalEngine;
   /** Pause before each retry, in ms, instead of the ASL's backoff (Default: the ASL's intervals). */
   retryIntervalMs?: number;
@@ -66,12 +71,14 @@ export interface ResolvedLocalEnvironment {
   deployment: LocalDeployment;
   tiers: TierLimitsByName;
   alerts: LocalAlertSink;
+  metrics: LocalMetricsSink;
 }
 
 export function resolveLocalEnvironment(env: LocalEnvironment): ResolvedLocalEnvironment {
   const tiers = mergeTiers(env.tiers);
   const routing = { ...DEFAULT_LOCAL_ROUTING, ...env.routing };
   const alerts = env.alerts ?? new LocalAlertSink();
+  const metrics = env.metrics ?? new LocalMetricsSink();
   const engine = env.engine ?? { copyObject, deleteBackup, engineMemoryBytes };
   const substitutions: Record<string, string> = {
     PrepareFunctionArn: LOCAL_ARNS.prepareFunction,
@@ -94,29 +101,30 @@ export function resolveLocalEnvironment(env: LocalEnvironment): ResolvedLocalEnv
   };
 
   const skip = compileSkipRules(env.skipPatterns ?? []);
-  const copier = (tier: TierName) => (event: ReturnType<typeof parseBackupEvent>) =>
-    runWithinTierLimits(tier, tiers[tier], event.size ?? 0, engine.engineMemoryBytes, (signal) =>
-      runCopyStep(event, { s3: env.s3, storage: env.storage, target: env.target, options: tiers[tier].engine, tier, signal }, engine),
-    );
+  // The tier's copier (the handlers' own factory), run within the tier's memory and time like the runtime would.
+  const copierOf = (tier: TierName): Copier => {
+    const copy = copier({ config: { tier, target: env.target, engine: tiers[tier].engine }, s3: env.s3, storage: async () => env.storage, engine, metrics });
+    return (event, invocation) =>
+      runWithinTierLimits(tier, tiers[tier], event.size ?? 0, engine.engineMemoryBytes, (stopSignal) => copy(event, { ...invocation, stopSignal }));
+  };
   const deployment: LocalDeployment = {
     functions: {
-      [LOCAL_ARNS.prepareFunction]: async (payload) => prepareBackup(payload, { target: env.target, skip }),
-      [LOCAL_ARNS.describeFunction]: async (payload) => describeObject(parsePreparedEvent(payload), env.s3),
-      [LOCAL_ARNS.smallCopyFunction]: async (payload) => copier('small')(parseBackupEvent(payload)),
-      [LOCAL_ARNS.largeCopyFunction]: async (payload) => copier('large')(parseBackupEvent(payload)),
+      [LOCAL_ARNS.prepareFunction]: prepareBackupHandler({ target: env.target, skip }),
+      [LOCAL_ARNS.describeFunction]: describeObjectHandler({ s3: env.s3, metrics }),
+      [LOCAL_ARNS.smallCopyFunction]: copyObjectHandler(copierOf('small')),
+      [LOCAL_ARNS.largeCopyFunction]: copyObjectHandler(copierOf('large')),
     },
     taskDefinitions: {
       [LOCAL_ARNS.heavyTaskDefinition]: {
         containerName: LOCAL_HEAVY_CONTAINER,
-        run: (containerEnv, reporter) =>
-          runHeavyTask(containerEnv, (event): Promise<CopyOutcome> => copier('heavy')(event), reporter, { heartbeatMs: 60_000 }),
+        run: heavyTaskHandler({ copier: () => copierOf('heavy'), heartbeatMs: 60_000 }),
       },
     },
     topics: {
       [LOCAL_ARNS.alertTopic]: ({ topicArn, subject, message }) => alerts.publish({ topicArn, message, ...(subject ? { subject } : {}) }),
     },
   };
-  return { substitutions, deployment, tiers, alerts };
+  return { substitutions, deployment, tiers, alerts, metrics };
 }
 
 function mergeTiers(overrides: LocalEnvironment['tiers'] = {}): TierLimitsByName {
