@@ -25,4 +25,19 @@ export default tseslint.config(
       'jest/expect-expect': ['error', { assertFunctionNames: ['expect', 'expect*', 'assert*'] }],
     },
   },
+  {
+    // A polling loop that gives up after N tries lets the test carry on as if it had waited: use waitFor. The soak is a
+    // program with its own deadlines and paced writers (test/soak/soak.ts), so it is left out.
+    files: ['test/**/*.ts'],
+    ignores: ['test/soak/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: ':matches(ForStatement, ForOfStatement, WhileStatement, DoWhileStatement) CallExpression[callee.name=/^(setTimeout|sleep|delay)$/]',
+          message: 'Poll with waitFor() from test/support/wait-for.ts: it throws, naming what it waited for, when time runs out.',
+        },
+      ],
+    },
+  },
 );

@@ -12,6 +12,7 @@ import { PseudoRandomBytes } from './prng';
 import type { BenchServers } from './servers';
 import { percentile, spread, type Spread } from './stats';
 import type { WorkflowWorkerInput, WorkflowWorkerResult } from './workflow-worker';
+import { waitFor } from '../support/wait-for';
 
 export interface WorkflowCaseResult {
   objects: number;
@@ -63,10 +64,12 @@ export async function runWorkflowBench(o: {
       }),
     );
   }
-  for (let waited = 0; events.size < keys.length; waited += 10) {
-    if (waited > 10_000) throw new Error(`the S3 server reported ${events.size} of ${keys.length} object events`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await waitFor(() => events.size >= keys.length, {
+    timeoutMs: 10_000,
+    what: `an object event for each of the ${keys.length} keys`,
+    intervalMs: 10,
+    detail: () => `the S3 server reported ${events.size}`,
+  });
   const inputsFile = join(o.tempDir, 'workflow-inputs.json');
   await writeFile(inputsFile, JSON.stringify(keys.map((k) => notificationRecord(events.get(k)!))));
 

@@ -19,6 +19,7 @@ import { currentRun, LocalStepFunctions, localSfnClient, startSfnApi, type Execu
 import { logger } from '../../../workflows/logger';
 import { startLocalServers, stopLocalServers } from '../../support/local-servers';
 import type { S3Fixture } from '../../support/s3-server';
+import { waitFor } from '../../support/wait-for';
 
 const SRC_ROOT = 'keys-to-root'; // backed up with no prefix, legacy layout: names are the keys, at the bucket's root
 const SRC_PREFIXED = 'keys-prefixed'; // backed up under mirror/, default layout: mirror/keys-prefixed/<key>
@@ -87,7 +88,11 @@ beforeAll(async () => {
   };
   s3fx.server.onObjectEvent((event) => intakes[event.bucket as keyof typeof intakes]?.push(event));
   for (const [, bucket, key, body] of OBJECTS) await s3fx.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: Buffer.from(body) }));
-  for (let i = 0; i < 500 && stepFunctions.executions().length < OBJECTS.length; i++) await new Promise((r) => setTimeout(r, 20));
+  await waitFor(() => stepFunctions.executions().length >= OBJECTS.length, {
+    timeoutMs: 20_000,
+    what: `an execution for each of the ${OBJECTS.length} objects`,
+    detail: () => `saw ${stepFunctions.executions().length}`,
+  });
   for (const intake of Object.values(intakes)) await intake.idle();
   await stepFunctions.idle();
   for (const intake of Object.values(intakes)) await intake.close();

@@ -10,6 +10,7 @@ import { localS3Client } from '../../../workflows/local/s3-server';
 import { runCli } from '../../support/cli-io';
 import { putObject } from '../../support/s3-server';
 import { spawnSandbox, type SandboxProcess } from '../../support/sandbox-process';
+import { waitFor } from '../../support/wait-for';
 
 interface Ready {
   s3Endpoint: string;
@@ -65,16 +66,14 @@ describe('s3gcs sandbox, driven with the AWS SDK, the GCS client and the CLI', (
   /** Polls the destination until the backup of `key` holds `etag` (or times out). */
   async function backupOf(key: string, etag: string, timeoutMs = 30_000): Promise<Buffer> {
     const file = storage.bucket(ready.destinationBucket).file(nameOf(key));
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const [exists] = await file.exists();
-      if (exists) {
-        const [meta] = await file.getMetadata();
-        if (meta.metadata?.['s3-etag'] === etag) return key === largeKey ? download(key) : (await file.download())[0];
-      }
-      if (Date.now() > deadline) throw new Error(`no backup of ${key} with ETag ${etag} after ${timeoutMs} ms; sandbox stderr: ${sandbox.stderr()}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitFor(
+      async () => {
+        const [exists] = await file.exists();
+        return exists && (await file.getMetadata())[0].metadata?.['s3-etag'] === etag;
+      },
+      { timeoutMs, what: `the backup of ${key} with ETag ${etag}`, intervalMs: 100, detail: () => `sandbox stderr: ${sandbox.stderr()}` },
+    );
+    return key === largeKey ? download(key) : (await file.download())[0];
   }
 
   it('backs up a PutObject and a completed multipart upload byte for byte', async () => {
@@ -126,12 +125,15 @@ describe('s3gcs sandbox, driven with the AWS SDK, the GCS client and the CLI', (
     await backupOf(key, etag);
     await s3.send(new DeleteObjectCommand({ Bucket: ready.sourceBucket, Key: key }));
     s3.destroy();
-    let deletes: { status: string; object?: { key: string; action: string } }[] = [];
-    for (let i = 0; i < 100 && deletes.length === 0; i++) {
-      const rows = (await cli('executions', '--json')).json<{ executions: typeof deletes }>().executions;
-      deletes = rows.filter((r) => r.object?.action === 'delete' && r.object.key === key && r.status !== 'RUNNING');
-      if (deletes.length === 0) await new Promise((r) => setTimeout(r, 100));
-    }
+    type Row = { status: string; object?: { key: string; action: string } };
+    const deletes = await waitFor(
+      async () => {
+        const rows = (await cli('executions', '--json')).json<{ executions: Row[] }>().executions;
+        const done = rows.filter((r) => r.object?.action === 'delete' && r.object.key === key && r.status !== 'RUNNING');
+        return done.length > 0 && done;
+      },
+      { timeoutMs: 30_000, what: `a finished delete execution for ${key}`, intervalMs: 100 },
+    );
     expect(deletes).toEqual([expect.objectContaining({ status: 'SUCCEEDED' })]);
     expect((await storage.bucket(ready.destinationBucket).file(nameOf(key)).exists())[0]).toBe(true);
   });
@@ -227,9 +229,11 @@ describe('s3gcs sandbox, driven with the AWS SDK, the GCS client and the CLI', (
     expect(first.code).toBe(0);
     expect(first.json()).toMatchObject({ started: 1, alreadyExists: 0, failed: 0, done: true });
     // While it runs, an identical StartExecution returns the open execution (as in AWS); once closed, the name is taken.
-    for (let i = 0; i < 100 && (await cli('executions', '--status', 'RUNNING', '--json')).json<{ executions: unknown[] }>().executions.length > 0; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitFor(async () => (await cli('executions', '--status', 'RUNNING', '--json')).json<{ executions: unknown[] }>().executions.length === 0, {
+      timeoutMs: 30_000,
+      what: 'the backfilled execution to close',
+      intervalMs: 100,
+    });
     const again = await cli('backfill', `s3://${ready.sourceBucket}/docs/`, '--checkpoint', checkpoint, '--restart', '--json');
     expect(again.json()).toMatchObject({ started: 0, alreadyExists: 1, done: true });
   });

@@ -13,6 +13,7 @@ import { logger } from '../../../workflows/logger';
 import { storageFor } from '../../support/gcs-emulator';
 import { startLocalServers, stopLocalServers } from '../../support/local-servers';
 import { putObject, type PutExtras, type S3Fixture } from '../../support/s3-server';
+import { waitFor } from '../../support/wait-for';
 
 /**
  * The engine against real HTTP: fauxqs (S3) in a child process and the in-repo GCS emulator, through the real
@@ -53,13 +54,12 @@ async function put(key: string, data: Buffer, extras: PutExtras = {}, partSize?:
   return { bucket: SRC, key, etag, size: data.length, sequencer: event.sequencer };
 }
 
-async function eventFor(key: string, etag: string): Promise<Extract<S3ObjectEvent, { type: 'created' }>> {
-  for (let i = 0; i < 100; i++) {
-    const e = events.find((x): x is Extract<S3ObjectEvent, { type: 'created' }> => x.type === 'created' && x.key === key && x.etag === etag);
-    if (e) return e;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`no created event for ${key}`);
+function eventFor(key: string, etag: string): Promise<Extract<S3ObjectEvent, { type: 'created' }>> {
+  return waitFor(() => events.find((x): x is Extract<S3ObjectEvent, { type: 'created' }> => x.type === 'created' && x.key === key && x.etag === etag), {
+    timeoutMs: 5_000,
+    what: `the created event of ${key}`,
+    intervalMs: 10,
+  });
 }
 
 function uniqueKey(label: string): string {

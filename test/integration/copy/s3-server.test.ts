@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { localS3Client, startS3Server, type S3ObjectEvent } from '../../../workflows/local/s3-server';
 import { putObject, startS3Fixture, type S3Fixture } from '../../support/s3-server';
+import { waitFor } from '../../support/wait-for';
 
 /** The S3 features the engine relies on, checked against fauxqs through the real SDK over HTTP. */
 let fx: S3Fixture;
@@ -28,7 +29,7 @@ afterAll(async () => {
 });
 
 async function waitForEvents(count: number): Promise<void> {
-  for (let i = 0; i < 100 && events.length < count; i++) await new Promise((r) => setTimeout(r, 20));
+  await waitFor(() => events.length >= count, { timeoutMs: 5_000, what: `${count} object events`, detail: () => `saw ${events.length}` });
 }
 
 describe('local S3 server (fauxqs)', () => {

@@ -18,6 +18,7 @@ import { logger } from '../../../workflows/logger';
 import { storageFor } from '../../support/gcs-emulator';
 import { startLocalServers, stopLocalServers } from '../../support/local-servers';
 import { putObject, type S3Fixture } from '../../support/s3-server';
+import { waitFor } from '../../support/wait-for';
 
 const MIB = 1024 * 1024;
 const SRC = 'source-bucket';
@@ -53,7 +54,7 @@ function uniqueKey(label: string): string {
 /** Put an object; return the S3 notification record its event would carry (form-encoded key, as S3 sends it). */
 async function put(key: string, body: Buffer): Promise<{ record: Record<string, unknown>; event: Extract<S3ObjectEvent, { type: 'created' }> }> {
   const etag = await putObject(s3fx.s3, SRC, key, body);
-  const event = await waitFor((e): e is Extract<S3ObjectEvent, { type: 'created' }> => e.type === 'created' && e.key === key && e.etag === etag);
+  const event = await eventMatching((e): e is Extract<S3ObjectEvent, { type: 'created' }> => e.type === 'created' && e.key === key && e.etag === etag);
   return { record: notification('ObjectCreated:Put', event.key, { size: event.size, eTag: event.etag, sequencer: event.sequencer }), event };
 }
 
@@ -68,13 +69,8 @@ function notification(eventName: string, key: string, object: Record<string, unk
   };
 }
 
-async function waitFor<T extends S3ObjectEvent>(match: (e: S3ObjectEvent) => e is T): Promise<T> {
-  for (let i = 0; i < 200; i++) {
-    const found = events.find(match);
-    if (found) return found;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error('the local S3 server reported no matching event');
+function eventMatching<T extends S3ObjectEvent>(match: (e: S3ObjectEvent) => e is T): Promise<T> {
+  return waitFor(() => events.find(match), { timeoutMs: 5_000, what: 'a matching event from the local S3 server', intervalMs: 10 });
 }
 
 async function expectBackup(key: string, body: Buffer): Promise<void> {
@@ -197,7 +193,7 @@ describe('skip rules and deletes', () => {
     const { record } = await put(key, body);
     expect((await runBackupExecution(record, environment())).output).toMatchObject({ outcome: 'copied' });
     await s3fx.s3.send(new DeleteObjectCommand({ Bucket: SRC, Key: key }));
-    const removed = await waitFor((e): e is Extract<S3ObjectEvent, { type: 'removed' }> => e.type === 'removed' && e.key === key);
+    const removed = await eventMatching((e): e is Extract<S3ObjectEvent, { type: 'removed' }> => e.type === 'removed' && e.key === key);
     const deleteRecord = notification('ObjectRemoved:Delete', key, { sequencer: removed.sequencer });
 
     const retained = await runBackupExecution(deleteRecord, environment());
