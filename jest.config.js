@@ -7,4 +7,10 @@ module.exports = {
   setupFilesAfterEnv: ['<rootDir>/test/support/jest-setup.ts'],
   testTimeout: 60_000,
   maxWorkers: 2,
+  // `npm test` runs with --coverage, so these gate it; focused runs (npx jest path) collect nothing and check nothing.
+  // Measured on main on 2026-12-04: statements 88.61%, branches 78.04% (of every source file, loaded by a test or not).
+  // Raise them when coverage rises; never lower them to land a change.
+  collectCoverageFrom: ['workflows/**/*.ts', 'handlers/**/*.ts', 'infra/**/*.ts'],
+  coverageReporters: ['text-summary', 'json-summary'],
+  coverageThreshold: { global: { statements: 88, branches: 78 } },
 };
