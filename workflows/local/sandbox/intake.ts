@@ -1,6 +1,7 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { SQSRecord } from 'aws-lambda';
-import { startExecutionsForBatch, type StartLogger } from '../../backup/start-executions';
+import type { StartLogger } from '../../backup/start-executions';
+import { startExecutionsHandler } from '../../handlers/start-executions';
 import type { S3ObjectEvent } from '../s3-server';
 import { sqsBatch, sqsRecord } from './object-events';
 
@@ -27,7 +28,7 @@ export interface DeadLetter {
 
 /**
  * The local intake queue between the S3 server and start-executions: object events become SQS messages, delivered in
- * batches to the real start-executions policy; messages it reports failed come back after the visibility timeout and
+ * batches to the start-executions handler (the Lambda's own factory); messages it reports failed come back after the visibility timeout and
  * end in a dead-letter list after maxReceiveCount deliveries — as with the deployed S3→SQS→Lambda intake.
  */
 export class LocalIntake {
@@ -39,7 +40,12 @@ export class LocalIntake {
   private readonly deadLetterListeners: ((letter: DeadLetter) => void)[] = [];
   private closed = false;
 
-  constructor(private readonly options: LocalIntakeOptions) {}
+  private readonly startExecutions: ReturnType<typeof startExecutionsHandler>;
+
+  constructor(private readonly options: LocalIntakeOptions) {
+    const { sfn, stateMachineArn, logger } = options;
+    this.startExecutions = startExecutionsHandler({ sfn, logger, config: { stateMachineArn, skipReason: options.skipReason ?? (() => undefined) } });
+  }
 
   /** Enqueues one object event. */
   push(event: S3ObjectEvent): void {
@@ -90,11 +96,10 @@ export class LocalIntake {
   }
 
   private async deliver(batch: { record: SQSRecord; receiveCount: number }[]): Promise<void> {
-    const { sfn, stateMachineArn, logger } = this.options;
-    const skipReason = this.options.skipReason ?? (() => undefined);
+    const { logger } = this.options;
     let failedIds: Set<string>;
     try {
-      const response = await startExecutionsForBatch(sqsBatch(batch.map((b) => b.record)), { sfn, stateMachineArn, skipReason, logger });
+      const response = await this.startExecutions(sqsBatch(batch.map((b) => b.record)));
       failedIds = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
     } catch (err) {
       // The whole invocation failed: SQS delivers the whole batch again.
