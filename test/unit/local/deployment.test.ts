@@ -1,7 +1,8 @@
 /**
  * The local deployment runs the handlers' own factories (workflows/handlers/), not a copy of their wiring: what only
- * the handler code adds — copy metrics per tier, no metric for a copy that moved nothing — shows in a local run.
+ * the handler code adds — copy metrics per tier, SourceGone, no metric for a copy that moved nothing — shows in a local run.
  */
+import { SourceNotFound } from '../../../workflows/backup/errors';
 import { LocalMetricsSink } from '../../../workflows/local/metrics-sink';
 import { runBackupExecution } from '../../../workflows/local/runner';
 import { copied, StandInEngine, standInEnvironment } from '../asl/stand-in-engine';
@@ -41,5 +42,15 @@ describe('local deployment', () => {
     const result = await runBackupExecution(put('data/same.bin', 1000), standInEnvironment(engine, { routing, metrics }));
     expect(result.output).toMatchObject({ outcome: 'already-current' });
     expect(metrics.published).toEqual([]);
+  });
+
+  test('expect a copy whose source is gone to count SourceGone by origin, as the handler does', async () => {
+    const engine = new StandInEngine(async () => {
+      throw new SourceNotFound('no such key');
+    });
+    const metrics = new LocalMetricsSink();
+    const result = await runBackupExecution(put('data/gone.bin', 1000), standInEnvironment(engine, { routing, metrics }));
+    expect(result.output).toMatchObject({ outcome: 'source-gone' });
+    expect(metrics.published).toEqual([{ dimensions: { origin: 's3-notification' }, values: { SourceGone: { value: 1, unit: 'Count' } } }]);
   });
 });
