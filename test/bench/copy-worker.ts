@@ -10,6 +10,7 @@ import { logger } from '../../workflows/logger';
 import type { EngineOptions } from '../../workflows/copy/engine';
 import { resolve } from 'node:path';
 import { NODE_METHODS, type CopyJob, type NodeMethod } from './copy-methods';
+import { peakRssBytes } from './peak-rss';
 
 export interface WorkerInput {
   method: NodeMethod;
@@ -26,7 +27,7 @@ export interface WorkerInput {
 export interface WorkerResult {
   seconds: number;
   cpuSeconds: number;
-  /** Peak resident set size of this process, in bytes (getrusage ru_maxrss). */
+  /** Peak resident set size of this process, in bytes (see peakRssBytes). */
   peakRssBytes: number;
   /** RSS after warm-up and GC, just before the measured copy. */
   baselineRssBytes: number;
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
   const result: WorkerResult = {
     seconds,
     cpuSeconds: (used.user + used.system) / 1e6,
-    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    peakRssBytes: peakRssBytes(),
     baselineRssBytes,
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import { runBackupExecution as defaultRunner } from '../../workflows/local/runner';
 import type { LocalEnvironment } from '../../workflows/local/deployment';
 import { logger } from '../../workflows/logger';
+import { peakRssBytes } from './peak-rss';
 
 export interface WorkflowWorkerInput {
   s3Endpoint: string;
@@ -101,7 +102,7 @@ async function main(): Promise<void> {
   result.seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
   result.cpuSeconds = (used.user + used.system) / 1e6;
-  result.peakRssBytes = process.resourceUsage().maxRSS * 1024;
+  result.peakRssBytes = peakRssBytes();
   result.meanEventLogBytes = logBytes / inputs.length;
   result.meanTaskMs = Object.fromEntries([...taskMs].map(([state, ms]) => [state, ms.reduce((a, b) => a + b, 0) / ms.length]));
   process.stdout.write(`${JSON.stringify(result)}\n`);
