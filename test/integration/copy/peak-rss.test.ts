@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
+import { destinationObjectName } from '../../../workflows/backup/keys';
 import { checksumsOf } from '../../../workflows/copy/checksums';
 import { engineMemoryBytes, type EngineOptions } from '../../../workflows/copy/engine';
 import type { GcsEmulator } from '../../../workflows/local/gcs-emulator';
@@ -59,7 +60,7 @@ test('expect a 96 MiB copy to peak within the engine memory model plus the runti
       tempDir: tmpdir(),
       engineOptions: OPTIONS,
     });
-    const [stored] = await storageFor(emulator).bucket(DST).file(`${destination.prefix}big.bin`).getMetadata();
+    const [stored] = await storageFor(emulator).bucket(DST).file(destinationObjectName(destination, SRC, 'big.bin')).getMetadata();
     expect(stored).toMatchObject({ size: String(SIZE), crc32c: checksumsOf(body).crc32c });
     growthsMiB.push((result.peakRssBytes - result.baselineRssBytes) / MIB);
     if (Math.min(...growthsMiB) <= (model + RUNTIME_ALLOWANCE_BYTES) / MIB) break;
