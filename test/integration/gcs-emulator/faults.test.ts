@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { GcsEmulator } from '../../../workflows/local/gcs-emulator';
 import { startTestGcs, storageFor } from '../../support/gcs-emulator';
+import { waitFor } from '../../support/wait-for';
 
 const KiB = 1024;
 const BUCKET = 'faults';
@@ -173,9 +174,8 @@ describe('after-commit faults (the copier killed between the commit and its veri
   });
 
   it('a delete stalled past its client still lands when the stall ends, counted in requestsInFlight until then', async () => {
-    const quiet = async (): Promise<void> => {
-      while (emulator.requestsInFlight > 0) await new Promise((resolve) => setTimeout(resolve, 50));
-    };
+    const quiet = (): Promise<boolean> =>
+      waitFor(() => emulator.requestsInFlight === 0, { timeoutMs: 10_000, what: 'the emulator to answer every request it holds', intervalMs: 50 });
     await quiet(); // an earlier test's stalled answer may still be held
     const file = await stored('commit/late-delete', 'doomed');
     const [meta] = await file.getMetadata();
