@@ -9,22 +9,30 @@ export interface AlertLabels {
   key: string;
   /** The version ID, or a sentence saying why there is none. */
   version: string;
-  /** The `--input` argument of the replay command, already quoted for a POSIX shell. */
-  replayInput: string;
+  /** The whole `aws stepfunctions start-execution` command that replays this object, quoted for a POSIX shell. */
+  replayCommand: string;
 }
 
-export function alertLabels(event: BackupEvent): AlertLabels {
+export function alertLabels(event: BackupEvent, stateMachineArn: string): AlertLabels {
   return {
     bucket: event.bucket,
     key: event.key,
     version: event.versionId ?? '(none: unversioned bucket, or no version in the event)',
-    replayInput: shellQuote(JSON.stringify(replayInput(event))),
+    replayCommand: replayCommand(stateMachineArn, replayInput(event)),
   };
 }
 
 /** The manual input shape that re-runs this object: plain key, version when known. */
 export function replayInput(event: Pick<BackupEvent, 'bucket' | 'key' | 'versionId'>): { bucket: string; key: string; versionId?: string } {
   return { bucket: event.bucket, key: event.key, ...(event.versionId ? { versionId: event.versionId } : {}) };
+}
+
+/**
+ * The command that starts a new execution of `stateMachineArn` with `input`. Every argument is quoted here, in code,
+ * so a key holding ' \ " $ ` or a newline reaches the state machine exactly as it was (the ASL only places this text).
+ */
+export function replayCommand(stateMachineArn: string, input: unknown): string {
+  return ['aws', 'stepfunctions', 'start-execution', '--state-machine-arn', shellQuote(stateMachineArn), '--input', shellQuote(JSON.stringify(input))].join(' ');
 }
 
 /** Single-quotes a string for POSIX shells: '…' with each ' written as '\''. */

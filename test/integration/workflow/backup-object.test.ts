@@ -5,13 +5,14 @@
  */
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import type { Storage } from '@google-cloud/storage';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { destinationObjectName } from '../../../workflows/backup/keys';
 import { checksumsOf } from '../../../workflows/copy/checksums';
 import type { CopyTarget } from '../../../workflows/copy/types';
 import type { GcsEmulator } from '../../../workflows/local/gcs-emulator';
 import { LocalAlertSink } from '../../../workflows/local/alert-sink';
-import type { LocalEnvironment } from '../../../workflows/local/deployment';
+import { LOCAL_ARNS, type LocalEnvironment } from '../../../workflows/local/deployment';
 import { runBackupExecution, type LocalExecutionResult } from '../../../workflows/local/runner';
 import type { S3ObjectEvent } from '../../../workflows/local/s3-server';
 import { logger } from '../../../workflows/logger';
@@ -268,6 +269,20 @@ describe('retries, escalation and alerts', () => {
     expect(message).toContain('  - the small Lambda failed with DestinationAccessDenied');
     expect(message).toContain('#/v2/executions/details/arn:aws:states:local:000000000000:execution:backup-object:denied-1');
     expect(message).toContain(`--input '{"bucket":"${SRC}","key":"${key}"}'`);
+  });
+
+  test(`a key with ' \\ " $ and a backtick: its alert's Key line is the key, and its replay command gives the shell the exact input`, async () => {
+    const key = uniqueKey(`it's a \\back\\slash "quoted" $HOME \`id\``);
+    const { record } = await put(key, Buffer.from('x'));
+    emulator.faults.inject({ operation: 'storage.objects.get', fault: 'return-403' });
+    const result = await runBackupExecution(record, environment(), { executionName: 'nasty-key-1' });
+    expect(result.status).toBe('FAILED');
+    const lines = result.alerts[0]!.message.split('\n');
+    expect(lines.filter((line) => line.startsWith('Key: '))).toEqual([`Key: ${key}`]);
+    const command = lines.filter((line) => line.startsWith('aws stepfunctions start-execution '));
+    expect(command).toHaveLength(1);
+    const args = execFileSync('/bin/sh', ['-c', command[0]!.replace('aws stepfunctions start-execution ', "printf '%s\\0' ")], { encoding: 'utf8' });
+    expect(args.split('\0').slice(0, -1)).toEqual(['--state-machine-arn', LOCAL_ARNS.stateMachine, '--input', JSON.stringify({ bucket: SRC, key })]);
   });
 
   test('a target bucket that does not exist is a ConfigurationError alert, not an escalation', async () => {

@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import { BACKUP_OBJECT_ASL } from '../../../infra/paths';
 import {
   formatSlackMessage,
@@ -9,11 +8,12 @@ import {
   type SlackBlock,
   type SlackPayload,
 } from '../../../workflows/alerting/slack';
+import { replayCommand } from '../../../workflows/backup/alert';
+import { formatTemplate } from '../../support/asl-format';
 
 /** The alert text exactly as "Alert the operators" builds it: the ASL's own template, filled the way States.Format does. */
-const templates = JSON.stringify(JSON.parse(fs.readFileSync(BACKUP_OBJECT_ASL, 'utf8'))).match(/"templates":\{"tierFailed":("(?:[^"\\]|\\.)*"),"alert":("(?:[^"\\]|\\.)*")\}/);
-const TIER_FAILED = JSON.parse(templates![1]!) as string;
-const ALERT = JSON.parse(templates![2]!) as string;
+const TIER_FAILED = formatTemplate(BACKUP_OBJECT_ASL, 'Give up after the heavy task');
+const ALERT = formatTemplate(BACKUP_OBJECT_ASL, 'Alert the operators');
 const statesFormat = (template: string, ...args: string[]) => template.replace(/\{\}/g, () => args.shift() ?? '');
 
 const CONSOLE_URL = 'https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/arn:aws:states:eu-west-1:111122223333:execution:m:e1';
@@ -32,8 +32,7 @@ function alertText(fields: { bucket?: string; key?: string; version?: string; er
     fields.cause ?? 'The object is in GLACIER: restore it first.\nAccessDenied: s3:GetObject',
     tried,
     CONSOLE_URL,
-    MACHINE,
-    `'{"bucket":"photos","key":"albums/2024/beach day.jpg"}'`,
+    replayCommand(MACHINE, { bucket: 'photos', key: 'albums/2024/beach day.jpg' }),
   );
 }
 
@@ -53,7 +52,7 @@ describe('parseObjectAlert', () => {
       cause: 'The object is in GLACIER: restore it first.\nAccessDenied: s3:GetObject',
       tried: ['the small Lambda failed with TierCapacityExceeded', 'the large Lambda failed with States.Timeout'],
       consoleUrl: CONSOLE_URL,
-      replayCommand: `aws stepfunctions start-execution --state-machine-arn ${MACHINE} --input '{"bucket":"photos","key":"albums/2024/beach day.jpg"}'`,
+      replayCommand: `aws stepfunctions start-execution --state-machine-arn '${MACHINE}' --input '{"bucket":"photos","key":"albums/2024/beach day.jpg"}'`,
     });
   });
 
@@ -86,7 +85,7 @@ describe('formatSlackMessage', () => {
         '*Error*\n`SourceNotReadable`',
         '*Cause*\n```The object is in GLACIER: restore it first.\nAccessDenied: s3:GetObject```',
         '*Copiers tried*\n• the small Lambda failed with TierCapacityExceeded\n• the large Lambda failed with States.Timeout',
-        `*Replay after fixing the cause*\n\`\`\`aws stepfunctions start-execution --state-machine-arn ${MACHINE} --input '{"bucket":"photos","key":"albums/2024/beach day.jpg"}'\`\`\``,
+        `*Replay after fixing the cause*\n\`\`\`aws stepfunctions start-execution --state-machine-arn '${MACHINE}' --input '{"bucket":"photos","key":"albums/2024/beach day.jpg"}'\`\`\``,
       ]),
     );
     expect(buttonsOf(payload)).toEqual([CONSOLE_URL]);

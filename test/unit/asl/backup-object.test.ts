@@ -359,7 +359,7 @@ describe('permanent errors', () => {
         '  - the small Lambda failed with TierCapacityExceeded',
         '  - the large Lambda failed with SourceNotReadable',
         'Execution (console): https://local.console.aws.amazon.com/states/home?region=local#/v2/executions/details/arn:aws:states:local:000000000000:execution:backup-object:exec-1',
-        'aws stepfunctions start-execution --state-machine-arn arn:aws:states:local:000000000000:stateMachine:backup-object ' +
+        "aws stepfunctions start-execution --state-machine-arn 'arn:aws:states:local:000000000000:stateMachine:backup-object' " +
           `--input '{"bucket":"source-bucket","key":"photos/red flower c++ ✿.jpg","versionId":"096fKKXTRTtl3on89fVO.nfljtsv6qko"}'`,
       ]),
     );

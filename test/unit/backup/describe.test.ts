@@ -4,17 +4,19 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { describeObject, parsePreparedEvent } from '../../../workflows/backup/describe';
 import { InvalidInput, SourceChanged, SourceNotFound } from '../../../workflows/backup/errors';
 import { destinationUrl } from '../../../workflows/backup/keys';
-import { prepareBackup } from '../../../workflows/backup/prepare';
+import { prepareBackup, type PrepareConfig } from '../../../workflows/backup/prepare';
 
 const s3 = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
 const mock = mockClient(s3);
 const config = { target: { bucket: 'backup', prefix: '' }, skip: () => undefined };
+const ARN = 'arn:aws:states:eu-west-1:111122223333:stateMachine:backup';
+const prepare = (input: unknown, c: PrepareConfig) => prepareBackup({ input, stateMachineArn: ARN }, c);
 afterEach(() => mock.reset());
 
 describe('describeObject', () => {
   test('fills in size, unquoted ETag and version from HeadObject, and refreshes the derived fields', async () => {
     mock.on(HeadObjectCommand).resolves({ ContentLength: 42, ETag: '"abc"', VersionId: 'v2' });
-    const described = await describeObject(prepareBackup({ bucket: 'src', key: 'k' }, config), s3);
+    const described = await describeObject(prepare({ bucket: 'src', key: 'k' }, config), s3);
     expect(described.object).toEqual({ action: 'copy', bucket: 'src', key: 'k', origin: 'manual', size: 42, etag: 'abc', versionId: 'v2' });
     expect(JSON.parse(described.objectJson)).toEqual(described.object);
     expect(described.report.version).toBe('v2');
@@ -23,19 +25,19 @@ describe('describeObject', () => {
 
   test('asks for the pinned version when the input names one', async () => {
     mock.on(HeadObjectCommand).resolves({ ContentLength: 1, ETag: '"e"', VersionId: 'v1' });
-    await describeObject(prepareBackup({ bucket: 'src', key: 'k', versionId: 'v1' }, config), s3);
+    await describeObject(prepare({ bucket: 'src', key: 'k', versionId: 'v1' }, config), s3);
     expect(mock).toHaveReceivedCommandWith(HeadObjectCommand, { VersionId: 'v1' });
   });
 
   test('an ETag different from the event is SourceChanged', async () => {
     mock.on(HeadObjectCommand).resolves({ ContentLength: 1, ETag: '"new"' });
-    const prepared = prepareBackup({ bucket: 'src', key: 'k' }, config);
+    const prepared = prepare({ bucket: 'src', key: 'k' }, config);
     await expect(describeObject({ ...prepared, object: { ...prepared.object, etag: 'old' } }, s3)).rejects.toBeInstanceOf(SourceChanged);
   });
 
   test('a missing object is SourceNotFound', async () => {
     mock.on(HeadObjectCommand).rejects(new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } }));
-    await expect(describeObject(prepareBackup({ bucket: 'src', key: 'k' }, config), s3)).rejects.toBeInstanceOf(SourceNotFound);
+    await expect(describeObject(prepare({ bucket: 'src', key: 'k' }, config), s3)).rejects.toBeInstanceOf(SourceNotFound);
   });
 });
 
@@ -58,7 +60,7 @@ describe('describeObject — an event key read the other way', () => {
   it('resolves an EventBridge key whose "+" meant a space, and names the destination after the key S3 has', async () => {
     s3Has('a b.txt', 'abc');
     const target = { bucket: 'backup', prefix: 'p/' };
-    const described = await describeObject(prepareBackup(eventBridge('a+b.txt'), { ...config, target }), s3);
+    const described = await describeObject(prepare(eventBridge('a+b.txt'), { ...config, target }), s3);
     expect(described.object).toMatchObject({ key: 'a b.txt', size: 7, etag: 'abc' });
     expect(described.object).not.toHaveProperty('keyAlternative');
     expect(described.destination).toBe(destinationUrl(target, 'src', 'a b.txt'));
@@ -68,7 +70,7 @@ describe('describeObject — an event key read the other way', () => {
   it('resolves a notification key whose other reading is the object S3 has', async () => {
     s3Has('c+d.txt', 'abc');
     const record = { eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'src' }, object: { key: 'c+d.txt', eTag: 'abc' } } };
-    const described = await describeObject(prepareBackup(record, config), s3);
+    const described = await describeObject(prepare(record, config), s3);
     expect(described.object.key).toBe('c+d.txt');
     expect(described.destination).toBe(destinationUrl(config.target, 'src', 'c+d.txt'));
   });
@@ -76,7 +78,7 @@ describe('describeObject — an event key read the other way', () => {
   it('stays SourceNotFound when the other reading holds another object (ETag differs), and counts SourceGone by origin', async () => {
     s3Has('a b.txt', 'other');
     const metrics = sink();
-    await expect(describeObject(prepareBackup(eventBridge('a+b.txt'), config), s3, metrics as unknown as Metrics)).rejects.toBeInstanceOf(SourceNotFound);
+    await expect(describeObject(prepare(eventBridge('a+b.txt'), config), s3, metrics as unknown as Metrics)).rejects.toBeInstanceOf(SourceNotFound);
     expect(metrics.addDimension).toHaveBeenCalledWith('origin', 'eventbridge');
     expect(metrics.addMetric).toHaveBeenCalledWith('SourceGone', 'Count', 1);
   });
@@ -84,7 +86,7 @@ describe('describeObject — an event key read the other way', () => {
   it('stays SourceNotFound when the key has no other reading', async () => {
     s3Has('elsewhere', 'abc');
     const metrics = sink();
-    await expect(describeObject(prepareBackup(eventBridge('a_b.txt'), config), s3, metrics as unknown as Metrics)).rejects.toBeInstanceOf(SourceNotFound);
+    await expect(describeObject(prepare(eventBridge('a_b.txt'), config), s3, metrics as unknown as Metrics)).rejects.toBeInstanceOf(SourceNotFound);
     expect(mock.commandCalls(HeadObjectCommand)).toHaveLength(1);
     expect(metrics.publishStoredMetrics).toHaveBeenCalledTimes(1);
   });

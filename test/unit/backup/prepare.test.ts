@@ -1,10 +1,12 @@
 import fc from 'fast-check';
 import { InvalidInput } from '../../../workflows/backup/errors';
-import { prepareBackup, withObject } from '../../../workflows/backup/prepare';
+import { prepareBackup, type PrepareConfig, withObject } from '../../../workflows/backup/prepare';
 import { compileSkipRules } from '../../../workflows/backup/skip-rules';
 import { fixture } from '../asl/stand-in-engine';
 
 const config = { target: { bucket: 'backup', prefix: 'p/' }, skip: compileSkipRules(['**/*.tmp']) };
+const ARN = 'arn:aws:states:eu-west-1:111122223333:stateMachine:backup';
+const prepare = (input: unknown, c: PrepareConfig) => prepareBackup({ input, stateMachineArn: ARN }, c);
 
 function attempt<T>(fn: () => T): { value: T } | { error: string } {
   try {
@@ -18,35 +20,36 @@ const shellQuotedJson = (s: string) => JSON.stringify(s).slice(1, -1).replace(/'
 
 describe('prepareBackup', () => {
   test('normalizes the input and returns every field the ASL reads', () => {
-    const prepared = prepareBackup(fixture('s3-notification-put.json'), config);
+    const prepared = prepare(fixture('s3-notification-put.json'), config);
     expect(prepared).toEqual({
       object: expect.objectContaining({ action: 'copy', bucket: 'source-bucket', key: 'photos/red flower c++ ✿.jpg', size: 1048576 }),
       objectJson: JSON.stringify(prepared.object),
       destination: 'gs://backup/p/source-bucket/photos/red flower c++ ✿.jpg',
       skippedBy: null,
+      stateMachineArn: ARN,
       report: {
         bucket: 'source-bucket',
         key: 'photos/red flower c++ ✿.jpg',
         version: '096fKKXTRTtl3on89fVO.nfljtsv6qko',
-        replayInput: `'{"bucket":"source-bucket","key":"photos/red flower c++ ✿.jpg","versionId":"096fKKXTRTtl3on89fVO.nfljtsv6qko"}'`,
+        replayCommand: `aws stepfunctions start-execution --state-machine-arn '${ARN}' --input '{"bucket":"source-bucket","key":"photos/red flower c++ ✿.jpg","versionId":"096fKKXTRTtl3on89fVO.nfljtsv6qko"}'`,
       },
     });
   });
 
   test('names the skip pattern a key matches', () => {
-    expect(prepareBackup({ bucket: 'b', key: 'x/y.tmp' }, config).skippedBy).toBe('**/*.tmp');
+    expect(prepare({ bucket: 'b', key: 'x/y.tmp' }, config).skippedBy).toBe('**/*.tmp');
   });
 
   test('leaves a key GCS cannot store to the copier, so the alert can name the object', () => {
-    const prepared = prepareBackup({ bucket: 'b', key: 'bad\nname' }, config);
+    const prepared = prepare({ bucket: 'b', key: 'bad\nname' }, config);
     expect(prepared.report).toMatchObject({ bucket: 'b', key: 'bad\nname' });
     expect(prepared.destination).toBe('gs://backup/p/b/bad\nname');
   });
 
   test('does not name-check keys that will not be written (skipped keys, deletes)', () => {
     const skipping = { ...config, skip: () => 'every key' };
-    expect(prepareBackup({ bucket: 'b', key: 'bad\nname' }, skipping).skippedBy).toBe('every key');
-    const del = prepareBackup(
+    expect(prepare({ bucket: 'b', key: 'bad\nname' }, skipping).skippedBy).toBe('every key');
+    const del = prepare(
       { version: '0', 'detail-type': 'Object Deleted', source: 'aws.s3', detail: { bucket: { name: 'b' }, object: { key: 'bad\nname' } } },
       config,
     );
@@ -66,8 +69,8 @@ describe('prepareBackup', () => {
         // The only unreadable part of a parseable shape: a notification key that is not valid percent-encoding.
         const readableKey = asNotification ? attempt(() => decodeURIComponent(k.replace(/\+/g, ' '))) : { value: k };
         const labels = attempt(() => {
-          const { bucket, key: named, replayInput } = prepareBackup(input, config).report;
-          return { bucket, key: named, replayNamesIt: 'error' in readableKey ? false : replayInput.includes(shellQuotedJson(readableKey.value)) };
+          const { bucket, key: named, replayCommand } = prepare(input, config).report;
+          return { bucket, key: named, replayNamesIt: 'error' in readableKey ? false : replayCommand.includes(shellQuotedJson(readableKey.value)) };
         });
         expect(labels).toEqual('error' in readableKey ? { error: 'InvalidInput' } : { value: { bucket: 'src', key: readableKey.value, replayNamesIt: true } });
       }),
@@ -76,12 +79,12 @@ describe('prepareBackup', () => {
   });
 
   test('malformed input is InvalidInput naming the problem', () => {
-    expect(() => prepareBackup({ key: 'k' }, config)).toThrow(InvalidInput);
-    expect(() => prepareBackup({ key: 'k' }, config)).toThrow(/"bucket"/);
+    expect(() => prepare({ key: 'k' }, config)).toThrow(InvalidInput);
+    expect(() => prepare({ key: 'k' }, config)).toThrow(/"bucket"/);
   });
 
   test('withObject rebuilds the derived fields from a changed object', () => {
-    const prepared = prepareBackup({ bucket: 'b', key: 'k' }, config);
+    const prepared = prepare({ bucket: 'b', key: 'k' }, config);
     const next = withObject(prepared, { ...prepared.object, size: 5, versionId: 'v9' });
     expect(next.objectJson).toBe(JSON.stringify({ ...prepared.object, size: 5, versionId: 'v9' }));
     expect(next.report.version).toBe('v9');

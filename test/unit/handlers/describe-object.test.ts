@@ -11,7 +11,7 @@ describe('describe-object handler', () => {
   test('describes the object of the state machine record through HeadObject', async () => {
     process.env = { ...savedEnv, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x' };
     let handler: Handler | undefined;
-    let prepare: ((i: unknown, c: unknown) => PreparedEvent) | undefined;
+    let prepare: ((r: { input: unknown; stateMachineArn: string }, c: unknown) => PreparedEvent) | undefined;
     jest.isolateModules(() => {
       /* eslint-disable @typescript-eslint/no-require-imports -- a fresh module instance whose S3 client is mocked */
       const s3 = require('@aws-sdk/client-s3') as S3Module;
@@ -21,7 +21,7 @@ describe('describe-object handler', () => {
       prepare = (require('../../../workflows/backup/prepare') as { prepareBackup: typeof prepare }).prepareBackup;
       /* eslint-enable @typescript-eslint/no-require-imports */
     });
-    const record = prepare!({ bucket: 'src', key: 'k' }, { target: { bucket: 'b', prefix: '' }, skip: () => undefined });
+    const record = prepare!({ input: { bucket: 'src', key: 'k' }, stateMachineArn: 'arn:aws:states:us-east-1:111122223333:stateMachine:m' }, { target: { bucket: 'b', prefix: '' }, skip: () => undefined });
     const described = await handler!(record);
     expect(described.object).toMatchObject({ size: 7, etag: 'e7' });
   });
