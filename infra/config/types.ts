@@ -10,8 +10,9 @@ export interface SourceBucketConfig {
   /** S3 bucket name. An existing bucket unless `create` is true. */
   readonly name: string;
   /**
-   * Create the bucket in this stack (versioned, encrypted, TLS-only, private). (Default: false — import the existing
-   * bucket by name; its policy, encryption and existing notification configuration are left untouched.)
+   * Create the bucket in this stack (versioned, encrypted, TLS-only, private), for test data: it is deleted with the
+   * stack, so a redeploy can create it again. (Default: false — import the existing bucket by name; its policy,
+   * encryption and existing notification configuration are left untouched.)
    */
   readonly create?: boolean;
   /**

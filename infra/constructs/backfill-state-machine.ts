@@ -5,6 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { loadAslDefinition } from './asl-definition';
+import { stateMachineLogGroup } from './state-machine-logs';
 import { nagResourceName } from './nag';
 import type { SourceBuckets } from './source-buckets';
 
@@ -54,11 +55,7 @@ export class BackfillStateMachine extends Construct {
     };
     const definition = loadAslDefinition(props.definitionFile, substitutions);
 
-    this.logGroup = new logs.LogGroup(this, 'Logs', {
-      logGroupName: `/aws/vendedlogs/states/${props.stateMachineName}`,
-      retention: props.logRetention,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    this.logGroup = stateMachineLogGroup(this, 'Logs', { stateMachineName: props.stateMachineName, retention: props.logRetention });
     this.role = new iam.Role(this, 'Role', { assumedBy: new iam.ServicePrincipal('states.amazonaws.com') });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName: props.stateMachineName,

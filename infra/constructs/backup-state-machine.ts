@@ -1,9 +1,10 @@
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { loadAslDefinition } from './asl-definition';
+import { stateMachineLogGroup } from './state-machine-logs';
 
 export interface BackupStateMachineProps {
   /** Path of the ASL file (asl/backup-object.asl.json). */
@@ -30,12 +31,7 @@ export class BackupStateMachine extends Construct {
     super(scope, id);
     const definition = loadAslDefinition(props.definitionFile, props.substitutions);
 
-    this.logGroup = new logs.LogGroup(this, 'Logs', {
-      // The vended-logs prefix keeps the log group's resource policy small (AWS's advice for Step Functions).
-      logGroupName: props.stateMachineName ? `/aws/vendedlogs/states/${props.stateMachineName}` : undefined,
-      retention: props.logRetention,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    this.logGroup = stateMachineLogGroup(this, 'Logs', { stateMachineName: props.stateMachineName, retention: props.logRetention });
     this.role = new iam.Role(this, 'Role', { assumedBy: new iam.ServicePrincipal('states.amazonaws.com') });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName: props.stateMachineName,

@@ -18,7 +18,8 @@ export interface SourceBucket {
 /**
  * The buckets being backed up, and the only read access to them anyone in this system gets. Existing buckets are
  * imported by name (their policy, encryption and notifications are not managed here). Buckets with `create: true` are
- * created versioned, encrypted, private and TLS-only, with access logs to a shared log bucket.
+ * created versioned, encrypted, private and TLS-only, with access logs to a shared log bucket, and are deleted with
+ * the stack (their name is fixed).
  */
 export class SourceBuckets extends Construct {
   public readonly buckets: readonly SourceBucket[];
@@ -40,7 +41,11 @@ export class SourceBuckets extends Construct {
             objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             serverAccessLogsBucket: accessLogs,
             serverAccessLogsPrefix: `${config.name}/`,
-            removalPolicy: RemovalPolicy.RETAIN,
+            // Its name is fixed (the configuration names it), so a retained copy would make the next deploy fail with
+            // "already exists" after a stack delete or a failed first deploy. A bucket the stack creates is the
+            // stack's: the rollback of a failed deploy removes it (still empty), and a stack delete removes it once
+            // emptied. Data that must outlive the stack belongs in a bucket you own (`create: false`).
+            removalPolicy: RemovalPolicy.DESTROY,
           })
         : s3.Bucket.fromBucketName(this, `Bucket${i}`, config.name),
     }));

@@ -57,7 +57,10 @@ describe('backfill state machine', () => {
       },
       TracingConfiguration: { Enabled: true },
     });
-    expectResource('AWS::Logs::LogGroup', { LogGroupName: `/aws/vendedlogs/states/${NAME}`, RetentionInDays: TEST_STAGE.logRetentionDays });
+    expectResource('AWS::Logs::LogGroup', {
+      LogGroupName: { 'Fn::Join': ['', [`/aws/vendedlogs/states/${NAME}-`, { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] }]] },
+      RetentionInDays: TEST_STAGE.logRetentionDays,
+    });
   });
 
   it('expect its child executions to start the backup state machine and no other', () => {

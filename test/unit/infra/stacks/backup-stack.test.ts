@@ -65,7 +65,8 @@ describe('state machine', () => {
       TracingConfiguration: { Enabled: true },
     });
     expectResource('AWS::Logs::LogGroup', {
-      LogGroupName: Match.stringLikeRegexp('^/aws/vendedlogs/states/'),
+      // Retained, so its name ends with the stack's ID: a redeploy after a stack delete gets a new one (redeploy.test.ts).
+      LogGroupName: { 'Fn::Join': ['', [Match.stringLikeRegexp('^/aws/vendedlogs/states/.+-$'), { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] }]] },
       RetentionInDays: TEST_STAGE.logRetentionDays,
     });
   });
