@@ -15,7 +15,7 @@ import type * as LocalSfn from 'aws-local-stepfunctions' with { 'resolution-mode
  * (https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html, "Reserved characters").
  * The fix: unescape literals where they are parsed, and keep results as they are.
  */
-export const INTRINSIC_STRING_FIXES: readonly (readonly [string, string])[] = [
+const INTRINSIC_STRING_FIXES: readonly (readonly [string, string])[] = [
   ['      return arg.slice(1, lastSingleQuote);', '      return arg.slice(1, lastSingleQuote).replace(/\\\\([\\s\\S])/g, "$1");'],
   ['      result = result.replaceAll("\\\\", "");', ''],
 ];

@@ -1,7 +1,8 @@
 /**
- * AWS documents States.Format's first argument as a string, and shows it as a quoted literal
- * (https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html#asl-intrsc-func-generic); a template
- * read from a path is not shown to be accepted by CreateStateMachine, so every template here is a literal.
+ * Every States.Format template is a string literal. The current AWS guide documents the first argument as a string and
+ * shows only literals (https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html, States.Format);
+ * the older intrinsic-functions page and the States Language spec also show `States.Format($.template, $.name)`, but
+ * nothing shows CreateStateMachine and the service accepting a path there today, so the ASL does not rely on it.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
