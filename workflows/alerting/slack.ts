@@ -29,7 +29,7 @@ const SECTION_MAX = 3000;
 const FIELD_MAX = 2000;
 const URL_MAX = 3000;
 
-/** The object alert's fields, as "Alert the operators" lays them out (asl/backup-object.asl.json, templates.alert). */
+/** The object alert's fields, as "Alert the operators" lays them out (asl/backup-object.asl.json, its States.Format template). */
 export interface ObjectAlert {
   bucket: string;
   key: string;
