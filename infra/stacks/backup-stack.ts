@@ -154,8 +154,6 @@ export class BackupStack extends Stack {
         // Public subnets without NAT: the task needs a public IP to pull its image and reach GCS and Step Functions.
         HeavyAssignPublicIp: 'ENABLED',
         DeletePolicy: config.deletePolicy,
-        AlertTopicArn: alerts.topic.topicArn,
-        Region: this.region,
       },
     });
     const role = this.workflow.role;
@@ -167,7 +165,6 @@ export class BackupStack extends Stack {
       }),
     );
     heavy.grantRun(role);
-    alerts.grantPublish(role);
     // The heavy task reports its outcome (or named error) and heartbeats with its task token.
     this.workflow.stateMachine.grantTaskResponse(heavy.taskDefinition.taskRole);
 

@@ -1,8 +1,8 @@
 import type { BackupEvent } from './normalize';
 
 /**
- * What the state machine's alert names about the object. Computed in code because the ASL cannot quote for a shell,
- * and because optional fields (versionId) cannot be referenced by a JSONPath when absent.
+ * What the alert names about the object. Computed by "Normalize the event" (and kept in its output) so that the alert
+ * function (workflows/alerting/execution-alert.ts) reads the labels of the very code that normalized the input.
  */
 export interface AlertLabels {
   bucket: string;
@@ -39,3 +39,11 @@ export function replayCommand(stateMachineArn: string, input: unknown): string {
 export function shellQuote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
 }
+
+/** What an alert says when the execution failed before its input could be read (e.g. InvalidInput). */
+export const UNKNOWN_ALERT_LABELS: AlertLabels = {
+  bucket: '(unknown: the execution input could not be read)',
+  key: '(unknown: the execution input could not be read)',
+  version: '(unknown)',
+  replayInput: shellQuote(JSON.stringify({ bucket: 'BUCKET', key: 'KEY' })),
+};

@@ -27,7 +27,8 @@ export const EXECUTION_PATHS: Record<PathName, readonly string[]> = {
   'small copy, size unknown (describe first)': [...START, 'Describe the object', CHOOSE, SMALL],
   'small copy after one transient retry': [...START, CHOOSE, SMALL, SMALL],
   'small escalated to large': [...START, CHOOSE, SMALL, 'Escalate from the small Lambda to the large Lambda', LARGE],
-  'small failed, alert': [...START, CHOOSE, SMALL, 'Give up after the small Lambda', 'Alert the operators', 'Fail the execution'],
+  // The execution fails at the copier; the alert is published from outside (an EventBridge rule → the alert function).
+  'small failed, alert': [...START, CHOOSE, SMALL],
   'skipped by pattern': [...START, 'Skip the object'],
   'delete retained': [...START, 'Apply the delete policy', 'Keep the backup of the deleted object'],
 };
@@ -39,7 +40,6 @@ export const TASK_COMPUTE: Record<string, 'prepare' | 'describe' | 'small' | 'la
   [SMALL]: 'small',
   [LARGE]: 'large',
   [HEAVY]: 'heavy',
-  'Alert the operators': 'alert',
 };
 
 export interface AslLike {

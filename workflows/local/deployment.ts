@@ -93,8 +93,6 @@ export function resolveLocalEnvironment(env: LocalEnvironment): ResolvedLocalEnv
     HeavySubnetIds: 'subnet-local-a,subnet-local-b',
     HeavySecurityGroupIds: 'sg-local',
     HeavyAssignPublicIp: 'ENABLED',
-    AlertTopicArn: LOCAL_ARNS.alertTopic,
-    Region: LOCAL_REGION,
     SmallMaxBytes: String(routing.smallMaxBytes),
     LargeMaxBytes: String(routing.largeMaxBytes),
     DeletePolicy: env.deletePolicy ?? 'retain',

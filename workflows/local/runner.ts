@@ -9,9 +9,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { BACKUP_ASL_PATH, loadDefinition, resolveSubstitutions, type Json, type JsonObject } from './asl-definition';
-import { collectAlerts, type LocalAlert } from './alert-sink';
+import { executionAlert } from '../alerting/execution-alert';
+import { collectAlerts, type LocalAlert, type LocalAlertSink } from './alert-sink';
 import { bindTaskStates, LOCAL_TASK_TOKEN } from './bindings';
 import { LOCAL_ARNS, resolveLocalEnvironment, type LocalEnvironment, type ResolvedLocalEnvironment } from './deployment';
+import { historyEvents } from './sfn-api/history-events';
 import { StateMachine, type EventLog, type RunOptions, type StateMachineDefinition, type TaskHandler } from './local-sfn';
 import { TimelineRecorder, type ExecutionStatus, type Timeline, type TimelineStep } from './timeline';
 
@@ -92,7 +94,7 @@ function validatedStateMachine(definition: JsonObject): StateMachine {
 }
 
 export async function runBackupExecution(input: unknown, env: LocalEnvironment, options: LocalRunOptions = {}): Promise<LocalExecutionResult> {
-  const { machine, handlers, retryIntervalOverrides } = preparedFor(env, options.definitionPath);
+  const { machine, handlers, retryIntervalOverrides, definition, alerts: sink } = preparedFor(env, options.definitionPath);
   const executionName = options.executionName ?? `local-${randomUUID()}`;
   const executionArn = LOCAL_ARNS.stateMachine.replace(':stateMachine:', ':execution:') + `:${executionName}`;
 
@@ -122,6 +124,10 @@ export async function runBackupExecution(input: unknown, env: LocalEnvironment, 
   await recording;
   const timeline = recorder.result();
   const status = timeline.status === 'RUNNING' ? 'FAILED' : timeline.status;
+  if (status !== 'SUCCEEDED') {
+    const ended = { executionArn, input, status, timeline, ...(timeline.error !== undefined ? { error: timeline.error, cause: timeline.cause ?? '' } : {}) };
+    collectAlerts(alerts, () => alertFromOutside(ended, definition, sink));
+  }
   return {
     executionName,
     executionArn,
@@ -137,4 +143,36 @@ export async function runBackupExecution(input: unknown, env: LocalEnvironment, 
 function retryOverrides(definition: JsonObject, ms: number): Record<string, number> {
   const states = definition['States'] as Record<string, JsonObject>;
   return Object.fromEntries(Object.entries(states).filter(([, s]) => Array.isArray(s['Retry'])).map(([name]) => [name, ms]));
+}
+
+/**
+ * What the alert function does on AWS when EventBridge reports the execution FAILED, TIMED_OUT or ABORTED: read the
+ * execution's history and publish the alert. Called here, where the runner learns that the execution ended, until the
+ * local endpoint emits status-change events (issue 11); flood control needs ListExecutions and is not modelled here.
+ */
+function alertFromOutside(
+  ended: { executionArn: string; input: unknown; status: Exclude<ExecutionStatus, 'SUCCEEDED'>; timeline: Timeline; error?: string; cause?: string },
+  definition: JsonObject,
+  sink: LocalAlertSink,
+): void {
+  const states = definition['States'] as Record<string, JsonObject>;
+  const startDate = ended.timeline.startedAt;
+  const history = historyEvents(
+    {
+      executionArn: ended.executionArn,
+      stateMachineArn: LOCAL_ARNS.stateMachine,
+      name: ended.executionArn.split(':').at(-1) ?? '',
+      input: JSON.stringify(ended.input ?? null),
+      startDate,
+      redriveCount: 0,
+      runs: [{ startDate, stopDate: new Date().toISOString(), status: ended.status, timeline: ended.timeline, alerts: [], ...errorOf(ended) }],
+    },
+    (state) => states[state]?.['Resource'] as string | undefined,
+  );
+  const alert = executionAlert({ executionArn: ended.executionArn, stateMachineArn: LOCAL_ARNS.stateMachine, status: ended.status, ...errorOf(ended), history });
+  sink.publish({ topicArn: LOCAL_ARNS.alertTopic, subject: alert.subject, message: alert.message });
+}
+
+function errorOf(ended: { error?: string; cause?: string }): { error?: string; cause?: string } {
+  return { ...(ended.error !== undefined ? { error: ended.error } : {}), ...(ended.cause !== undefined ? { cause: ended.cause } : {}) };
 }

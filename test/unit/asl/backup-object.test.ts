@@ -184,6 +184,9 @@ describe('benign outcomes', () => {
     expect(result.error).toBe('ConfigurationError');
     expect(result.cause).toContain('must be retain or mirror, got mirorr');
     expect(result.alerts).toHaveLength(1);
+    // The setting is in the definition a redrive keeps: the alert offers the replay only.
+    expect(result.alerts[0]?.message).toContain('A redrive would fail again at once');
+    expect(result.alerts[0]?.message).not.toContain('redrive-execution');
   });
 
   test('source-gone: SourceNotFound from a copier ends SUCCEEDED, with the reason', async () => {
@@ -324,7 +327,7 @@ describe('escalation by real limits', () => {
 
 describe('permanent errors', () => {
   test.each(['SourceNotReadable', 'ConfigurationError', 'DestinationAccessDenied', 'InvalidDestinationName'])(
-    '%s goes straight to the alert, with no retry and no escalation, and the execution FAILS',
+    '%s is not caught: no retry, no escalation, and the execution FAILS at the copier with that error (a redrive re-runs it)',
     async (name) => {
       const engine = new StandInEngine(failWith(name, `${name}: a person must act`));
       const result = await runBackupExecution(fixture('s3-notification-put.json'), standInEnvironment(engine));
@@ -332,9 +335,31 @@ describe('permanent errors', () => {
       expect(result.error).toBe(name);
       expect(result.cause).toBe(`${name}: a person must act`);
       expect(engine.tiers()).toEqual(['small']);
-      expect(visited(result).slice(-3)).toEqual(['Give up after the small Lambda', 'Alert the operators', 'Fail the execution']);
+      expect(result.timeline.steps.at(-1)).toMatchObject({ state: 'Copy the object with the small Lambda', status: 'failed', error: name });
+      expect(result.alerts).toHaveLength(1);
     },
   );
+
+  test('the last tier giving up ends the execution FAILED at the heavy task, with the error of that attempt', async () => {
+    const engine = new StandInEngine(async (_req, ctx) => {
+      throw Object.assign(new Error(`${ctx.tier} is out of room`), { name: 'TierCapacityExceeded' });
+    });
+    const result = await runBackupExecution(fixture('s3-notification-put.json'), standInEnvironment(engine));
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('TierCapacityExceeded');
+    expect(result.cause).toBe('heavy is out of room');
+    expect(result.timeline.steps.at(-1)).toMatchObject({ state: 'Copy the object with the heavy task', status: 'failed' });
+  });
+
+  test('the alert says where a redrive resumes, and gives both the redrive and the replay command', async () => {
+    const engine = new StandInEngine(failWith('DestinationAccessDenied', 'GCS refused the write'));
+    const result = await runBackupExecution(fixture('s3-notification-put.json'), standInEnvironment(engine), { executionName: 'exec-2' });
+    const message = result.alerts[0]?.message ?? '';
+    expect(message).toContain('Status: FAILED at "Copy the object with the small Lambda"');
+    expect(message).toContain('aws stepfunctions redrive-execution --execution-arn arn:aws:states:local:000000000000:execution:backup-object:exec-2');
+    expect(message).toContain('aws stepfunctions start-execution --state-machine-arn arn:aws:states:local:000000000000:stateMachine:backup-object --input ');
+    expect(message).toMatch(/Redrive this execution when .*resumes at "Copy the object with the small Lambda"/);
+  });
 
   test('the alert names bucket, key, version, error, cause, tiers tried, console URL and the replay command', async () => {
     const engine = new StandInEngine(async (_req, ctx) => {
@@ -395,9 +420,6 @@ describe('permanent errors', () => {
       'Decide what the event asks for',
       'Choose a copier by size',
       'Copy the object with the small Lambda',
-      'Give up after the small Lambda',
-      'Alert the operators',
-      'Fail the execution',
     ]);
     expect(bad.alerts[0]?.message).toContain('Key: photos/red flower c++ ✿.jpg');
   });
@@ -454,5 +476,39 @@ describe('clients', () => {
     s3.on(HeadObjectCommand).resolves({ ContentLength: 1, ETag: '"e"' });
     await runBackupExecution({ bucket: 'b', key: 'k' }, env);
     expect(s3).toHaveReceivedCommandTimes(HeadObjectCommand, 1);
+  });
+});
+
+describe('failures end at the state that failed (what AWS redrive resumes at)', () => {
+  type State = { Type: string; Catch?: { ErrorEquals: string[]; Next: string }[]; Next?: string };
+  const asl = jest.requireActual('../../../asl/backup-object.asl.json') as { States: Record<string, State> };
+
+  test('no Catch routes a final error to a Fail state or an alert: Catch only escalates or ends benignly', () => {
+    for (const state of Object.values(asl.States)) {
+      for (const c of state.Catch ?? []) {
+        expect(c.ErrorEquals).not.toContain('States.ALL');
+        const next = asl.States[c.Next]!;
+        expect(next.Type).toBe('Pass');
+        const benign = c.ErrorEquals.join() === 'SourceNotFound' || c.ErrorEquals.join() === 'SourceChanged';
+        if (!benign) expect(c.Next).toMatch(/^Escalate from /);
+      }
+    }
+    expect(Object.values(asl.States).filter((s) => s.Type === 'Task').map((s) => (s as { Resource?: string }).Resource)).not.toContain('arn:aws:states:::sns:publish');
+  });
+
+  test('a failure of "Normalize the event" ends there (InvalidInput), and alerts from outside', async () => {
+    const result = await runBackupExecution({ bucket: 'source-bucket' }, standInEnvironment(new StandInEngine()));
+    expect(result.status).toBe('FAILED');
+    expect(result.timeline.steps.at(-1)).toMatchObject({ state: 'Normalize the event', status: 'failed', error: 'InvalidInput' });
+    expect(result.alerts).toHaveLength(1);
+  });
+
+  test('a failure of "Describe the object" that is not benign ends there, with its error', async () => {
+    const env = standInEnvironment(new StandInEngine());
+    mockClient(env.s3).on(HeadObjectCommand).rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
+    const result = await runBackupExecution(fixture('manual-replay.json'), env);
+    expect(result.status).toBe('FAILED');
+    expect(result.timeline.steps.at(-1)).toMatchObject({ state: 'Describe the object', status: 'failed' });
+    expect(result.alerts).toHaveLength(1);
   });
 });

@@ -58,14 +58,14 @@ describe('asl/backup-object.asl.json', () => {
   test('every Task state has a local binding', () => {
     const { handlers } = prepareLocalStateMachine(standInEnvironment(new StandInEngine()));
     expect(Object.keys(handlers).sort()).toEqual(taskStates(definition).map((t) => t.name).sort());
-    expect(Object.keys(handlers)).toHaveLength(7);
+    expect(Object.keys(handlers)).toHaveLength(6);
   });
 });
 
 describe('the local runner refuses', () => {
   test('an unresolved substitution, naming it', () => {
-    const { Region: _omitted, ...rest } = local.substitutions;
-    expect(() => resolveSubstitutions(definition, rest)).toThrow(/unresolved substitution\(s\) \$\{Region\}/);
+    const { SmallMaxBytes: _omitted, ...rest } = local.substitutions;
+    expect(() => resolveSubstitutions(definition, rest)).toThrow(/unresolved substitution\(s\) \$\{SmallMaxBytes\}/);
   });
 
   test("a value that would break an intrinsic-function literal (' { } \\)", () => {
@@ -109,8 +109,8 @@ describe('the local runner refuses', () => {
 
   test('to start an execution when the definition file has an unbound Task', async () => {
     const def = clone(definition);
-    (def['States'] as JsonObject)['Alert the operators'] = {
-      ...((def['States'] as JsonObject)['Alert the operators'] as JsonObject),
+    (def['States'] as JsonObject)['Describe the object'] = {
+      ...((def['States'] as JsonObject)['Describe the object'] as JsonObject),
       Resource: 'arn:aws:states:::aws-sdk:sns:publish',
     };
     const dir = mkdtempSync(join(tmpdir(), 'asl-'));
@@ -119,7 +119,7 @@ describe('the local runner refuses', () => {
       writeFileSync(path, JSON.stringify(def));
       const engine = new StandInEngine();
       await expect(runBackupExecution({ bucket: 'b', key: 'k' }, standInEnvironment(engine), { definitionPath: path })).rejects.toThrow(
-        /Refusing to run: Task "Alert the operators" uses resource arn:aws:states:::aws-sdk:sns:publish/,
+        /Refusing to run: Task "Describe the object" uses resource arn:aws:states:::aws-sdk:sns:publish/,
       );
       expect(engine.calls).toEqual([]);
     } finally {

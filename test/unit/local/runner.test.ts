@@ -50,8 +50,8 @@ describe('preparing the state machine', () => {
   });
 
   test.each([
-    ['an unbound Task', (def: JsonObject) => setState(def, 'Alert the operators', { Resource: 'arn:aws:states:::aws-sdk:sns:publish' }), /Task "Alert the operators" uses resource/],
-    ['an unresolved substitution', (def: JsonObject) => setState(def, 'Alert the operators', { Comment: '${NoSuchValue}' }), /unresolved substitution\(s\) \$\{NoSuchValue\}/],
+    ['an unbound Task', (def: JsonObject) => setState(def, 'Describe the object', { Resource: 'arn:aws:states:::aws-sdk:sns:publish' }), /Task "Describe the object" uses resource/],
+    ['an unresolved substitution', (def: JsonObject) => setState(def, 'Describe the object', { Comment: '${NoSuchValue}' }), /unresolved substitution\(s\) \$\{NoSuchValue\}/],
   ])('refuses a definition file with %s before anything runs, on every attempt', async (_label, edit, message) => {
     const dir = mkdtempSync(join(tmpdir(), 'runner-'));
     try {

@@ -100,12 +100,15 @@ describe('state machine', () => {
     }
   });
 
-  it('expect permanent errors to reach the SNS alert, which publishes to the alert topic', () => {
-    const [alert] = statesUsing(definition, 'AlertTopicArn');
-    expect(definition.States[alert!]!.Resource).toBe('arn:aws:states:::sns:publish');
-    const catchAll = stateInvoking('HeavyTaskDefinitionArn').Catch?.find((c) => c.ErrorEquals.includes('States.ALL'));
-    expect(landsOn(catchAll!.Next)).toBe(alert);
-    expect(substitutions['AlertTopicArn']).toEqual({ Ref: logicalIdOf('AWS::SNS::Topic', 'AlertsTopic') });
+  it('expect no Catch to route a copier\'s final error anywhere: the execution fails at the copier, and nothing publishes from inside', () => {
+    for (const name of ['SmallCopyFunctionArn', 'LargeCopyFunctionArn', 'HeavyTaskDefinitionArn']) {
+      for (const c of stateInvoking(name).Catch ?? []) {
+        expect(c.ErrorEquals).not.toContain('States.ALL');
+        expect(definition.States[c.Next]!.Type).not.toBe('Fail');
+      }
+    }
+    expect(Object.values(definition.States).map((s) => s.Resource)).not.toContain('arn:aws:states:::sns:publish');
+    expect(Object.keys(definition.States).filter((n) => definition.States[n]!.Type === 'Fail')).toEqual(['Reject the delete policy setting']);
   });
 
   it('expect every Lambda step to invoke a published alias, and the role to invoke only those aliases', () => {
@@ -147,7 +150,6 @@ describe('state machine', () => {
       LargeMaxBytes: String(TEST_STAGE.thresholds.largeMaxBytes),
       DeletePolicy: TEST_STAGE.deletePolicy ?? 'retain',
       HeavyContainerName: 'copier',
-      Region: { Ref: 'AWS::Region' },
     });
   });
 });
