@@ -123,6 +123,11 @@ export interface AlertsConfig {
   readonly slackWebhookSecretName?: string;
   /** Alarm when the oldest intake message is older than this, in seconds. (Default: 900) */
   readonly maxQueueAgeSeconds?: number;
+  /**
+   * Flood control of failure alerts: at most `maxAlerts` failed executions are alerted one by one per fixed window of
+   * `windowSeconds`; the next one sends a single summary and later ones in that window none. (Default: 20 per 300 s)
+   */
+  readonly flood?: { readonly maxAlerts?: number; readonly windowSeconds?: number };
 }
 
 export interface StageConfig {

@@ -48,7 +48,8 @@ export interface DeploymentConfig {
   };
   readonly skipPatterns: readonly string[];
   readonly deletePolicy: 'retain' | 'mirror';
-  readonly alerts: Required<Pick<AlertsConfig, 'maxQueueAgeSeconds'>> & Omit<AlertsConfig, 'maxQueueAgeSeconds'>;
+  readonly alerts: Required<Pick<AlertsConfig, 'maxQueueAgeSeconds'>> &
+    Omit<AlertsConfig, 'maxQueueAgeSeconds' | 'flood'> & { readonly flood: { readonly maxAlerts: number; readonly windowSeconds: number } };
   readonly logRetentionDays: number;
 }
 
@@ -171,6 +172,9 @@ export function validateStageConfig(config: StageConfig): DeploymentConfig {
   }
   const maxQueueAgeSeconds = alerts.maxQueueAgeSeconds ?? 900;
   checkInteger('alerts.maxQueueAgeSeconds', maxQueueAgeSeconds, 60, 14 * 24 * 3600, fail);
+  const flood = { maxAlerts: alerts.flood?.maxAlerts ?? 20, windowSeconds: alerts.flood?.windowSeconds ?? 300 };
+  checkInteger('alerts.flood.maxAlerts', flood.maxAlerts, 1, 1000, fail);
+  checkInteger('alerts.flood.windowSeconds', flood.windowSeconds, 60, 24 * 3600, fail);
 
   const logRetentionDays = config.logRetentionDays ?? 90;
   if (!LOG_RETENTION_DAYS.includes(logRetentionDays)) {
@@ -202,7 +206,7 @@ export function validateStageConfig(config: StageConfig): DeploymentConfig {
     tiers: { small: tiers.small, large: tiers.large, heavy: tiers.heavy },
     skipPatterns,
     deletePolicy,
-    alerts: { ...alerts, maxQueueAgeSeconds },
+    alerts: { ...alerts, maxQueueAgeSeconds, flood },
     logRetentionDays,
   };
 }

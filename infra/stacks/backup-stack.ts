@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import type { EngineTuning } from '../config/types';
 import { engineOptionsOf, type DeploymentConfig } from '../config/validate';
 import { AlertTopic, BackupAlarms } from '../constructs/alerting';
+import { ExecutionAlerts } from '../constructs/execution-alerts';
 import { BackfillStateMachine } from '../constructs/backfill-state-machine';
 import { BackupFunction } from '../constructs/backup-function';
 import { BackupStateMachine } from '../constructs/backup-state-machine';
@@ -165,6 +166,15 @@ export class BackupStack extends Stack {
       }),
     );
     heavy.grantRun(role);
+    // Failures end the execution at the state that failed (so a redrive re-runs it); the alert is published from outside.
+    const executionAlerts = new ExecutionAlerts(this, 'ExecutionAlerts', {
+      stateMachine: this.workflow.stateMachine,
+      alerts,
+      flood: config.alerts.flood,
+      serviceName: SERVICE_NAME,
+      metricsNamespace: METRICS_NAMESPACE,
+      logRetention,
+    });
     // The heavy task reports its outcome (or named error) and heartbeats with its task token.
     this.workflow.stateMachine.grantTaskResponse(heavy.taskDefinition.taskRole);
 
@@ -206,7 +216,7 @@ export class BackupStack extends Stack {
       queue: intake.queue,
       deadLetterQueue: intake.deadLetterQueue,
       alertTopic: alerts.topic,
-      alarms: alarms.all,
+      alarms: [...alarms.all, executionAlerts.deadLetters],
     });
 
     giveDeployTimeHandlersLogRetention(this, logRetention);

@@ -154,6 +154,56 @@ describe('state machine', () => {
   });
 });
 
+describe('alerts from outside the execution', () => {
+  const machineRef = () => ({ Ref: logicalIdOf('AWS::StepFunctions::StateMachine', 'Workflow') });
+
+  it('expect a rule on this state machine\'s FAILED, TIMED_OUT and ABORTED status changes, targeting the alert function with retries and a DLQ', () => {
+    const rules = Object.values(resources).filter((r) => r.Type === 'AWS::Events::Rule' && JSON.stringify(r.Properties['EventPattern']).includes('aws.states'));
+    expect(rules).toHaveLength(1);
+    const rule = rules[0]!.Properties as { EventPattern: unknown; Targets: Record<string, unknown>[] };
+    expect(rule.EventPattern).toEqual({
+      source: ['aws.states'],
+      'detail-type': ['Step Functions Execution Status Change'],
+      detail: { stateMachineArn: [machineRef()], status: ['FAILED', 'TIMED_OUT', 'ABORTED'] },
+    });
+    expect(rule.Targets).toHaveLength(1);
+    expect(rule.Targets[0]).toMatchObject({
+      Arn: { Ref: logicalIdOf('AWS::Lambda::Alias', 'ExecutionAlertsFunctionLive') },
+      RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
+      DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalIdOf('AWS::SQS::Queue', 'ExecutionAlertsDeadLetters'), 'Arn'] } },
+    });
+  });
+
+  it('expect the alert function to read this machine\'s executions, publish to the topic, and know the flood settings', () => {
+    const fn = Object.values(resources).find(
+      (r) => r.Type === 'AWS::Lambda::Function' && JSON.stringify(r.Properties['Environment'] ?? {}).includes('FLOOD_MAX_ALERTS'),
+    )!;
+    expect((fn.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables).toMatchObject({
+      ALERT_TOPIC_ARN: { Ref: logicalIdOf('AWS::SNS::Topic', 'AlertsTopic') },
+      FLOOD_MAX_ALERTS: '20',
+      FLOOD_WINDOW_SECONDS: '300',
+    });
+    const statements = statementsOf(logicalIdOf('AWS::IAM::Role', 'ExecutionAlertsFunctionRole'));
+    const allowed = statements.flatMap(actionsOf);
+    expect(allowed).toEqual(expect.arrayContaining(['states:DescribeExecution', 'states:GetExecutionHistory', 'states:ListExecutions', 'sns:Publish', 'kms:GenerateDataKey']));
+    expect(allowed.filter((a) => a.startsWith('states:')).sort()).toEqual(['states:DescribeExecution', 'states:GetExecutionHistory', 'states:ListExecutions']);
+    const list = statements.find((st) => actionsOf(st).includes('states:ListExecutions'))!;
+    expect(list.Resource).toEqual(machineRef());
+  });
+
+  it('expect an alarm on the alert DLQ that notifies the topic', () => {
+    expectResource('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalIdOf('AWS::SQS::Queue', 'ExecutionAlertsDeadLetters'), 'QueueName'] } }],
+      AlarmActions: [{ Ref: logicalIdOf('AWS::SNS::Topic', 'AlertsTopic') }],
+    });
+  });
+
+  it('expect the state machine role no longer to publish alerts itself', () => {
+    expect(statementsOf(logicalIdOf('AWS::IAM::Role', 'WorkflowRole')).flatMap(actionsOf)).not.toContain('sns:Publish');
+  });
+});
+
 describe('outputs the CLI reads (workflows/cli/target.ts)', () => {
   it('expect the backfill state machine, the destination bucket and its prefix', () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
