@@ -1,7 +1,7 @@
 /**
  * Turns a message from the alert topic into a Slack incoming-webhook payload, and posts it. The topic carries two
- * kinds of message: the state machine's alert about one object (the text template in asl/backup-object.asl.json,
- * "Alert the operators") and CloudWatch alarm state changes (JSON). Anything else is passed on as text, so no alert
+ * kinds of message: the alert about one object (the text built by ./execution-alert.ts, published by the alert
+ * function when an execution ends) and CloudWatch alarm state changes (JSON). Anything else is passed on as text, so no alert
  * is dropped because its shape was unexpected.
  */
 
@@ -29,17 +29,21 @@ const SECTION_MAX = 3000;
 const FIELD_MAX = 2000;
 const URL_MAX = 3000;
 
-/** The object alert's fields, as "Alert the operators" lays them out (asl/backup-object.asl.json, its States.Format template). */
+/** The object alert's fields, as ./execution-alert.ts lays them out. */
 export interface ObjectAlert {
   bucket: string;
   key: string;
   version: string;
+  /** E.g. `FAILED at "Copy the object with the large Lambda"`. */
+  status: string;
   error: string;
   cause: string;
   /** One entry per copier that failed, e.g. "the small Lambda failed with TierCapacityExceeded". */
   tried: string[];
   consoleUrl: string;
   replayCommand: string;
+  /** Absent when a redrive cannot help (the execution failed at a Fail state of the definition). */
+  redriveCommand?: string;
 }
 
 /**
@@ -48,8 +52,8 @@ export interface ObjectAlert {
  */
 export function parseObjectAlert(message: string): ObjectAlert | undefined {
   const text = message.replace(/\r\n/g, '\n');
-  const head = ['\nBucket: ', '\nKey: ', '\nVersion: ', '\nError: ', '\nCause: '];
-  const tail = ['\nCopiers tried:', '\n\nExecution (console): ', '\n\nAfter fixing the cause, replay this object with:\n', '\n\nOr redrive'];
+  const head = ['\nBucket: ', '\nKey: ', '\nVersion: ', '\nStatus: ', '\nError: ', '\nCause: '];
+  const tail = ['\nCopiers tried:', '\n\nExecution (console): ', '\n\nAfter fixing the cause:\n'];
   const starts: number[] = [];
   let from = 0;
   for (const label of head) {
@@ -69,18 +73,24 @@ export function parseObjectAlert(message: string): ObjectAlert | undefined {
   const labels = [...head, ...tail];
   const bounds = [...starts, ...tailStarts];
   const part = (i: number) => text.slice(bounds[i]! + labels[i]!.length, bounds[i + 1]);
+  const commands = text.slice(tailStarts[2]! + tail[2]!.length).split('\n');
+  const replayCommand = commands.find((line) => line.startsWith('aws stepfunctions start-execution '));
+  const redriveCommand = commands.find((line) => line.startsWith('aws stepfunctions redrive-execution '));
+  if (!replayCommand) return undefined;
   return {
     bucket: part(0),
     key: part(1),
     version: part(2),
-    error: part(3),
-    cause: part(4),
-    tried: part(5)
+    status: part(3),
+    error: part(4),
+    cause: part(5),
+    tried: part(6)
       .split('\n')
       .map((line) => line.replace(/^\s*-\s*/, '').trim())
       .filter((line) => line !== ''),
-    consoleUrl: part(6).trim(),
-    replayCommand: part(7).trim(),
+    consoleUrl: part(7).trim(),
+    replayCommand,
+    ...(redriveCommand ? { redriveCommand } : {}),
   };
 }
 
@@ -126,13 +136,15 @@ function objectAlertMessage(a: ObjectAlert): SlackPayload {
         field('Bucket', code(a.bucket)),
         field('Key', code(a.key)),
         field('Version', escape(a.version)),
+        field('Status', escape(a.status)),
         field('Error', code(a.error)),
       ],
     },
     section(`*Cause*\n${codeBlock(a.cause)}`),
   ];
   if (a.tried.length > 0) blocks.push(section(`*Copiers tried*\n${a.tried.map((t) => `• ${escape(t)}`).join('\n')}`));
-  if (a.replayCommand) blocks.push(section(`*Replay after fixing the cause*\n${codeBlock(a.replayCommand)}`));
+  if (a.redriveCommand) blocks.push(section(`*Redrive after fixing the cause* (resumes at the state that failed)\n${codeBlock(a.redriveCommand)}`));
+  blocks.push(section(`*Replay* (a new execution from the start: after a change to the state machine, or when a redrive is refused)\n${codeBlock(a.replayCommand)}`));
   if (/^https:\/\//.test(a.consoleUrl) && a.consoleUrl.length <= URL_MAX) {
     blocks.push({ type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: 'Open the execution' }, url: a.consoleUrl }] });
   }

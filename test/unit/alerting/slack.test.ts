@@ -1,4 +1,5 @@
-import { BACKUP_OBJECT_ASL } from '../../../infra/paths';
+import { executionAlert, type HistoryEventLike } from '../../../workflows/alerting/execution-alert';
+import { shellQuote } from '../../../workflows/backup/alert';
 import {
   formatSlackMessage,
   parseObjectAlert,
@@ -11,29 +12,27 @@ import {
 import { replayCommand } from '../../../workflows/backup/alert';
 import { formatTemplate } from '../../support/asl-format';
 
-/** The alert text exactly as "Alert the operators" builds it: the ASL's own template, filled the way States.Format does. */
-const TIER_FAILED = formatTemplate(BACKUP_OBJECT_ASL, 'Give up after the heavy task');
-const ALERT = formatTemplate(BACKUP_OBJECT_ASL, 'Alert the operators');
-const statesFormat = (template: string, ...args: string[]) => template.replace(/\{\}/g, () => args.shift() ?? '');
-
-const CONSOLE_URL = 'https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/arn:aws:states:eu-west-1:111122223333:execution:m:e1';
+const EXECUTION = 'arn:aws:states:eu-west-1:111122223333:execution:m:e1';
+const CONSOLE_URL = `https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/${EXECUTION}`;
 const MACHINE = 'arn:aws:states:eu-west-1:111122223333:stateMachine:s3-gcs-backup-staging-object';
+const COPIERS: Record<string, string> = { 'the small Lambda': 'Copy the object with the small Lambda', 'the large Lambda': 'Copy the object with the large Lambda' };
+
+/** The alert text exactly as the alert function builds it (workflows/alerting/execution-alert.ts), from a history. */
 function alertText(fields: { bucket?: string; key?: string; version?: string; error?: string; cause?: string; tried?: [string, string][] } = {}) {
-  const tried = (fields.tried ?? [['the small Lambda', 'TierCapacityExceeded'], ['the large Lambda', 'States.Timeout']]).reduce(
-    (list, [tier, error]) => statesFormat(TIER_FAILED, list, tier, error),
-    '',
-  );
-  return statesFormat(
-    ALERT,
-    fields.bucket ?? 'photos',
-    fields.key ?? 'albums/2024/beach day.jpg',
-    fields.version ?? '3HL4kqtJlcpXroDTDmJ',
-    fields.error ?? 'SourceNotReadable',
-    fields.cause ?? 'The object is in GLACIER: restore it first.\nAccessDenied: s3:GetObject',
-    tried,
-    CONSOLE_URL,
-    replayCommand(MACHINE, { bucket: 'photos', key: 'albums/2024/beach day.jpg' }),
-  );
+  const bucket = fields.bucket ?? 'photos';
+  const key = fields.key ?? 'albums/2024/beach day.jpg';
+  const report = { bucket, key, version: fields.version ?? '3HL4kqtJlcpXroDTDmJ', replayInput: shellQuote(JSON.stringify({ bucket, key })) };
+  const history: HistoryEventLike[] = [
+    { type: 'TaskStateEntered', stateEnteredEventDetails: { name: 'Normalize the event' } },
+    { type: 'TaskStateExited', stateExitedEventDetails: { name: 'Normalize the event', output: JSON.stringify({ prepared: { report } }) } },
+    ...(fields.tried ?? [['the small Lambda', 'TierCapacityExceeded'], ['the large Lambda', 'States.Timeout']]).flatMap(([tier, error]): HistoryEventLike[] => [
+      { type: 'TaskStateEntered', stateEnteredEventDetails: { name: COPIERS[tier]! } },
+      { type: 'TaskFailed', taskFailedEventDetails: { error, cause: 'c' } },
+    ]),
+  ];
+  const error = fields.error ?? 'SourceNotReadable';
+  const cause = fields.cause ?? 'The object is in GLACIER: restore it first.\nAccessDenied: s3:GetObject';
+  return executionAlert({ executionArn: EXECUTION, stateMachineArn: MACHINE, status: 'FAILED', error, cause, history }).message;
 }
 
 const textsOf = (payload: SlackPayload): string[] =>
@@ -43,16 +42,18 @@ const textsOf = (payload: SlackPayload): string[] =>
 const buttonsOf = (payload: SlackPayload) => payload.blocks.flatMap((b) => (b.type === 'actions' ? b.elements.map((e) => e.url) : []));
 
 describe('parseObjectAlert', () => {
-  it("expect every field of the state machine's alert, read from the ASL's own template", () => {
+  it("expect every field of the alert function's text", () => {
     expect(parseObjectAlert(alertText())).toEqual({
       bucket: 'photos',
       key: 'albums/2024/beach day.jpg',
       version: '3HL4kqtJlcpXroDTDmJ',
+      status: 'FAILED at "Copy the object with the large Lambda"',
       error: 'SourceNotReadable',
       cause: 'The object is in GLACIER: restore it first.\nAccessDenied: s3:GetObject',
       tried: ['the small Lambda failed with TierCapacityExceeded', 'the large Lambda failed with States.Timeout'],
       consoleUrl: CONSOLE_URL,
-      replayCommand: `aws stepfunctions start-execution --state-machine-arn '${MACHINE}' --input '{"bucket":"photos","key":"albums/2024/beach day.jpg"}'`,
+      replayCommand: `aws stepfunctions start-execution --state-machine-arn ${MACHINE} --input '{"bucket":"photos","key":"albums/2024/beach day.jpg"}'`,
+      redriveCommand: `aws stepfunctions redrive-execution --execution-arn ${EXECUTION}`,
     });
   });
 
@@ -85,7 +86,8 @@ describe('formatSlackMessage', () => {
         '*Error*\n`SourceNotReadable`',
         '*Cause*\n```The object is in GLACIER: restore it first.\nAccessDenied: s3:GetObject```',
         '*Copiers tried*\n• the small Lambda failed with TierCapacityExceeded\n• the large Lambda failed with States.Timeout',
-        `*Replay after fixing the cause*\n\`\`\`aws stepfunctions start-execution --state-machine-arn '${MACHINE}' --input '{"bucket":"photos","key":"albums/2024/beach day.jpg"}'\`\`\``,
+        `*Redrive after fixing the cause* (resumes at the state that failed)\n\`\`\`aws stepfunctions redrive-execution --execution-arn ${EXECUTION}\`\`\``,
+        `*Replay* (a new execution from the start: after a change to the state machine, or when a redrive is refused)\n\`\`\`aws stepfunctions start-execution --state-machine-arn ${MACHINE} --input '{"bucket":"photos","key":"albums/2024/beach day.jpg"}'\`\`\``,
       ]),
     );
     expect(buttonsOf(payload)).toEqual([CONSOLE_URL]);
