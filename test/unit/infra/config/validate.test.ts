@@ -39,9 +39,15 @@ describe('validateStageConfig', () => {
       destination: { bucket: 'my-backup', prefix: '', layout: { kind: 'by-source-bucket' } },
       skipPatterns: [],
       deletePolicy: 'retain',
-      alerts: { maxQueueAgeSeconds: 900 },
+      alerts: { maxQueueAgeSeconds: 900, flood: { maxAlerts: 20, windowSeconds: 300 } },
       logRetentionDays: 90,
     });
+  });
+
+  it('expect the alert flood limit kept when set, and a zero limit or a window under a minute refused', () => {
+    expect(validateStageConfig({ ...valid, alerts: { flood: { maxAlerts: 5, windowSeconds: 600 } } }).alerts.flood).toEqual({ maxAlerts: 5, windowSeconds: 600 });
+    expect(() => validateStageConfig({ ...valid, alerts: { flood: { maxAlerts: 0 } } })).toThrow(/alerts\.flood\.maxAlerts/);
+    expect(() => validateStageConfig({ ...valid, alerts: { flood: { windowSeconds: 10 } } })).toThrow(/alerts\.flood\.windowSeconds/);
   });
 
   it('expect every problem listed at once, with the stage and the field path', () => {
