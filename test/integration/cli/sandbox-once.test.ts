@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSandbox } from '../../support/sandbox-process';
@@ -31,6 +31,12 @@ describe('s3gcs sandbox --once', () => {
       expect(await sandbox.exited).toBe(0);
       expect(existsSync(join(dataDir, 'sandbox.json'))).toBe(false); // removed on exit
       expect(existsSync(join(dataDir, 'alerts.jsonl'))).toBe(true);
+      // The demo failure alerts from outside the execution: it failed at the copier, which a redrive re-runs.
+      const alerts = readFileSync(join(dataDir, 'alerts.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { message: string });
+      expect(alerts).toHaveLength(1);
+      expect(alerts[0]!.message).toContain('Status: FAILED at "Copy the object with the small Lambda"');
+      expect(alerts[0]!.message).toContain('Error: InvalidDestinationName');
+      expect(alerts[0]!.message).toMatch(/\naws stepfunctions redrive-execution --execution-arn arn:aws:states:\S+:execution:backup-object:\S+\n/);
     } finally {
       await sandbox.stop();
     }
