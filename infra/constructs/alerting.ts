@@ -17,9 +17,9 @@ export interface AlertTopicProps {
 }
 
 /**
- * Where every alert goes: the state machine's Alert state publishes object-level failures here, and CloudWatch alarms
- * publish system-level ones. KMS-encrypted with a customer key (CloudWatch cannot publish through the AWS-managed
- * SNS key) and TLS-only.
+ * Where every alert goes: the alert function (./execution-alerts.ts) publishes object-level failures here, and
+ * CloudWatch alarms publish system-level ones. KMS-encrypted with a customer key (CloudWatch cannot publish through the
+ * AWS-managed SNS key) and TLS-only.
  */
 export class AlertTopic extends Construct {
   public readonly topic: sns.Topic;
@@ -58,7 +58,7 @@ export class AlertTopic extends Construct {
     if (props.email) this.topic.addSubscription(new subscriptions.EmailSubscription(props.email));
   }
 
-  /** Lets `grantee` (the state machine) publish alerts: sns:Publish on this topic plus the key use it needs. */
+  /** Lets `grantee` (the alert function) publish alerts: sns:Publish on this topic plus the key use it needs. */
   grantPublish(grantee: iam.IGrantable): void {
     grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.topic.topicArn] }));
     // Publishing to an SSE topic: SNS generates a data key and decrypts it on the publisher's behalf.
@@ -79,7 +79,7 @@ export interface BackupAlarmsProps {
 
 /**
  * The system-level alarms, each publishing to the alert topic when it fires and when it recovers:
- * executions that failed, timed out or were aborted (covers failures the Alert state itself could not report);
+ * executions that failed, timed out or were aborted (covers alerts the alert function could not publish);
  * messages in the intake DLQ (events that could not start an execution); and intake lag (the queue is not draining).
  */
 export class BackupAlarms extends Construct {

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { appendFileSync } from 'node:fs';
 
-/** One alert as the state machine published it (the SNS Publish parameters). */
+/** One alert as it was published (the SNS Publish parameters). */
 export interface LocalAlert {
   topicArn: string;
   subject?: string;
@@ -21,8 +21,8 @@ export function collectAlerts<T>(into: LocalAlert[], fn: () => T): T {
 }
 
 /**
- * Where "Alert the operators" publishes in local runs: an in-memory list, and optionally a JSON-lines file that a
- * person (or the sandbox) can tail.
+ * Where the alert of an execution that did not succeed is published in local runs: an in-memory list, and optionally
+ * a JSON-lines file that a person (or the sandbox) can tail.
  */
 export class LocalAlertSink {
   readonly alerts: LocalAlert[] = [];

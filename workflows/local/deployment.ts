@@ -57,7 +57,7 @@ export interface LocalEnvironment {
   skipPatterns?: string[];
   /** The DeletePolicy substitution (Default: 'retain'). */
   deletePolicy?: string;
-  /** Where "Alert the operators" publishes (Default: a new in-memory sink). */
+  /** Where the alerts of executions that did not succeed are published (Default: a new in-memory sink). */
   alerts?: LocalAlertSink;
   /** Where the handlers publish BytesCopied/CopyDuration and SourceGone (Default: a new in-memory sink). */
   metrics?: LocalMetricsSink;
