@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -86,6 +86,15 @@ export class ExecutionAlerts extends Construct {
         retryAttempts: 185,
         maxEventAge: Duration.hours(24),
       }),
+    );
+
+    // The target grants EventBridge sqs:SendMessage conditioned on this rule's ARN; the account condition is added so
+    // every service Allow in this stack carries aws:SourceAccount (the confused-deputy guard the security test checks).
+    // Statement 0 is enforceSSL's Deny, statement 1 the target's Allow.
+    const queuePolicy = this.deadLetterQueue.node.findChild('Policy') as sqs.QueuePolicy;
+    (queuePolicy.node.defaultChild as sqs.CfnQueuePolicy).addPropertyOverride(
+      'PolicyDocument.Statement.1.Condition.StringEquals',
+      { 'aws:SourceAccount': Stack.of(this).account },
     );
 
     this.deadLetters = this.deadLetterQueue

@@ -470,7 +470,7 @@ describe('alerting and monitoring', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as Resource[];
     const find = (metric: string) => alarms.find((a) => JSON.stringify(a.Properties).includes(`"${metric}"`));
     const failed = find('ExecutionsFailed');
-    const dlq = find('ApproximateNumberOfMessagesVisible');
+    const dlq = alarms.find((a) => JSON.stringify(a.Properties).includes('"ApproximateNumberOfMessagesVisible"') && JSON.stringify(a.Properties).includes('IntakeDeadLetters'));
     const age = find('ApproximateAgeOfOldestMessage');
     expect(JSON.stringify(failed?.Properties)).toMatch(/ExecutionsTimedOut.*ExecutionsAborted/);
     expect(JSON.stringify(dlq?.Properties['Dimensions'])).toContain(logicalIdOf('AWS::SQS::Queue', 'IntakeDeadLetters'));
