@@ -4,7 +4,7 @@
  * stays uncaught ends the execution at the state that failed, which is what makes a redrive re-run that state.
  * Pure: the reading is in ./execution-reader.ts, locally the runner passes its own history.
  */
-import { UNKNOWN_ALERT_LABELS, type AlertLabels } from '../backup/alert';
+import { shellQuote, unknownAlertLabels, type AlertLabels } from '../backup/alert';
 
 export type EndedStatus = 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 
@@ -56,14 +56,14 @@ const SUBJECTS: Record<EndedStatus, string> = {
 };
 
 export function executionAlert(execution: EndedExecution): Alert {
-  const labels = alertLabelsFromHistory(execution.history) ?? UNKNOWN_ALERT_LABELS;
+  const labels = alertLabelsFromHistory(execution.history) ?? unknownAlertLabels(execution.stateMachineArn);
   const { error, cause } = endingError(execution);
   const failedAt = stateThatEnded(execution.history);
   const tried = tiersTried(execution.history)
     .map((t) => `\n  - ${t.tier} failed with ${t.error}`)
     .join('');
-  const redrive = `aws stepfunctions redrive-execution --execution-arn ${execution.executionArn}`;
-  const replay = `aws stepfunctions start-execution --state-machine-arn ${execution.stateMachineArn} --input ${labels.replayInput}`;
+  const redrive = `aws stepfunctions redrive-execution --execution-arn ${shellQuote(execution.executionArn)}`;
+  const replay = labels.replayCommand;
   const retry =
     failedAt?.kind === 'Fail'
       ? [
@@ -137,7 +137,7 @@ export function alertLabelsFromHistory(history: readonly HistoryEventLike[]): Al
 function parseReport(output: string): AlertLabels | undefined {
   try {
     const report = (JSON.parse(output) as { prepared?: { report?: Partial<AlertLabels> } } | null)?.prepared?.report;
-    const fields = ['bucket', 'key', 'version', 'replayInput'] as const;
+    const fields = ['bucket', 'key', 'version', 'replayCommand'] as const;
     if (report && fields.every((f) => typeof report[f] === 'string')) return report as AlertLabels;
   } catch {
     // Not JSON (or truncated): keep looking at earlier states.

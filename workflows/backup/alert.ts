@@ -41,9 +41,11 @@ export function shellQuote(text: string): string {
 }
 
 /** What an alert says when the execution failed before its input could be read (e.g. InvalidInput). */
-export const UNKNOWN_ALERT_LABELS: AlertLabels = {
-  bucket: '(unknown: the execution input could not be read)',
-  key: '(unknown: the execution input could not be read)',
-  version: '(unknown)',
-  replayInput: shellQuote(JSON.stringify({ bucket: 'BUCKET', key: 'KEY' })),
-};
+export function unknownAlertLabels(stateMachineArn: string): AlertLabels {
+  return {
+    bucket: '(unknown: the execution input could not be read)',
+    key: '(unknown: the execution input could not be read)',
+    version: '(unknown)',
+    replayCommand: replayCommand(stateMachineArn, { bucket: 'BUCKET', key: 'KEY' }),
+  };
+}

@@ -36,7 +36,7 @@ describe('s3gcs sandbox --once', () => {
       expect(alerts).toHaveLength(1);
       expect(alerts[0]!.message).toContain('Status: FAILED at "Copy the object with the small Lambda"');
       expect(alerts[0]!.message).toContain('Error: InvalidDestinationName');
-      expect(alerts[0]!.message).toMatch(/\naws stepfunctions redrive-execution --execution-arn arn:aws:states:\S+:execution:backup-object:\S+\n/);
+      expect(alerts[0]!.message).toMatch(/\naws stepfunctions redrive-execution --execution-arn 'arn:aws:states:\S+:execution:backup-object:\S+'\n/);
     } finally {
       await sandbox.stop();
     }

@@ -8,12 +8,13 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { alertExecutionHandler, type StatusChangeEvent } from '../../../workflows/handlers/alert-execution';
+import { replayCommand } from '../../../workflows/backup/alert';
 
 const MACHINE = 'arn:aws:states:eu-west-1:111122223333:stateMachine:s3-gcs-backup-staging-object';
 const exec = (name: string): string => MACHINE.replace(':stateMachine:', ':execution:') + `:${name}`;
 const TOPIC = 'arn:aws:sns:eu-west-1:111122223333:alerts';
 const STOP = new Date('2026-12-04T10:02:30Z');
-const REPORT = { bucket: 'src', key: "it's a key.bin", version: 'v-1', replayInput: `'{"bucket":"src","key":"it'\\''s a key.bin","versionId":"v-1"}'` };
+const REPORT = { bucket: 'src', key: "it's a key.bin", version: 'v-1', replayCommand: replayCommand(MACHINE, { bucket: 'src', key: "it's a key.bin", versionId: 'v-1' }) };
 
 const sfnMock = mockClient(SFNClient);
 const snsMock = mockClient(SNSClient);
@@ -89,8 +90,8 @@ test('a FAILED execution: the alert names the object, the error, the tiers tried
       '  - the small Lambda failed with Runtime.OutOfMemory',
       '  - the large Lambda failed with DestinationAccessDenied',
       `Execution (console): https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/${exec('x1')}`,
-      `aws stepfunctions redrive-execution --execution-arn ${exec('x1')}`,
-      `aws stepfunctions start-execution --state-machine-arn ${MACHINE} --input ${REPORT.replayInput}`,
+      `aws stepfunctions redrive-execution --execution-arn '${exec('x1')}'`,
+      REPORT.replayCommand,
     ]),
   );
 });

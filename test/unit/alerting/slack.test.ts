@@ -1,5 +1,4 @@
 import { executionAlert, type HistoryEventLike } from '../../../workflows/alerting/execution-alert';
-import { shellQuote } from '../../../workflows/backup/alert';
 import {
   formatSlackMessage,
   parseObjectAlert,
@@ -10,7 +9,6 @@ import {
   type SlackPayload,
 } from '../../../workflows/alerting/slack';
 import { replayCommand } from '../../../workflows/backup/alert';
-import { formatTemplate } from '../../support/asl-format';
 
 const EXECUTION = 'arn:aws:states:eu-west-1:111122223333:execution:m:e1';
 const CONSOLE_URL = `https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/${EXECUTION}`;
@@ -21,7 +19,7 @@ const COPIERS: Record<string, string> = { 'the small Lambda': 'Copy the object w
 function alertText(fields: { bucket?: string; key?: string; version?: string; error?: string; cause?: string; tried?: [string, string][] } = {}) {
   const bucket = fields.bucket ?? 'photos';
   const key = fields.key ?? 'albums/2024/beach day.jpg';
-  const report = { bucket, key, version: fields.version ?? '3HL4kqtJlcpXroDTDmJ', replayInput: shellQuote(JSON.stringify({ bucket, key })) };
+  const report = { bucket, key, version: fields.version ?? '3HL4kqtJlcpXroDTDmJ', replayCommand: replayCommand(MACHINE, { bucket, key }) };
   const history: HistoryEventLike[] = [
     { type: 'TaskStateEntered', stateEnteredEventDetails: { name: 'Normalize the event' } },
     { type: 'TaskStateExited', stateExitedEventDetails: { name: 'Normalize the event', output: JSON.stringify({ prepared: { report } }) } },
@@ -52,8 +50,8 @@ describe('parseObjectAlert', () => {
       cause: 'The object is in GLACIER: restore it first.\nAccessDenied: s3:GetObject',
       tried: ['the small Lambda failed with TierCapacityExceeded', 'the large Lambda failed with States.Timeout'],
       consoleUrl: CONSOLE_URL,
-      replayCommand: `aws stepfunctions start-execution --state-machine-arn ${MACHINE} --input '{"bucket":"photos","key":"albums/2024/beach day.jpg"}'`,
-      redriveCommand: `aws stepfunctions redrive-execution --execution-arn ${EXECUTION}`,
+      replayCommand: `aws stepfunctions start-execution --state-machine-arn '${MACHINE}' --input '{"bucket":"photos","key":"albums/2024/beach day.jpg"}'`,
+      redriveCommand: `aws stepfunctions redrive-execution --execution-arn '${EXECUTION}'`,
     });
   });
 
@@ -86,8 +84,8 @@ describe('formatSlackMessage', () => {
         '*Error*\n`SourceNotReadable`',
         '*Cause*\n```The object is in GLACIER: restore it first.\nAccessDenied: s3:GetObject```',
         '*Copiers tried*\n• the small Lambda failed with TierCapacityExceeded\n• the large Lambda failed with States.Timeout',
-        `*Redrive after fixing the cause* (resumes at the state that failed)\n\`\`\`aws stepfunctions redrive-execution --execution-arn ${EXECUTION}\`\`\``,
-        `*Replay* (a new execution from the start: after a change to the state machine, or when a redrive is refused)\n\`\`\`aws stepfunctions start-execution --state-machine-arn ${MACHINE} --input '{"bucket":"photos","key":"albums/2024/beach day.jpg"}'\`\`\``,
+        `*Redrive after fixing the cause* (resumes at the state that failed)\n\`\`\`aws stepfunctions redrive-execution --execution-arn '${EXECUTION}'\`\`\``,
+        `*Replay* (a new execution from the start: after a change to the state machine, or when a redrive is refused)\n\`\`\`aws stepfunctions start-execution --state-machine-arn '${MACHINE}' --input '{"bucket":"photos","key":"albums/2024/beach day.jpg"}'\`\`\``,
       ]),
     );
     expect(buttonsOf(payload)).toEqual([CONSOLE_URL]);

@@ -356,8 +356,8 @@ describe('permanent errors', () => {
     const result = await runBackupExecution(fixture('s3-notification-put.json'), standInEnvironment(engine), { executionName: 'exec-2' });
     const message = result.alerts[0]?.message ?? '';
     expect(message).toContain('Status: FAILED at "Copy the object with the small Lambda"');
-    expect(message).toContain('aws stepfunctions redrive-execution --execution-arn arn:aws:states:local:000000000000:execution:backup-object:exec-2');
-    expect(message).toContain('aws stepfunctions start-execution --state-machine-arn arn:aws:states:local:000000000000:stateMachine:backup-object --input ');
+    expect(message).toContain("aws stepfunctions redrive-execution --execution-arn 'arn:aws:states:local:000000000000:execution:backup-object:exec-2'");
+    expect(message).toContain("aws stepfunctions start-execution --state-machine-arn 'arn:aws:states:local:000000000000:stateMachine:backup-object' --input ");
     expect(message).toMatch(/Redrive this execution when .*resumes at "Copy the object with the small Lambda"/);
   });
 

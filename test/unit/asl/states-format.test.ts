@@ -25,5 +25,5 @@ describe.each(files)('%s', (file) => {
 
 test('expect the sweep to see the backup state machine and its Format calls', () => {
   expect(files).toEqual(expect.arrayContaining(['backup-object.asl.json', 'backfill.asl.json']));
-  expect(formatCalls(path.join(ASL_DIR, 'backup-object.asl.json')).length).toBeGreaterThan(5);
+  expect(formatCalls(path.join(ASL_DIR, 'backup-object.asl.json')).length).toBeGreaterThan(0);
 });
