@@ -26,6 +26,8 @@ export interface LocalRunOptions {
   onEvent?: (event: EventLog) => void;
   /** (Default: asl/backup-object.asl.json) */
   definitionPath?: string;
+  /** Enter the definition at this state instead of its StartAt: how a redrive resumes at the state that failed. */
+  startAt?: string;
 }
 
 export interface LocalExecutionResult {
@@ -109,9 +111,34 @@ export async function runBackupExecution(input: unknown, env: LocalEnvironment, 
       Task: { Token: LOCAL_TASK_TOKEN },
     },
   };
+  const entered = options.startAt === undefined ? machine : machineStartingAt(definition, options.startAt);
   // The sink may be shared by executions running at once: collect the ones this execution publishes.
   const alerts: LocalAlert[] = [];
-  const execution = collectAlerts(alerts, () => machine.run(input as Json, runOptions));
+  const timeline = await runToTimeline(() => collectAlerts(alerts, () => entered.run(input as Json, runOptions)), executionName, options);
+  const outcome = runOutcome(timeline);
+  if (outcome.status !== 'SUCCEEDED') {
+    const ended = { executionArn, input, status: outcome.status, timeline, ...(outcome.error !== undefined ? { error: outcome.error, cause: outcome.cause ?? '' } : {}) };
+    collectAlerts(alerts, () => alertFromOutside(ended, definition, sink));
+  }
+  return { executionName, executionArn, ...outcome, timeline, alerts };
+}
+
+/** A run's status, output and error, as its timeline records them (a run that never closed counts as FAILED). */
+export function runOutcome(timeline: Timeline): { status: ExecutionStatus; output?: Json; error?: string; cause?: string } {
+  return {
+    status: timeline.status === 'RUNNING' ? 'FAILED' : timeline.status,
+    ...(timeline.output !== undefined ? { output: timeline.output } : {}),
+    ...(timeline.error !== undefined ? { error: timeline.error, cause: timeline.cause ?? '' } : {}),
+  };
+}
+
+/** Starts a run of aws-local-stepfunctions and folds its event log into a timeline, to the end of the run. */
+export async function runToTimeline(
+  start: () => ReturnType<StateMachine['run']>,
+  executionName: string,
+  options: Pick<LocalRunOptions, 'onStep' | 'onEvent'> = {},
+): Promise<Timeline> {
+  const execution = start();
   const recorder = new TimelineRecorder(executionName, options.onStep);
   const recording = (async () => {
     for await (const event of execution.eventLogs) {
@@ -122,21 +149,20 @@ export async function runBackupExecution(input: unknown, env: LocalEnvironment, 
   // Failure details come from the event log (ExecutionFailed carries Error and Cause); the rejection only ends the run.
   await execution.result.catch(() => undefined);
   await recording;
-  const timeline = recorder.result();
-  const status = timeline.status === 'RUNNING' ? 'FAILED' : timeline.status;
-  if (status !== 'SUCCEEDED') {
-    const ended = { executionArn, input, status, timeline, ...(timeline.error !== undefined ? { error: timeline.error, cause: timeline.cause ?? '' } : {}) };
-    collectAlerts(alerts, () => alertFromOutside(ended, definition, sink));
-  }
-  return {
-    executionName,
-    executionArn,
-    status,
-    ...(timeline.output !== undefined ? { output: timeline.output } : {}),
-    ...(timeline.error !== undefined ? { error: timeline.error, cause: timeline.cause ?? '' } : {}),
-    timeline,
-    alerts,
-  };
+  return recorder.result();
+}
+
+/**
+ * The machine a redrive runs: the same definition entered at `startAt`. The states are unchanged, so the resumed state
+ * starts with fresh retry counters, as in AWS ("retry attempts are reset" for the redriven state:
+ * https://docs.aws.amazon.com/step-functions/latest/dg/redrive-executions.html).
+ */
+export function machineStartingAt(definition: JsonObject, startAt: string): StateMachine {
+  const states = definition['States'] as Record<string, unknown> | undefined;
+  if (!states || !Object.hasOwn(states, startAt)) throw new Error(`Cannot resume at ${JSON.stringify(startAt)}: the definition has no such top-level state`);
+  validatedStateMachine(definition); // the definition as deployed is valid ASL (checked once per process)
+  // Entered elsewhere, the states before `startAt` are unreachable, which the validator refuses; they are the same states.
+  return new StateMachine({ ...definition, StartAt: startAt } as unknown as StateMachineDefinition, { validationOptions: { noValidate: true } });
 }
 
 /** The same pause for every retrier of every retrying state. */

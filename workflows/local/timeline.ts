@@ -29,6 +29,8 @@ export interface TimelineStep {
   cause?: string;
   /** For caught steps: the state the catcher moved to. */
   next?: string;
+  /** The input the state was entered with (what a redrive feeds it again). */
+  input?: Json;
   output?: Json;
 }
 
@@ -65,7 +67,7 @@ export class TimelineRecorder {
     const rel = t - this.startMs;
     switch (event.type) {
       case 'StateEntered':
-        this.steps.push({ state: event.state.name, type: event.state.type, startedAtMs: rel, durationMs: 0, status: 'running', retries: [] });
+        this.steps.push({ state: event.state.name, type: event.state.type, startedAtMs: rel, durationMs: 0, status: 'running', retries: [], input: event.state.input as Json });
         break;
       case 'StateFailed': {
         const step = this.current(event.state.name);

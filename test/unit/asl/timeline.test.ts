@@ -29,7 +29,7 @@ describe('TimelineRecorder', () => {
     const t = recorder.result();
     expect(t).toMatchObject({ executionName: 'exec-1', status: 'FAILED', startedAt: '2026-11-20T10:00:00.000Z', durationMs: 23, error: 'SourceNotReadable', cause: 'denied' });
     expect(t.steps).toEqual([
-      { state: 'Normalize the event', type: 'Task', startedAtMs: 1, durationMs: 3, status: 'succeeded', retries: [], output: { ok: 1 } },
+      { state: 'Normalize the event', type: 'Task', startedAtMs: 1, durationMs: 3, status: 'succeeded', retries: [], input: {}, output: { ok: 1 } },
       {
         state: 'Copy the object with the small Lambda',
         type: 'Task',
@@ -40,9 +40,10 @@ describe('TimelineRecorder', () => {
         retries: [{ retry: 1, error: 'TransientError', cause: '503', atMs: 10 }],
         error: 'Runtime.OutOfMemory',
         cause: 'killed',
+        input: {},
         output: {},
       },
-      { state: 'Fail the execution', type: 'Fail', startedAtMs: 22, durationMs: 1, status: 'failed', retries: [], error: 'SourceNotReadable', cause: 'denied' },
+      { state: 'Fail the execution', type: 'Fail', startedAtMs: 22, durationMs: 1, status: 'failed', retries: [], input: {}, error: 'SourceNotReadable', cause: 'denied' },
     ]);
     expect(seen.map((s) => s.status)).toEqual(['succeeded', 'caught', 'failed']);
   });

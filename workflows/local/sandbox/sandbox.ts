@@ -102,9 +102,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
           arn: stateMachineArn,
           definition: JSON.stringify(definition, null, 2),
           // A sink per run: the runner reports the alerts of ITS execution even while others publish concurrently.
-          run: async (input, execution) => {
+          // A redrive passes the failed state to resume at (RedriveExecution never re-runs the states that succeeded).
+          run: async (input, execution, resume) => {
             const own = new LocalAlertSink(alertsFile);
-            const result = await runBackupExecution(input, { ...env, alerts: own }, { executionName: execution.name });
+            const result = await runBackupExecution(input, { ...env, alerts: own }, { executionName: execution.name, ...(resume ? { startAt: resume.startAt } : {}) });
             alerts.alerts.push(...own.alerts);
             return result;
           },

@@ -4,7 +4,7 @@ import type { ExecutionRecord, RunRecord } from './execution-store';
 /**
  * An execution's history in the shape of GetExecutionHistory: ExecutionStarted, <Type>StateEntered/Exited, the Task
  * events of every attempt (a retried attempt is a TaskFailed followed by a new TaskScheduled, as in AWS),
- * ExecutionRedriven for each redrive, and the closing event. Built from the local timeline, so the CLI reads local and
+ * ExecutionRedriven for each redrive followed by the states the redrive re-entered, and the closing event. Built from the local timeline, so the CLI reads local and
  * deployed executions with the same code.
  */
 export interface HistoryEvent {
@@ -57,6 +57,8 @@ function runEvents(timeline: Timeline, fallbackStart: number, input: string | un
   let stateInput = input;
   for (const step of timeline.steps) {
     const at = (ms: number): number => start + ms;
+    // The input the state was entered with, when the timeline recorded it (a redriven run starts at the failed state).
+    if (step.input !== undefined) stateInput = JSON.stringify(step.input);
     out.push({
       timestamp: at(step.startedAtMs),
       type: `${step.type}StateEntered`,

@@ -1,5 +1,6 @@
 /** A local Step Functions endpoint (AWS JSON 1.0 subset) backed by the local runner. */
-export { LocalStepFunctions, type LocalRunResult, type LocalStateMachine, type LocalStepFunctionsOptions } from './service';
+export { LocalStepFunctions, type LocalRunResult, type LocalStateMachine, type LocalStepFunctionsOptions, type RunResume } from './service';
+export type { ExecutionStatusChangeEvent, ExecutionStatusChangeDetail, StatusChangeListener } from './status-change';
 export { startSfnApi, localSfnClient, CONSOLE_PATH, type SfnApiServer } from './server';
 export type { ExecutionRecord, ExecutionStatus, RunRecord } from './execution-store';
 export { currentRun } from './execution-store';

@@ -3,6 +3,7 @@ import type { LocalAlert } from '../alert-sink';
 import type { Timeline } from '../timeline';
 import { currentRun, ExecutionStore, type ExecutionRecord, type ExecutionStatus, type RunRecord } from './execution-store';
 import { historyEvents } from './history-events';
+import { statusChangeEvent, type ExecutionStatusChangeDetail, type StatusChangeListener } from './status-change';
 import { assertExecutionArn, assertStateMachineArn, assertValidExecutionName, executionArnFor } from './names';
 import {
   decodeToken,
@@ -26,13 +27,21 @@ export interface LocalRunResult {
   alerts?: LocalAlert[];
 }
 
+/** Where a redrive resumes: the top-level state that failed; the run's input is the input that state was entered with. */
+export interface RunResume {
+  startAt: string;
+}
+
 /** A state machine the local endpoint hosts: its definition (for DescribeStateMachine) and how to run it. */
 export interface LocalStateMachine {
   name: string;
   arn: string;
   /** The ASL as deployed (JSON text). */
   definition: string;
-  run(input: unknown, execution: { name: string; arn: string }): Promise<LocalRunResult>;
+  /** (Default: STANDARD) EXPRESS executions cannot be redriven. */
+  type?: 'STANDARD' | 'EXPRESS';
+  /** Runs the definition from its StartAt, or — for a redrive — from `resume.startAt` (same states, fresh retry counts). */
+  run(input: unknown, execution: { name: string; arn: string }, resume?: RunResume): Promise<LocalRunResult>;
 }
 
 export interface LocalStepFunctionsOptions {
@@ -41,19 +50,23 @@ export interface LocalStepFunctionsOptions {
   dataDir?: string;
   /** Executions run at once; the rest wait, RUNNING (Default: 4). */
   maxConcurrent?: number;
+  /** Epoch milliseconds now (Default: Date.now): dates of executions and the 14-day redrive window. */
+  clock?: () => number;
 }
 
 const MAX_INPUT_BYTES = 256 * 1024;
 const REDRIVE_WINDOW_MS = 14 * 24 * 3600 * 1000;
 const STATUSES = new Set<ExecutionStatus>(['RUNNING', 'SUCCEEDED', 'FAILED', 'ABORTED', 'TIMED_OUT']);
-const REDRIVABLE = new Set<ExecutionStatus>(['FAILED', 'ABORTED', 'TIMED_OUT']);
+const CLOSED_UNSUCCESSFULLY = new Set<ExecutionStatus>(['FAILED', 'ABORTED', 'TIMED_OUT']);
 
 /**
  * The Step Functions API subset the CLI and start-executions use, over the local runner: StartExecution,
  * DescribeExecution, ListExecutions, GetExecutionHistory, RedriveExecution, ListStateMachines, DescribeStateMachine —
- * with AWS's validation and errors (InvalidName, ExecutionAlreadyExists, ExecutionDoesNotExist, ExecutionNotRedrivable…).
- * Differences from AWS: a redrive re-runs the execution from its first state (the workflow is idempotent, so the
- * result is the same), and StopExecution is not offered.
+ * with AWS's validation and errors (InvalidName, ExecutionAlreadyExists, ExecutionDoesNotExist, ExecutionNotRedrivable…),
+ * and "Step Functions Execution Status Change" events to `onStatusChange` listeners.
+ * A redrive resumes as AWS's does: at the state that failed, with the input that state was entered with, keeping the
+ * earlier history. Differences from AWS: StopExecution is not offered; a run the sandbox cut short (ABORTED on restart)
+ * left no record of its states, so its redrive starts at the definition's StartAt with the execution input.
  */
 export class LocalStepFunctions {
   private readonly machines: Map<string, LocalStateMachine & { createdAt: Date; resources: Map<string, string> }>;
@@ -62,6 +75,8 @@ export class LocalStepFunctions {
   private running = 0;
   private readonly waiting: (() => void)[] = [];
   private readonly closedListeners: ((record: ExecutionRecord) => void)[] = [];
+  private readonly statusListeners: StatusChangeListener[] = [];
+  private readonly now: () => number;
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(options: LocalStepFunctionsOptions) {
@@ -69,6 +84,7 @@ export class LocalStepFunctions {
     this.machines = new Map(options.stateMachines.map((m) => [m.arn, { ...m, createdAt, resources: taskResources(m.definition) }]));
     this.store = new ExecutionStore(options.dataDir);
     this.maxConcurrent = options.maxConcurrent ?? 4;
+    this.now = options.clock ?? Date.now;
   }
 
   /** Dispatches one API call; throws SfnApiError for anything AWS would refuse. */
@@ -102,6 +118,15 @@ export class LocalStepFunctions {
     this.closedListeners.push(cb);
   }
 
+  /**
+   * Called with a "Step Functions Execution Status Change" event when an execution starts or is redriven (RUNNING) and
+   * when a run closes; what an EventBridge rule on source aws.states would deliver. A listener that throws does not stop
+   * the others (EventBridge delivers to each target on its own).
+   */
+  onStatusChange(listener: StatusChangeListener): void {
+    this.statusListeners.push(listener);
+  }
+
   executions(): ExecutionRecord[] {
     return this.store.all();
   }
@@ -131,7 +156,7 @@ export class LocalStepFunctions {
       }
       throw new SfnApiError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     }
-    const startDate = new Date().toISOString();
+    const startDate = new Date(this.now()).toISOString();
     const record: ExecutionRecord = {
       executionArn,
       stateMachineArn: machine.arn,
@@ -143,13 +168,14 @@ export class LocalStepFunctions {
     };
     this.store.add(record);
     this.launch(record, parsed);
+    this.emitStatusChange(record);
     return { executionArn, startDate: epochSeconds(startDate) };
   }
 
   private describeExecution(params: JsonObject): JsonObject {
     const record = this.record(requiredString(params, 'executionArn'));
     const run = currentRun(record);
-    const redrive = redriveStatus(record);
+    const redrive = this.redriveStatus(record);
     return {
       ...listItem(record),
       input: record.input,
@@ -199,18 +225,27 @@ export class LocalStepFunctions {
     return { events: page, ...next };
   }
 
+  /**
+   * RedriveExecution as the API reference describes it
+   * (https://docs.aws.amazon.com/step-functions/latest/apireference/API_RedriveExecution.html): only a Standard execution
+   * that closed FAILED, ABORTED or TIMED_OUT within the last 14 days; it "continues the failed execution from the
+   * unsuccessful step and uses the same input", keeps the history of the steps that succeeded and never re-runs them.
+   * Anything else is ExecutionNotRedrivable, with the reason DescribeExecution gives as redriveStatusReason.
+   */
   private redriveExecution(params: JsonObject): JsonObject {
     const record = this.record(requiredString(params, 'executionArn'));
-    const redrive = redriveStatus(record);
+    const redrive = this.redriveStatus(record);
     if (redrive.status !== 'REDRIVABLE') {
-      throw new SfnApiError('ExecutionNotRedrivable', `Execution '${record.executionArn}' cannot be redriven: ${redrive.reason}`);
+      throw new SfnApiError('ExecutionNotRedrivable', `${redrive.reason}: '${record.executionArn}'`);
     }
-    const redriveDate = new Date().toISOString();
+    const { input, resume } = resumePoint(record);
+    const redriveDate = new Date(this.now()).toISOString();
     record.redriveCount += 1;
     record.redriveDate = redriveDate;
     record.runs.push({ startDate: redriveDate, status: 'RUNNING', alerts: [] });
     this.store.save(record);
-    this.launch(record, JSON.parse(record.input));
+    this.launch(record, input, resume);
+    this.emitStatusChange(record);
     return { redriveDate: epochSeconds(redriveDate) };
   }
 
@@ -219,7 +254,7 @@ export class LocalStepFunctions {
       stateMachines: [...this.machines.values()].map((m) => ({
         stateMachineArn: m.arn,
         name: m.name,
-        type: 'STANDARD',
+        type: m.type ?? 'STANDARD',
         creationDate: epochSeconds(m.createdAt),
       })),
     };
@@ -233,7 +268,7 @@ export class LocalStepFunctions {
       status: 'ACTIVE',
       definition: m.definition,
       roleArn: m.arn.replace(/:states:([^:]*):([^:]*):stateMachine:.*$/, ':iam::$2:role/local-state-machine'),
-      type: 'STANDARD',
+      type: m.type ?? 'STANDARD',
       creationDate: epochSeconds(m.createdAt),
     };
   }
@@ -252,14 +287,64 @@ export class LocalStepFunctions {
     return record;
   }
 
+  /** Whether RedriveExecution would take `record` now, and if not why, in AWS's redriveStatusReason words. */
+  private redriveStatus(record: ExecutionRecord): { status: 'REDRIVABLE' | 'NOT_REDRIVABLE'; reason?: string } {
+    // "This API action is not supported by EXPRESS state machines" (API_RedriveExecution).
+    if (this.machines.get(record.stateMachineArn)?.type === 'EXPRESS') {
+      return { status: 'NOT_REDRIVABLE', reason: 'Execution of an EXPRESS state machine cannot be redriven' };
+    }
+    const run = currentRun(record);
+    if (!CLOSED_UNSUCCESSFULLY.has(run.status)) return { status: 'NOT_REDRIVABLE', reason: `Execution is ${run.status} and cannot be redriven` };
+    if (run.stopDate && this.now() - Date.parse(run.stopDate) > REDRIVE_WINDOW_MS) {
+      return { status: 'NOT_REDRIVABLE', reason: 'Execution redrivable period exceeded' };
+    }
+    return { status: 'REDRIVABLE' };
+  }
+
+  private emitStatusChange(record: ExecutionRecord): void {
+    if (this.statusListeners.length === 0) return;
+    const event = statusChangeEvent(this.statusDetail(record), new Date(this.now()));
+    for (const listener of this.statusListeners) {
+      try {
+        listener(event);
+      } catch {
+        // One target's failure is its own; the others still get the event.
+      }
+    }
+  }
+
+  private statusDetail(record: ExecutionRecord): ExecutionStatusChangeDetail {
+    const run = currentRun(record);
+    const redrive = this.redriveStatus(record);
+    const ms = (iso: string | undefined): number | null => (iso === undefined ? null : Date.parse(iso));
+    return {
+      executionArn: record.executionArn,
+      stateMachineArn: record.stateMachineArn,
+      name: record.name,
+      status: run.status,
+      startDate: Date.parse(record.startDate),
+      stopDate: ms(run.stopDate),
+      input: record.input,
+      inputDetails: { included: true },
+      output: run.output ?? null,
+      outputDetails: run.output !== undefined ? { included: true } : null,
+      error: run.error ?? null,
+      cause: run.error !== undefined ? (run.cause ?? '') : null,
+      redriveCount: record.redriveCount,
+      redriveDate: ms(record.redriveDate),
+      redriveStatus: redrive.status,
+      redriveStatusReason: redrive.reason ?? null,
+    };
+  }
+
   /** Runs the current run of `record` in the background, within the concurrency limit. */
-  private launch(record: ExecutionRecord, input: unknown): void {
+  private launch(record: ExecutionRecord, input: unknown, resume?: RunResume): void {
     const machine = this.machines.get(record.stateMachineArn)!;
     const run = currentRun(record);
     const task = (async () => {
       await this.slot();
       try {
-        const result = await machine.run(input, { name: record.name, arn: record.executionArn }).catch(
+        const result = await machine.run(input, { name: record.name, arn: record.executionArn }, resume).catch(
           (err: unknown): LocalRunResult => ({
             // The runner itself failed (e.g. a Task without a binding): like States.Runtime in AWS.
             status: 'FAILED',
@@ -268,11 +353,12 @@ export class LocalStepFunctions {
             timeline: { executionName: record.name, status: 'FAILED', startedAt: run.startDate, durationMs: 0, steps: [] },
           }),
         );
-        finishRun(run, result);
+        finishRun(run, result, new Date(this.now()));
         this.store.save(record);
       } finally {
         this.release();
       }
+      this.emitStatusChange(record);
       for (const cb of this.closedListeners) cb(record);
     })();
     this.inFlight.add(task);
@@ -294,9 +380,9 @@ export class LocalStepFunctions {
   }
 }
 
-function finishRun(run: RunRecord, result: LocalRunResult): void {
+function finishRun(run: RunRecord, result: LocalRunResult, stopDate: Date): void {
   run.status = result.status;
-  run.stopDate = new Date().toISOString();
+  run.stopDate = stopDate.toISOString();
   run.timeline = result.timeline;
   run.alerts = result.alerts ?? [];
   if (result.output !== undefined) run.output = JSON.stringify(result.output);
@@ -320,13 +406,18 @@ function listItem(record: ExecutionRecord): JsonObject {
   };
 }
 
-function redriveStatus(record: ExecutionRecord): { status: 'REDRIVABLE' | 'NOT_REDRIVABLE'; reason?: string } {
-  const run = currentRun(record);
-  if (!REDRIVABLE.has(run.status)) return { status: 'NOT_REDRIVABLE', reason: `Execution is ${run.status}` };
-  if (run.stopDate && Date.now() - Date.parse(run.stopDate) > REDRIVE_WINDOW_MS) {
-    return { status: 'NOT_REDRIVABLE', reason: 'Execution closed more than 14 days ago' };
+/**
+ * Where a redrive of `record` resumes: the top-level state its last run ended in (failed, or still running when it was
+ * aborted or timed out), fed the input that state was entered with. A run that left no states (it never started, or the
+ * sandbox stopped under it) resumes at the definition's StartAt with the execution input.
+ */
+function resumePoint(record: ExecutionRecord): { input: unknown; resume?: RunResume } {
+  const steps = currentRun(record).timeline?.steps ?? [];
+  const last = steps[steps.length - 1];
+  if (last && (last.status === 'failed' || last.status === 'running') && last.input !== undefined) {
+    return { input: last.input, resume: { startAt: last.state } };
   }
-  return { status: 'REDRIVABLE' };
+  return { input: JSON.parse(record.input) };
 }
 
 function parseInput(input: string): unknown {

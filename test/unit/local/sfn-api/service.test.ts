@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalStepFunctions, type LocalRunResult, type LocalStateMachine } from '../../../../workflows/local/sfn-api/service';
-import { SfnApiError } from '../../../../workflows/local/sfn-api/protocol';
 import type { Timeline } from '../../../../workflows/local/timeline';
+import { rejection } from '../../../support/rejection';
 
 const ARN = 'arn:aws:states:local:000000000000:stateMachine:backup-object';
 const DEFINITION = JSON.stringify({
@@ -45,15 +45,6 @@ function stubMachine(gate?: Promise<void>): LocalStateMachine & { runs: unknown[
         : { status: 'SUCCEEDED', output: { outcome: 'copied' }, timeline };
     },
   };
-}
-
-async function rejection(p: Promise<unknown>): Promise<SfnApiError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as SfnApiError;
-  }
-  throw new Error('expected the call to be refused');
 }
 
 describe('LocalStepFunctions', () => {
@@ -122,7 +113,7 @@ describe('LocalStepFunctions', () => {
     expect(token.type).toBe('InvalidToken');
   });
 
-  it('redrives a failed execution (re-running it) and refuses to redrive a succeeded one', async () => {
+  it('redrives a failed execution and refuses to redrive a succeeded one', async () => {
     const machine = stubMachine();
     const sfn = new LocalStepFunctions({ stateMachines: [machine] });
     const { executionArn } = await sfn.handle('StartExecution', { stateMachineArn: ARN, name: 'flaky', input: '{"fail":true}' });
