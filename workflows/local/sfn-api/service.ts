@@ -167,8 +167,8 @@ export class LocalStepFunctions {
       runs: [{ startDate, status: 'RUNNING', alerts: [] }],
     };
     this.store.add(record);
+    this.emitStatusChange(record); // RUNNING, before the run can close
     this.launch(record, parsed);
-    this.emitStatusChange(record);
     return { executionArn, startDate: epochSeconds(startDate) };
   }
 
@@ -244,8 +244,8 @@ export class LocalStepFunctions {
     record.redriveDate = redriveDate;
     record.runs.push({ startDate: redriveDate, status: 'RUNNING', alerts: [] });
     this.store.save(record);
-    this.launch(record, input, resume);
     this.emitStatusChange(record);
+    this.launch(record, input, resume);
     return { redriveDate: epochSeconds(redriveDate) };
   }
 
