@@ -107,9 +107,10 @@ function containerHandler(deployment: LocalDeployment): TaskHandler {
       let reported = false;
       const report = (settle: () => void): Promise<void> => {
         if (env['TASK_TOKEN'] !== LOCAL_TASK_TOKEN) {
-          return Promise.reject(new RemoteError('States.InvalidToken', 'The container reported with a token this execution did not issue'));
+          // The names Step Functions' API answers with (SendTaskSuccess "Errors"), which the container's reporter reads.
+          return Promise.reject(new RemoteError('InvalidToken', 'The container reported with a token this execution did not issue'));
         }
-        if (reported) return Promise.reject(new RemoteError('States.TaskTimedOut', 'The task token was already used'));
+        if (reported) return Promise.reject(new RemoteError('TaskTimedOut', 'The task token was already used'));
         reported = true;
         settle();
         return Promise.resolve();

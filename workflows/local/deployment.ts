@@ -103,7 +103,11 @@ export function resolveLocalEnvironment(env: LocalEnvironment): ResolvedLocalEnv
   const copierOf = (tier: TierName): Copier => {
     const copy = copier({ config: { tier, target: env.target, engine: tiers[tier].engine }, s3: env.s3, storage: async () => env.storage, engine, metrics });
     return (event, invocation) =>
-      runWithinTierLimits(tier, tiers[tier], event.size ?? 0, engine.engineMemoryBytes, (stopSignal) => copy(event, { ...invocation, stopSignal }));
+      runWithinTierLimits(tier, tiers[tier], event.size ?? 0, engine.engineMemoryBytes, (limitSignal) => {
+        // The tier's limit stops the copy, and so does its caller's stop (the heavy task's SIGTERM).
+        const stopSignal = invocation?.stopSignal ? AbortSignal.any([invocation.stopSignal, limitSignal]) : limitSignal;
+        return copy(event, { ...invocation, stopSignal });
+      });
   };
   const deployment: LocalDeployment = {
     functions: {

@@ -88,7 +88,7 @@ describe('ecs:runTask.waitForTaskToken binding', () => {
     };
     const h = bindTaskStates(definition, deployment({ taskDefinitions: { [TD]: { containerName: 'c', run } } }))['Run']!;
     await expect(Promise.resolve(h(runTask([{ Name: 'TASK_TOKEN', Value: 'forged' }])))).rejects.toMatchObject({ name: 'States.HeartbeatTimeout' });
-    expect(refused).toMatchObject({ name: 'States.InvalidToken' });
+    expect(refused).toMatchObject({ name: 'InvalidToken' });
   });
 
   test('an override for another container name is an ECS parameter error', async () => {
