@@ -25,4 +25,6 @@ COPY --from=build /src/dist/ ./
 COPY --from=build /src/node_modules/@node-rs/ ./node_modules/@node-rs/
 # Unprivileged; the task definition also makes the root filesystem read-only (the engine never writes to disk).
 USER node
+# node is not PID 1 on ECS: the task definition enables an init process (initProcessEnabled), which forwards StopTask's
+# SIGTERM and reaps children; the copier then aborts and reports "the task was stopped". Locally: `docker run --init`.
 ENTRYPOINT ["node", "/app/heavy-task.js"]

@@ -69,6 +69,12 @@ export class HeavyTask extends Construct {
       // The engine streams and never writes to disk, so the root filesystem can be read-only.
       readonlyRootFilesystem: true,
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      // An init process as PID 1 forwards StopTask's SIGTERM to node and reaps children; node then aborts the copy and
+      // sends SendTaskFailure "the task was stopped" (handlers/heavy-task.ts), so the state retries at once instead of
+      // after HeartbeatSeconds.
+      linuxParameters: new ecs.LinuxParameters(this, 'LinuxParameters', { initProcessEnabled: true }),
+      // SIGKILL follows SIGTERM after this (Fargate: default 30 s, at most 120 s). Aborting the copy and reporting,
+      // SDK retries and the task's own report retries (REPORT_RETRY: at most 7.5 s of waits) fit well within it.
       stopTimeout: Duration.seconds(30),
     });
 

@@ -413,6 +413,12 @@ describe('copiers', () => {
     });
   });
 
+  it('expect the heavy container under an init process (it forwards SIGTERM), with 30 s to report before SIGKILL', () => {
+    expectResource('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [Match.objectLike({ Name: 'copier', LinuxParameters: Match.objectLike({ InitProcessEnabled: true }), StopTimeout: 30 })],
+    });
+  });
+
   it("expect the heavy task's deadline and engine tuning from the stage configuration", () => {
     const [task] = Object.values(template.findResources('AWS::ECS::TaskDefinition')) as Resource[];
     const [container] = task!.Properties['ContainerDefinitions'] as { Environment: { Name: string; Value: string }[] }[];
