@@ -14,7 +14,7 @@
  */
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { destinationStorage, sourceS3Client } from '../workflows/backup/clients';
-import { readHeavyTaskToken, sfnTaskTokenReporter, taskStopped } from '../workflows/backup/heavy-task';
+import { DEFAULT_HEARTBEAT_INTERVAL_SECONDS, readHeavyTaskToken, sfnTaskTokenReporter, taskStopped } from '../workflows/backup/heavy-task';
 import { readCopierConfig } from '../workflows/backup/settings';
 import { copier } from '../workflows/handlers/copy-object';
 import { heavyTaskHandler } from '../workflows/handlers/heavy-task';
@@ -30,7 +30,7 @@ export async function main(env: NodeJS.ProcessEnv, stop?: AbortSignal): Promise<
   const reporter = sfnTaskTokenReporter(sfn, readHeavyTaskToken(env));
   const run = heavyTaskHandler({
     copier: () => copier({ config: readCopierConfig(env, 'heavy'), s3: sourceS3Client(env), storage: () => destinationStorage(env) }),
-    heartbeatMs: Number(env['HEARTBEAT_INTERVAL_SECONDS'] ?? 60) * 1000,
+    heartbeatMs: Number(env['HEARTBEAT_INTERVAL_SECONDS'] ?? DEFAULT_HEARTBEAT_INTERVAL_SECONDS) * 1000,
     ...(env['DEADLINE_SECONDS'] ? { deadlineMs: Number(env['DEADLINE_SECONDS']) * 1000 } : {}),
   });
   return run(env, reporter, stop);

@@ -82,7 +82,8 @@ const FARGATE_MEMORY: Record<number, [number, number, number]> = {
   8192: [16384, 61440, 4096],
   16384: [32768, 122880, 8192],
 };
-const HEAVY_MAX_SECONDS = 42_000;
+/** The heavy task's longest DEADLINE_SECONDS: below the heavy state's TimeoutSeconds, with its start and report. */
+export const HEAVY_MAX_SECONDS = 42_000;
 const MIB = 1024 * 1024;
 /** Node, the SDKs and the handler before any object data (as the local tier limits assume). */
 const RUNTIME_BASELINE_MIB = 96;

@@ -52,6 +52,12 @@ export interface ReportRetry {
 }
 export const REPORT_RETRY: Readonly<ReportRetry> = { attempts: 5, baseDelayMs: 500, maxDelayMs: 4_000 };
 
+/**
+ * Heartbeat every minute by default (HEARTBEAT_INTERVAL_SECONDS). The state's HeartbeatSeconds (asl/README.md) must
+ * cover the task's start — provisioning, image pull — before the first one, and several lost ones after it.
+ */
+export const DEFAULT_HEARTBEAT_INTERVAL_SECONDS = 60;
+
 /** The reason the copy is aborted with when the container is asked to stop (SIGTERM). */
 export function taskStopped(detail: string): TransientError {
   return new TransientError(`the task was stopped (${detail}) before the copy finished; nothing partial was committed, so a retry copies it again.`);
