@@ -1,7 +1,7 @@
 import type { CopyContext } from '../copy/engine';
 import type { CopyOutcome, CopyRequest, TierName } from '../copy/types';
-import { publishSourceGone, type MetricsSink } from '../metrics';
-import { InvalidInput, SourceNotFound, TierCapacityExceeded } from './errors';
+import { publishBenignEnding, type MetricsSink } from '../metrics';
+import { InvalidInput, TierCapacityExceeded } from './errors';
 import type { BackupEvent } from './normalize';
 
 /** The engine entry points a copier uses (workflows/copy/engine.ts; injectable for tests). */
@@ -14,15 +14,16 @@ export interface CopyEngine {
  * What the small and large copy Lambdas, the heavy task and the delete step do with one normalized event:
  * copy it, or (action delete; the ASL only gets here under the mirror policy) delete its backup copy.
  * Named errors propagate untouched: their names are what the ASL's Retry/Catch match. With a metrics `sink` (the
- * Lambdas and the heavy task), a SourceNotFound is also counted as SourceGone (workflows/metrics.ts).
+ * Lambdas and the heavy task), a SourceNotFound or SourceChanged is also counted as SourceGone or Superseded
+ * (workflows/metrics.ts publishBenignEnding), before it is rethrown.
  */
 export async function runCopyStep(event: BackupEvent, ctx: CopyContext, engine: CopyEngine, sink?: MetricsSink): Promise<CopyOutcome> {
   const req = copyRequestOf(event);
   try {
     return await (event.action === 'delete' ? engine.deleteBackup(req, ctx) : engine.copyObject(req, ctx));
   } catch (err) {
-    // The ASL ends this SUCCEEDED as source-gone, without an alert: the metric is what an operator can alarm on.
-    if (err instanceof SourceNotFound && sink) publishSourceGone(event.origin, sink);
+    // The ASL ends these SUCCEEDED (source-gone, superseded) without an alert: the metric is what an operator can alarm on.
+    if (sink) publishBenignEnding(err, event, sink);
     throw err;
   }
 }

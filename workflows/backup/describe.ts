@@ -2,8 +2,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { SourceObject } from '../copy/metadata';
 import { withEventKey } from '../copy/resolve-key';
 import { headSource } from '../copy/s3-source';
-import { publishSourceGone, type MetricsSink } from '../metrics';
-import { InvalidInput, SourceChanged, SourceNotFound } from './errors';
+import { publishBenignEnding, type MetricsSink } from '../metrics';
+import { InvalidInput, SourceChanged } from './errors';
 import { withObject, type PreparedEvent } from './prepare';
 
 /**
@@ -12,14 +12,19 @@ import { withObject, type PreparedEvent } from './prepare';
  * throttled -> TransientError.
  */
 export async function describeObject(prepared: PreparedEvent, s3: S3Client, sink?: MetricsSink): Promise<PreparedEvent> {
-  let head: SourceObject;
   try {
-    head = await withEventKey(s3, prepared.object, (o) => headSource(s3, { bucket: o.bucket, key: o.key, versionId: o.versionId, etag: o.etag }));
+    return await described(prepared, s3);
   } catch (err) {
-    // The ASL ends this SUCCEEDED as source-gone, without an alert: the metric is what an operator can alarm on.
-    if (err instanceof SourceNotFound && sink) publishSourceGone(prepared.object.origin, sink);
+    // The ASL ends these SUCCEEDED (source-gone, superseded) without an alert: the metric is what an operator can alarm on.
+    if (sink) publishBenignEnding(err, prepared.object, sink);
     throw err;
   }
+}
+
+async function described(prepared: PreparedEvent, s3: S3Client): Promise<PreparedEvent> {
+  const head: SourceObject = await withEventKey(s3, prepared.object, (o) =>
+    headSource(s3, { bucket: o.bucket, key: o.key, versionId: o.versionId, etag: o.etag }),
+  );
   const { keyAlternative: _resolved, ...object } = prepared.object;
   if (head.key !== object.key) prepared = { ...prepared, destination: renamedDestination(prepared.destination, object.key, head.key) };
   if (object.etag && head.etag !== object.etag) {

@@ -1,5 +1,6 @@
 import type { EngineOptions } from '../copy/engine';
 import type { CopyTarget, DestinationLayout, TierName } from '../copy/types';
+import type { RoutingThresholds } from './routing';
 import { ConfigurationError } from './errors';
 import { compileSkipRules, parseSkipPatterns } from './skip-rules';
 import type { PrepareConfig } from './prepare';
@@ -13,6 +14,8 @@ export interface CopierConfig {
   tier: TierName;
   target: CopyTarget;
   engine: Partial<EngineOptions>;
+  /** The stage's size bands (SMALL_MAX_BYTES, LARGE_MAX_BYTES): a copy on a bigger tier counts as an escalation. */
+  routing?: RoutingThresholds;
 }
 
 const TIERS: readonly TierName[] = ['small', 'large', 'heavy'];
@@ -23,6 +26,7 @@ export function readCopierConfig(env: NodeJS.ProcessEnv, defaultTier?: TierName)
   if (!tier || !TIERS.includes(tier as TierName)) {
     throw new ConfigurationError(`TIER must be one of ${TIERS.join(', ')}, got ${JSON.stringify(tier)}`);
   }
+  const routing = readRouting(env);
   return {
     tier: tier as TierName,
     target: readTarget(env),
@@ -31,7 +35,19 @@ export function readCopierConfig(env: NodeJS.ProcessEnv, defaultTier?: TierName)
       partSizeBytes: optionalInt(env, 'PART_SIZE_BYTES'),
       concurrency: optionalInt(env, 'CONCURRENCY'),
     }),
+    ...(routing && { routing }),
   };
+}
+
+/** SMALL_MAX_BYTES and LARGE_MAX_BYTES, both or neither (neither: escalations are not counted). */
+function readRouting(env: NodeJS.ProcessEnv): RoutingThresholds | undefined {
+  const smallMaxBytes = optionalInt(env, 'SMALL_MAX_BYTES');
+  const largeMaxBytes = optionalInt(env, 'LARGE_MAX_BYTES');
+  if (smallMaxBytes === undefined && largeMaxBytes === undefined) return undefined;
+  if (smallMaxBytes === undefined || largeMaxBytes === undefined) {
+    throw new ConfigurationError('SMALL_MAX_BYTES and LARGE_MAX_BYTES are set together (the size bands of "Choose a copier by size")');
+  }
+  return { smallMaxBytes, largeMaxBytes };
 }
 
 /** prepare-backup: where copies go (to name them) and which keys are skipped. */

@@ -11,7 +11,7 @@ import type { BackupEvent } from '../backup/normalize';
 import type { CopierConfig } from '../backup/settings';
 import { copyObject, deleteBackup } from '../copy/engine';
 import type { CopyOutcome } from '../copy/types';
-import { publishCopyMetrics, sharedMetrics, type MetricsSink } from '../metrics';
+import { publishCopyMetrics, publishEscalation, sharedMetrics, type MetricsSink } from '../metrics';
 
 export interface CopierDependencies {
   config: CopierConfig;
@@ -20,7 +20,7 @@ export interface CopierDependencies {
   storage: () => Promise<Storage>;
   /** (Default: the real engine, workflows/copy/engine.ts.) */
   engine?: CopyEngine;
-  /** Where copy and SourceGone metrics go (Default: the process's Powertools Metrics, EMF on stdout). */
+  /** Where the copy, escalation, SourceGone and Superseded metrics go (Default: the process's Powertools Metrics, EMF on stdout). */
   metrics?: MetricsSink;
 }
 
@@ -37,8 +37,9 @@ export type Copier = (event: BackupEvent, invocation?: InvocationContext) => Pro
 
 /**
  * Copies (or, action delete, deletes the backup of) one event with the tier's target and tuning, stops before the
- * tier's deadline, and publishes BytesCopied/CopyDuration for a copy that moved bytes, SourceGone for one that ends
- * source-gone (another failed one publishes nothing).
+ * tier's deadline, and publishes Escalations when the object's size selects a smaller tier (before copying: a copy
+ * that dies still counted), BytesCopied/CopyDuration for a copy that moved bytes, SourceGone or Superseded for one
+ * that ends source-gone or superseded (another failed one publishes nothing more).
  */
 export function copier(deps: CopierDependencies): Copier {
   const { config } = deps;
@@ -48,6 +49,7 @@ export function copier(deps: CopierDependencies): Copier {
     const signal = combined(tierDeadline(config.tier, invocation?.getRemainingTimeInMillis?.()), invocation?.stopSignal);
     const ctx = { s3: deps.s3, storage, target: config.target, options: config.engine, tier: config.tier, ...(signal ? { signal } : {}) };
     const metrics = deps.metrics ?? sharedMetrics();
+    publishEscalation(event, config.tier, config.routing, metrics);
     const outcome = await runCopyStep(event, ctx, engine, metrics);
     publishCopyMetrics(outcome, config.tier, metrics);
     return outcome;

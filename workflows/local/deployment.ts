@@ -101,7 +101,7 @@ export function resolveLocalEnvironment(env: LocalEnvironment): ResolvedLocalEnv
   const skip = compileSkipRules(env.skipPatterns ?? []);
   // The tier's copier (the handlers' own factory), run within the tier's memory and time like the runtime would.
   const copierOf = (tier: TierName): Copier => {
-    const copy = copier({ config: { tier, target: env.target, engine: tiers[tier].engine }, s3: env.s3, storage: async () => env.storage, engine, metrics });
+    const copy = copier({ config: { tier, target: env.target, engine: tiers[tier].engine, routing }, s3: env.s3, storage: async () => env.storage, engine, metrics });
     return (event, invocation) =>
       runWithinTierLimits(tier, tiers[tier], event.size ?? 0, engine.engineMemoryBytes, (limitSignal) => {
         // The tier's limit stops the copy, and so does its caller's stop (the heavy task's SIGTERM).

@@ -29,10 +29,17 @@ describe('describeObject', () => {
     expect(mock).toHaveReceivedCommandWith(HeadObjectCommand, { VersionId: 'v1' });
   });
 
-  test('an ETag different from the event is SourceChanged', async () => {
+  test('an ETag different from the event is SourceChanged, counted as Superseded by bucket and origin', async () => {
     mock.on(HeadObjectCommand).resolves({ ContentLength: 1, ETag: '"new"' });
     const prepared = prepare({ bucket: 'src', key: 'k' }, config);
-    await expect(describeObject({ ...prepared, object: { ...prepared.object, etag: 'old' } }, s3)).rejects.toBeInstanceOf(SourceChanged);
+    const metrics = { addDimension: jest.fn(), addMetric: jest.fn(), publishStoredMetrics: jest.fn() };
+    await expect(describeObject({ ...prepared, object: { ...prepared.object, etag: 'old' } }, s3, metrics)).rejects.toBeInstanceOf(SourceChanged);
+    expect(metrics.addDimension.mock.calls).toEqual([
+      ['bucket', 'src'],
+      ['origin', 'manual'],
+    ]);
+    expect(metrics.addMetric).toHaveBeenCalledWith('Superseded', 'Count', 1);
+    expect(metrics.publishStoredMetrics).toHaveBeenCalledTimes(1);
   });
 
   test('a missing object is SourceNotFound', async () => {

@@ -20,7 +20,15 @@ describe('readCopierConfig', () => {
     });
   });
 
+  test('reads the size bands (SMALL_MAX_BYTES, LARGE_MAX_BYTES) the escalation count compares with', () => {
+    expect(readCopierConfig({ TIER: 'large', DEST_BUCKET: 'b', SMALL_MAX_BYTES: '100', LARGE_MAX_BYTES: '2000' }).routing).toEqual({
+      smallMaxBytes: 100,
+      largeMaxBytes: 2000,
+    });
+  });
+
   test.each([
+    [{ TIER: 'large', DEST_BUCKET: 'b', SMALL_MAX_BYTES: '100' }, /SMALL_MAX_BYTES and LARGE_MAX_BYTES are set together/],
     [{ DEST_BUCKET: 'b' }, /TIER must be one of small, large, heavy, got undefined/],
     [{ TIER: 'medium', DEST_BUCKET: 'b' }, /TIER must be one of .* got "medium"/],
     [{ TIER: 'small' }, /DEST_BUCKET is not set/],

@@ -74,20 +74,44 @@ describe('copy-object handler', () => {
     expect(stdout.text()).not.toContain('BytesCopied');
   });
 
-  test('counts an object S3 does not have (source-gone) as SourceGone, by origin', async () => {
+  test.each([
+    ['SourceNotFound', 'SourceGone'],
+    ['SourceChanged', 'Superseded'],
+  ] as const)('counts a copy that fails with %s (a benign ending in the ASL) as %s, by bucket and origin, and rethrows it', async (errorName, metric) => {
     const { handler, engine, errors } = load(env);
-    engine.copyObject.mockRejectedValueOnce(new errors.SourceNotFound('s3://src/k: the object or version no longer exists'));
-    await expect(handler(event, context)).rejects.toMatchObject({ name: 'SourceNotFound' });
+    engine.copyObject.mockRejectedValueOnce(new errors[errorName]('s3://src/k: gone or changed'));
+    await expect(handler(event, context)).rejects.toMatchObject({ name: errorName });
     expect(stdout.emfLines()).toEqual([
       expect.objectContaining({
         _aws: expect.objectContaining({
-          CloudWatchMetrics: [{ Namespace: 'S3GcsBackup', Dimensions: [['service', 'origin']], Metrics: [{ Name: 'SourceGone', Unit: 'Count' }] }],
+          CloudWatchMetrics: [{ Namespace: 'S3GcsBackup', Dimensions: [['service', 'bucket', 'origin']], Metrics: [{ Name: metric, Unit: 'Count' }] }],
         }),
         service: 's3-gcs-backup',
+        bucket: 'src',
         origin: 's3-notification',
-        SourceGone: 1,
+        [metric]: 1,
       }),
     ]);
+  });
+
+  test("counts an Escalation, under its own tier, when the object's size selects a smaller tier — before copying", async () => {
+    const { handler, engine, errors } = load({ ...env, SMALL_MAX_BYTES: '10', LARGE_MAX_BYTES: '100' });
+    engine.copyObject.mockRejectedValueOnce(new errors.TierCapacityExceeded('out of time here too'));
+    await expect(handler(event, context)).rejects.toMatchObject({ name: 'TierCapacityExceeded' });
+    expect(stdout.emfLines()).toEqual([
+      expect.objectContaining({
+        _aws: expect.objectContaining({ CloudWatchMetrics: [{ Namespace: 'S3GcsBackup', Dimensions: [['service', 'tier']], Metrics: [{ Name: 'Escalations', Unit: 'Count' }] }] }),
+        tier: 'large',
+        Escalations: 1,
+      }),
+    ]);
+  });
+
+  test("counts no Escalation for an object its size routes to this tier, nor for a delete", async () => {
+    const { handler } = load({ ...env, SMALL_MAX_BYTES: '1', LARGE_MAX_BYTES: '100' });
+    await handler(event, context);
+    await handler({ ...event, action: 'delete', size: 0 }, context);
+    expect(stdout.text()).not.toContain('Escalations');
   });
 
   test('runs the delete action (mirror policy) through deleteBackup', async () => {

@@ -1,8 +1,9 @@
 /**
  * The local deployment runs the handlers' own factories (workflows/handlers/), not a copy of their wiring: what only
- * the handler code adds — copy metrics per tier, SourceGone, no metric for a copy that moved nothing — shows in a local run.
+ * the handler code adds — copy metrics per tier, SourceGone, Superseded, Escalations, no metric for a copy that moved
+ * nothing — shows in a local run.
  */
-import { SourceNotFound } from '../../../workflows/backup/errors';
+import { SourceChanged, SourceNotFound, TierCapacityExceeded } from '../../../workflows/backup/errors';
 import { LocalMetricsSink } from '../../../workflows/local/metrics-sink';
 import { runBackupExecution } from '../../../workflows/local/runner';
 import { copied, StandInEngine, standInEnvironment } from '../asl/stand-in-engine';
@@ -44,13 +45,30 @@ describe('local deployment', () => {
     expect(metrics.published).toEqual([]);
   });
 
-  test('expect a copy whose source is gone to count SourceGone by origin, as the handler does', async () => {
+  test.each([
+    ['source-gone', 'SourceGone', new SourceNotFound('no such key')],
+    ['superseded', 'Superseded', new SourceChanged('the ETag changed')],
+  ])('expect a copy that ends %s to count %s by bucket and origin, as the handler does', async (outcome, metric, err) => {
     const engine = new StandInEngine(async () => {
-      throw new SourceNotFound('no such key');
+      throw err;
     });
     const metrics = new LocalMetricsSink();
     const result = await runBackupExecution(put('data/gone.bin', 1000), standInEnvironment(engine, { routing, metrics }));
-    expect(result.output).toMatchObject({ outcome: 'source-gone' });
-    expect(metrics.published).toEqual([{ dimensions: { origin: 's3-notification' }, values: { SourceGone: { value: 1, unit: 'Count' } } }]);
+    expect(result.output).toMatchObject({ outcome });
+    expect(metrics.published).toEqual([{ dimensions: { bucket: 'source-bucket', origin: 's3-notification' }, values: { [metric]: { value: 1, unit: 'Count' } } }]);
+  });
+
+  test('expect an escalated copy to count Escalations under the tier that took over, once per escalation', async () => {
+    const engine = new StandInEngine(async (req, ctx) => {
+      if (ctx.tier !== 'heavy') throw new TierCapacityExceeded(`the ${ctx.tier} tier ran out of time`);
+      return copied(req, ctx);
+    });
+    const metrics = new LocalMetricsSink();
+    const result = await runBackupExecution(put('data/escalates.bin', 1000), standInEnvironment(engine, { routing, metrics }));
+    expect(result.output).toMatchObject({ outcome: 'copied', tier: 'heavy' });
+    expect(metrics.published.filter((p) => 'Escalations' in p.values)).toEqual([
+      { dimensions: { tier: 'large' }, values: { Escalations: { value: 1, unit: 'Count' } } },
+      { dimensions: { tier: 'heavy' }, values: { Escalations: { value: 1, unit: 'Count' } } },
+    ]);
   });
 });
