@@ -128,6 +128,18 @@ export interface AlertsConfig {
    * `windowSeconds`; the next one sends a single summary and later ones in that window none. (Default: 20 per 300 s)
    */
   readonly flood?: { readonly maxAlerts?: number; readonly windowSeconds?: number };
+  /**
+   * Alarm when more executions than this for one source bucket end `source-gone` within an hour: S3 had no object
+   * under the event's key. Such executions succeed without an alert; for Object Created events a steady rate of them
+   * usually means a wrong key encoding, prefix or permission, not deleted objects. (Default: 10)
+   */
+  readonly maxSourceGonePerHour?: number;
+  /**
+   * Alarm when more executions than this for one source bucket end `superseded` within an hour: the object changed
+   * before it was copied (the newer event backs it up). Normal for keys rewritten often; a jump means a writer
+   * rewrites objects faster than they are backed up. (Default: 100)
+   */
+  readonly maxSupersededPerHour?: number;
 }
 
 export interface StageConfig {

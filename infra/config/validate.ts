@@ -24,6 +24,9 @@ export interface ResolvedSourceBucket {
   readonly kmsKeyArn?: string;
 }
 
+/** The alert settings validateStageConfig gives a default. */
+type AlertDefaults = 'maxQueueAgeSeconds' | 'maxSourceGonePerHour' | 'maxSupersededPerHour';
+
 /** A StageConfig with every default applied: what the constructs consume. */
 export interface DeploymentConfig {
   readonly stage: StageName;
@@ -48,8 +51,8 @@ export interface DeploymentConfig {
   };
   readonly skipPatterns: readonly string[];
   readonly deletePolicy: 'retain' | 'mirror';
-  readonly alerts: Required<Pick<AlertsConfig, 'maxQueueAgeSeconds'>> &
-    Omit<AlertsConfig, 'maxQueueAgeSeconds' | 'flood'> & { readonly flood: { readonly maxAlerts: number; readonly windowSeconds: number } };
+  readonly alerts: Required<Pick<AlertsConfig, AlertDefaults>> &
+    Omit<AlertsConfig, AlertDefaults | 'flood'> & { readonly flood: { readonly maxAlerts: number; readonly windowSeconds: number } };
   readonly logRetentionDays: number;
 }
 
@@ -176,6 +179,10 @@ export function validateStageConfig(config: StageConfig): DeploymentConfig {
   const flood = { maxAlerts: alerts.flood?.maxAlerts ?? 20, windowSeconds: alerts.flood?.windowSeconds ?? 300 };
   checkInteger('alerts.flood.maxAlerts', flood.maxAlerts, 1, 1000, fail);
   checkInteger('alerts.flood.windowSeconds', flood.windowSeconds, 60, 24 * 3600, fail);
+  const maxSourceGonePerHour = alerts.maxSourceGonePerHour ?? 10;
+  checkInteger('alerts.maxSourceGonePerHour', maxSourceGonePerHour, 0, 1_000_000, fail);
+  const maxSupersededPerHour = alerts.maxSupersededPerHour ?? 100;
+  checkInteger('alerts.maxSupersededPerHour', maxSupersededPerHour, 0, 1_000_000, fail);
 
   const logRetentionDays = config.logRetentionDays ?? 90;
   if (!LOG_RETENTION_DAYS.includes(logRetentionDays)) {
@@ -207,7 +214,7 @@ export function validateStageConfig(config: StageConfig): DeploymentConfig {
     tiers: { small: tiers.small, large: tiers.large, heavy: tiers.heavy },
     skipPatterns,
     deletePolicy,
-    alerts: { ...alerts, maxQueueAgeSeconds, flood },
+    alerts: { ...alerts, maxQueueAgeSeconds, flood, maxSourceGonePerHour, maxSupersededPerHour },
     logRetentionDays,
   };
 }

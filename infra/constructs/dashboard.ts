@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -6,8 +6,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { TierName } from '../../workflows/copy/types';
-import type { BackupEvent } from '../../workflows/backup/normalize';
-import { COPY_METRICS, SOURCE_GONE_METRIC } from '../../workflows/metrics';
+import { COPY_METRICS, ESCALATIONS_METRIC, SOURCE_GONE_METRIC, SUPERSEDED_METRIC } from '../../workflows/metrics';
 
 /**
  * Metrics the copiers publish with Powertools Metrics (workflows/metrics.ts: namespace POWERTOOLS_METRICS_NAMESPACE,
@@ -19,8 +18,6 @@ export { COPY_METRICS };
 export interface BackupDashboardProps {
   readonly dashboardName: string;
   readonly stateMachine: sfn.IStateMachine;
-  /** The state machine's log group (level ALL): escalations are counted from it. */
-  readonly stateMachineLogGroup: logs.ILogGroup;
   /**
    * The heavy task's log group. Lambda turns Powertools' EMF log lines into metrics by itself; the ECS awslogs driver
    * does not, so metric filters extract the same metrics from the task's lines: the EMF line carries each metric's
@@ -41,60 +38,51 @@ export interface BackupDashboardProps {
  */
 export class BackupDashboard extends Construct {
   public readonly dashboard: cloudwatch.Dashboard;
-  /** Count of escalations to a bigger copier, from the state machine's execution history logs. */
-  public readonly escalations: cloudwatch.Metric;
+  /** Escalations to a bigger copier, as the copier taking over counts them (ESCALATIONS_METRIC, summed over tiers). */
+  public readonly escalations: cloudwatch.MathExpression;
 
   constructor(scope: Construct, id: string, props: BackupDashboardProps) {
     super(scope, id);
     const period = Duration.minutes(5);
     const sm = props.stateMachine;
 
-    // The workflow's escalation states are named "Escalate from … to …" (asl/backup-object.asl.json).
-    const escalationFilter = new logs.MetricFilter(this, 'EscalationsFilter', {
-      logGroup: props.stateMachineLogGroup,
-      filterPattern: logs.FilterPattern.all(
-        logs.FilterPattern.stringValue('$.type', '=', 'PassStateEntered'),
-        logs.FilterPattern.stringValue('$.details.name', '=', 'Escalate*'),
-      ),
-      metricNamespace: props.metricsNamespace,
-      metricName: 'Escalations',
-      metricValue: '1',
-      defaultValue: 0,
-    });
-    this.escalations = escalationFilter.metric({ period, statistic: 'Sum', label: 'Escalations to a bigger copier' });
-
-    for (const metricName of Object.values(COPY_METRICS)) {
+    // The state machine logs at level ERROR (infra/constructs/backup-state-machine.ts), so nothing here reads its log
+    // group: escalations and the benign endings come from the copiers' EMF lines, failures from AWS/States metrics.
+    const heavyFilter = (metricName: string, dimensions: Record<string, string>, unit: cloudwatch.Unit) =>
       new logs.MetricFilter(this, `Heavy${metricName}`, {
         logGroup: props.heavyLogGroup,
         filterPattern: logs.FilterPattern.exists(`$.${metricName}`),
         metricNamespace: props.metricsNamespace,
         metricName,
         metricValue: `$.${metricName}`,
-        dimensions: { service: '$.service', tier: '$.tier' },
-        unit: metricName === COPY_METRICS.bytesCopied ? cloudwatch.Unit.BYTES : cloudwatch.Unit.MILLISECONDS,
+        dimensions,
+        unit,
       });
+    for (const metricName of Object.values(COPY_METRICS)) {
+      heavyFilter(metricName, { service: '$.service', tier: '$.tier' }, metricName === COPY_METRICS.bytesCopied ? cloudwatch.Unit.BYTES : cloudwatch.Unit.MILLISECONDS);
+    }
+    // Lambdas publish these themselves; the heavy task's lines become the same metrics here.
+    heavyFilter(ESCALATIONS_METRIC, { service: '$.service', tier: '$.tier' }, cloudwatch.Unit.COUNT);
+    for (const metricName of [SOURCE_GONE_METRIC, SUPERSEDED_METRIC]) {
+      heavyFilter(metricName, { service: '$.service', bucket: '$.bucket', origin: '$.origin' }, cloudwatch.Unit.COUNT);
     }
 
-    // Lambdas publish SourceGone themselves; the heavy task's line becomes the same metric here.
-    new logs.MetricFilter(this, `Heavy${SOURCE_GONE_METRIC}`, {
-      logGroup: props.heavyLogGroup,
-      filterPattern: logs.FilterPattern.exists(`$.${SOURCE_GONE_METRIC}`),
-      metricNamespace: props.metricsNamespace,
-      metricName: SOURCE_GONE_METRIC,
-      metricValue: `$.${SOURCE_GONE_METRIC}`,
-      dimensions: { service: '$.service', origin: '$.origin' },
-      unit: cloudwatch.Unit.COUNT,
+    this.escalations = new cloudwatch.MathExpression({
+      expression: 'FILL(toLarge, 0) + FILL(toHeavy, 0)',
+      usingMetrics: {
+        toLarge: new cloudwatch.Metric({ namespace: props.metricsNamespace, metricName: ESCALATIONS_METRIC, dimensionsMap: { service: props.serviceName, tier: 'large' }, statistic: 'Sum', period }),
+        toHeavy: new cloudwatch.Metric({ namespace: props.metricsNamespace, metricName: ESCALATIONS_METRIC, dimensionsMap: { service: props.serviceName, tier: 'heavy' }, statistic: 'Sum', period }),
+      },
+      label: 'Escalations to a bigger copier',
+      period,
     });
-    const origins: BackupEvent['origin'][] = ['s3-notification', 'eventbridge', 'manual'];
-    const sourceGone = origins.map(
-      (origin) =>
-        new cloudwatch.Metric({
-          namespace: props.metricsNamespace,
-          metricName: SOURCE_GONE_METRIC,
-          dimensionsMap: { service: props.serviceName, origin },
-          statistic: 'Sum',
+    // Every bucket and origin, whatever the stage lists (a manual execution may name any readable bucket).
+    const endings = [SOURCE_GONE_METRIC, SUPERSEDED_METRIC].map(
+      (metricName) =>
+        new cloudwatch.MathExpression({
+          expression: `SEARCH('{${props.metricsNamespace},bucket,origin,service} MetricName="${metricName}" service="${props.serviceName}"', 'Sum', ${period.toSeconds()})`,
+          label: metricName,
           period,
-          label: origin,
         }),
     );
 
@@ -153,9 +141,14 @@ export class BackupDashboard extends Construct {
     );
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
-        title: 'Source gone by origin (SUCCEEDED without an alert: S3 had no such object)',
-        width: 24,
-        left: sourceGone,
+        title: 'Source gone by bucket and origin (SUCCEEDED without an alert: S3 had no such object)',
+        width: 12,
+        left: [endings[0]!],
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Superseded by bucket and origin (SUCCEEDED without an alert: the object changed first)',
+        width: 12,
+        left: [endings[1]!],
       }),
     );
     this.dashboard.addWidgets(
@@ -189,11 +182,16 @@ export class BackupDashboard extends Construct {
         ],
         right: [props.queue.metricApproximateAgeOfOldestMessage({ period, statistic: 'Maximum', label: 'Oldest (s)' })],
       }),
-      new cloudwatch.LogQueryWidget({
-        title: 'Latest failed executions',
+      new cloudwatch.TextWidget({
+        // The list itself lives in Step Functions (ListExecutions): the state machine logs only errors, without data.
         width: 12,
-        logGroupNames: [props.stateMachineLogGroup.logGroupName],
-        queryLines: ['fields @timestamp, execution_arn, details.error, details.cause', 'filter type = "ExecutionFailed"', 'sort @timestamp desc', 'limit 20'],
+        markdown: [
+          '### Latest failed executions',
+          `[Failed executions in the Step Functions console](https://${Stack.of(this).region}.console.aws.amazon.com/states/home?region=${Stack.of(this).region}#/statemachines/view/${sm.stateMachineArn}?statusFilter=FAILED)`,
+          '',
+          'From a shell: `s3gcs executions --status FAILED --since 24h` (or `aws stepfunctions list-executions --status-filter FAILED`).',
+          'Each one names the copier that failed, its error and cause; redrive it after fixing the cause.',
+        ].join('\n'),
       }),
     );
   }

@@ -29,15 +29,32 @@ export interface IntakeProps {
 }
 
 /**
+ * How long and how often EventBridge retries delivering an event to the intake queue before it gives up and puts it
+ * in the delivery dead-letter queue: the service's maxima (24 h, 185 attempts), stated so a change is deliberate.
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-retry-policy.html
+ */
+export const EVENT_DELIVERY_RETRY = { maxEventAge: Duration.hours(24), retryAttempts: 185 } as const;
+
+/**
  * S3 events → encrypted SQS queue (14-day retention, DLQ) → start-executions Lambda → one execution per object.
  * The queue absorbs bursts: the starter's concurrency is capped, so a flood of events waits in the queue instead of
  * being throttled away, and a message that keeps failing lands in the DLQ (alarmed) rather than being dropped.
+ * With EventBridge intake, an event EventBridge cannot deliver to the queue (after its retry policy) lands in a
+ * delivery dead-letter queue (alarmed too, as is the rules' FailedInvocations), instead of being dropped.
  */
 export class Intake extends Construct {
   public readonly queue: sqs.Queue;
   public readonly deadLetterQueue: sqs.Queue;
   public readonly key: kms.Key;
   public readonly starter: BackupFunction;
+  /** The EventBridge rules routing S3 events to the queue (none with 's3-notifications'). */
+  public readonly rules: events.Rule[] = [];
+  /**
+   * Events EventBridge could not deliver to the queue after EVENT_DELIVERY_RETRY ('eventbridge' intake only).
+   * Encrypted with SQS-managed keys, not the intake key: it must still accept events when the intake key or queue is
+   * what fails, and EventBridge gets no key policy for it. It holds what the queue would have: S3 event envelopes.
+   */
+  public readonly deliveryDeadLetterQueue: sqs.Queue | undefined;
 
   constructor(scope: Construct, id: string, props: IntakeProps) {
     super(scope, id);
@@ -64,7 +81,17 @@ export class Intake extends Construct {
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 5 },
     });
 
-    this.routeEvents(props);
+    this.deliveryDeadLetterQueue =
+      props.mode === 'eventbridge'
+        ? new sqs.Queue(this, 'UndeliveredEvents', { encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) })
+        : undefined;
+    if (this.deliveryDeadLetterQueue) {
+      Validations.of(this.deliveryDeadLetterQueue).acknowledge({
+        id: 'AwsSolutions-SQS3',
+        reason: "It is a dead-letter queue: EventBridge's, for the rules' targets (DeadLetterConfig), which cdk-nag does not recognize as one.",
+      });
+    }
+    this.routeEvents(props, this.deliveryDeadLetterQueue);
     this.acknowledgeNotificationsHandler();
 
     this.starter = new BackupFunction(this, 'StartExecutions', {
@@ -105,11 +132,11 @@ export class Intake extends Construct {
     }
   }
 
-  private routeEvents(props: IntakeProps): void {
+  private routeEvents(props: IntakeProps, undelivered: sqs.IQueue | undefined): void {
     for (const [i, { config, bucket }] of props.sources.buckets.entries()) {
-      if (props.mode === 'eventbridge') {
+      if (undelivered) {
         bucket.enableEventBridgeNotification();
-        new events.Rule(this, `Bucket${i}Events`, {
+        const rule = new events.Rule(this, `Bucket${i}Events`, {
           description: `S3 object events of ${config.name} to the backup intake queue`,
           eventPattern: {
             source: ['aws.s3'],
@@ -119,8 +146,9 @@ export class Intake extends Construct {
               ...(config.prefixes.length > 0 && { object: { key: config.prefixes.map((prefix) => ({ prefix })) } }),
             },
           },
-          targets: [new targets.SqsQueue(this.queue)],
+          targets: [new targets.SqsQueue(this.queue, { deadLetterQueue: undelivered, ...EVENT_DELIVERY_RETRY })],
         });
+        this.rules.push(rule);
       } else {
         const destination = new s3n.SqsDestination(this.queue);
         // One configuration per prefix (S3 filters take a single prefix); none = the whole bucket.

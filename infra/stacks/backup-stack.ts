@@ -57,6 +57,8 @@ export class BackupStack extends Stack {
 
     const sources = new SourceBuckets(this, 'Sources', { buckets: config.sourceBuckets });
     const gcs = new GcsCredentials(this, 'GcsCredentials', { auth: config.gcsAuth });
+    // The size bands of "Choose a copier by size": a copier given a smaller band's object counts an escalation.
+    const routing = { SMALL_MAX_BYTES: String(config.thresholds.smallMaxBytes), LARGE_MAX_BYTES: String(config.thresholds.largeMaxBytes) };
     const destination: Record<string, string> = {
       DEST_BUCKET: config.destination.bucket,
       DEST_PREFIX: config.destination.prefix,
@@ -85,7 +87,7 @@ export class BackupStack extends Stack {
       const copy = fn(tier === 'small' ? 'SmallCopier' : 'LargeCopier', 'handlers/copy-object.ts', `Copies objects to GCS (${tier} tier)`, {
         memoryMiB: config.tiers[tier].memoryMiB,
         timeout: Duration.seconds(config.tiers[tier].timeoutSeconds),
-        environment: { TIER: tier, ...destination, ...gcs.environment, ...engineEnvironment(config.tiers[tier]) },
+        environment: { TIER: tier, ...destination, ...routing, ...gcs.environment, ...engineEnvironment(config.tiers[tier]) },
         // SIMD CRC32C for end-to-end integrity (workflows/copy/checksums.ts); a native addon.
         nativeModules: ['@node-rs/crc32'],
       });
@@ -105,6 +107,7 @@ export class BackupStack extends Stack {
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         ...destination,
+        ...routing,
         ...gcs.environment,
         ...engineEnvironment(config.tiers.heavy),
       },
@@ -205,11 +208,17 @@ export class BackupStack extends Stack {
       queue: intake.queue,
       deadLetterQueue: intake.deadLetterQueue,
       maxQueueAge: Duration.seconds(config.alerts.maxQueueAgeSeconds),
+      eventRules: intake.rules,
+      undeliveredEvents: intake.deliveryDeadLetterQueue,
+      sourceBuckets: config.sourceBuckets.map((b) => b.name),
+      metricsNamespace: METRICS_NAMESPACE,
+      serviceName: SERVICE_NAME,
+      maxSourceGonePerHour: config.alerts.maxSourceGonePerHour,
+      maxSupersededPerHour: config.alerts.maxSupersededPerHour,
     });
     const dashboard = new BackupDashboard(this, 'Dashboard', {
       dashboardName: prefix,
       stateMachine: this.workflow.stateMachine,
-      stateMachineLogGroup: this.workflow.logGroup,
       heavyLogGroup: heavy.logGroup,
       metricsNamespace: METRICS_NAMESPACE,
       serviceName: SERVICE_NAME,
@@ -242,6 +251,12 @@ export class BackupStack extends Stack {
     });
     new CfnOutput(this, 'IntakeQueueUrl', { value: intake.queue.queueUrl });
     new CfnOutput(this, 'IntakeDeadLetterQueueUrl', { value: intake.deadLetterQueue.queueUrl });
+    if (intake.deliveryDeadLetterQueue) {
+      new CfnOutput(this, 'UndeliveredEventsQueueUrl', {
+        value: intake.deliveryDeadLetterQueue.queueUrl,
+        description: 'S3 events EventBridge could not deliver to the intake queue (alarmed)',
+      });
+    }
     new CfnOutput(this, 'DashboardName', { value: dashboard.dashboard.dashboardName });
   }
 }

@@ -3,6 +3,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { STAGES } from '../../../infra/config/stages';
 import type { StageConfig } from '../../../infra/config/types';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { Template } from 'aws-cdk-lib/assertions';
 import { buildApp, type BuildAppOptions } from '../../../infra/app';
 
 /**
@@ -47,4 +49,23 @@ export interface AslState {
 export interface AslDefinition {
   StartAt: string;
   States: Record<string, AslState>;
+}
+
+/**
+ * The line the heavy task prints (handlers/heavy-task.ts) for `print`, from a Metrics instance configured as the
+ * task definition's environment configures it, with that environment.
+ */
+export function heavyTaskLine(template: Template, print: (sink: Metrics) => void): { environment: Record<string, unknown>; line: Record<string, unknown> } {
+  const [task] = Object.values(template.findResources('AWS::ECS::TaskDefinition')) as { Properties: Record<string, unknown> }[];
+  const environment = Object.fromEntries(
+    (task!.Properties['ContainerDefinitions'] as { Environment: { Name: string; Value: unknown }[] }[])[0]!.Environment.map((e) => [e.Name, e.Value]),
+  );
+  const printed: string[] = [];
+  const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => printed.push(String(chunk)) > 0);
+  try {
+    print(new Metrics({ namespace: String(environment['POWERTOOLS_METRICS_NAMESPACE']), serviceName: String(environment['POWERTOOLS_SERVICE_NAME']) }));
+  } finally {
+    write.mockRestore();
+  }
+  return { environment, line: JSON.parse(printed.join('')) as Record<string, unknown> };
 }

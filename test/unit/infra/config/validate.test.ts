@@ -39,7 +39,7 @@ describe('validateStageConfig', () => {
       destination: { bucket: 'my-backup', prefix: '', layout: { kind: 'by-source-bucket' } },
       skipPatterns: [],
       deletePolicy: 'retain',
-      alerts: { maxQueueAgeSeconds: 900, flood: { maxAlerts: 20, windowSeconds: 300 } },
+      alerts: { maxQueueAgeSeconds: 900, flood: { maxAlerts: 20, windowSeconds: 300 }, maxSourceGonePerHour: 10, maxSupersededPerHour: 100 },
       logRetentionDays: 90,
     });
   });
@@ -64,6 +64,17 @@ describe('validateStageConfig', () => {
     expect(error!.message).toContain('Invalid configuration for stage "production"');
     expect(error!.message).toContain('sourceBuckets[0].name: "Bad_Bucket" is not a valid S3 bucket name');
     expect(error!.message).toContain('destination.bucket: "google-backup" is not a valid GCS bucket name');
+  });
+
+  it('expect the source-gone and superseded alarm rates to be whole numbers of executions per hour', () => {
+    expect(problemsOf({ ...valid, alerts: { maxSourceGonePerHour: -1, maxSupersededPerHour: 1.5 } })).toEqual([
+      'alerts.maxSourceGonePerHour: must be an integer from 0 to 1000000, got -1',
+      'alerts.maxSupersededPerHour: must be an integer from 0 to 1000000, got 1.5',
+    ]);
+    expect(validateStageConfig({ ...valid, alerts: { maxSourceGonePerHour: 0, maxSupersededPerHour: 5000 } }).alerts).toMatchObject({
+      maxSourceGonePerHour: 0,
+      maxSupersededPerHour: 5000,
+    });
   });
 
   it('expect at least one source bucket', () => {
