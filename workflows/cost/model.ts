@@ -60,7 +60,7 @@ export interface Measured {
   /** Our engine's and the old design's local throughput on large objects, bytes/s. */
   engineBytesPerSecond: number;
   oldBytesPerSecond: number;
-  /** Execution event log bytes (logging level ALL with execution data). */
+  /** Execution event log bytes (logging level ALL with execution data; the bench logs so to measure it). */
   eventLogBytesPerExecution: number;
 }
 
@@ -161,9 +161,18 @@ export function ourDesignCost(inputs: CostInputs, sizeBytes: number, path: PathN
     copied = true;
   }
   if (copied) add('Egress (S3 to internet)', (sizeBytes / GB) * aws.internetEgressPerGb.usd);
-  const logBytes = measured.eventLogBytesPerExecution + invocations * a.lambdaLogBytesPerInvocation;
+  const logBytes = executionEventLogBytes(settings, measured) + invocations * a.lambdaLogBytesPerInvocation;
   add('Logs and traces', (logBytes / GB) * aws.cloudWatchLogsIngestPerGb.usd + a.xraySampledFraction * aws.xrayPerTraceRecorded.usd);
   return finish(lines, true);
+}
+
+/**
+ * Bytes of execution events a copy that succeeds ships to CloudWatch Logs: the measured ones at level ALL (an upper
+ * bound without execution data), none at ERROR or below — those levels log only failures, which are rare and billed
+ * by their own path. https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html
+ */
+export function executionEventLogBytes(settings: StageCostSettings, measured: Measured): number {
+  return settings.stateMachineLogging.level === 'ALL' ? measured.eventLogBytesPerExecution : 0;
 }
 
 /** The design it replaces: S3 → SNS → 256 MB Lambda (async, 3 attempts) → DLQ topic → 2 GB Lambda → SQS DLQ. */

@@ -1,4 +1,4 @@
-import type { Assumptions, CostLine, Measured } from './model';
+import { executionEventLogBytes, type Assumptions, type CostLine, type Measured } from './model';
 import type { Prices } from './prices';
 import type { DesignName, ScenarioResult } from './scenarios';
 import type { StageCostSettings } from './stage-settings';
@@ -67,7 +67,9 @@ export function costMarkdown(o: {
     '',
     `Measured inputs (${o.measuredFrom}): prepare step ${ms(m.prepareSeconds)}, small copy step ${ms(m.smallCopySeconds)}, old design 1 KiB copy ${ms(m.oldCopySeconds)}, ` +
       `engine ${(m.engineBytesPerSecond / 1e6).toFixed(0)} MB/s and old design ${(m.oldBytesPerSecond / 1e6).toFixed(0)} MB/s on the largest object, ` +
-      `${(m.eventLogBytesPerExecution / 1000).toFixed(1)} kB of execution events per execution (logged at level ALL).`,
+      `${(m.eventLogBytesPerExecution / 1000).toFixed(1)} kB of execution events per execution at logging level ALL ` +
+      `(this stage logs level ${s.stateMachineLogging.level}${s.stateMachineLogging.includeExecutionData ? ' with' : ' without'} execution data: ` +
+      `${(executionEventLogBytes(s, m) / 1000).toFixed(1)} kB per execution that succeeds).`,
     '',
     `Assumptions (cannot be measured here): +${ms(a.s3RequestSeconds)} per S3 request and +${ms(a.gcsRequestSeconds)} per GCS request (AWS → Google), ` +
       `cloud copy rate ≤ ${(a.cloudBytesPerSecond / 1e6).toFixed(0)} MB/s (one upload stream), Fargate start-up ${a.fargateStartupSeconds} s billed (minimum ${a.fargateMinimumSeconds} s) plus a public IPv4 address, ` +

@@ -11,6 +11,8 @@ export interface StageCostSettings {
   storageClass: GcsStorageClassName;
   /** Messages per start-executions invocation (the SQS event source's BatchSize). */
   intakeBatchSize: number;
+  /** The backup state machine's LoggingConfiguration: only level ALL logs the events of an execution that succeeds. */
+  stateMachineLogging: { level: string; includeExecutionData: boolean };
 }
 
 interface CfnResource {
@@ -56,6 +58,9 @@ export function settingsFromTemplate(
   const container = ((task.ContainerDefinitions as { Environment?: { Name: string; Value: string }[] }[] | undefined) ?? [])[0];
   const heavyEnv = Object.fromEntries((container?.Environment ?? []).map((e) => [e.Name, e.Value]));
   const platform = task.RuntimePlatform as { CpuArchitecture?: string } | undefined;
+  const logging = find('WorkflowStateMachine', 'AWS::StepFunctions::StateMachine').LoggingConfiguration as
+    | { Level?: string; IncludeExecutionData?: boolean }
+    | undefined;
   const mapping = resources.find(([, r]) => r.Type === 'AWS::Lambda::EventSourceMapping')?.[1].Properties ?? {};
   const part = (vars: Record<string, string>): number => Number(vars.PART_SIZE_BYTES ?? DEFAULT_PART_SIZE);
   return {
@@ -76,5 +81,6 @@ export function settingsFromTemplate(
     partSizeBytes: { small: part(env(FUNCTION_IDS.small)), large: part(env(FUNCTION_IDS.large)), heavy: part(heavyEnv) },
     storageClass: (config.storageClass ?? 'STANDARD') as GcsStorageClassName,
     intakeBatchSize: Number(mapping.BatchSize ?? 10),
+    stateMachineLogging: { level: String(logging?.Level ?? 'OFF'), includeExecutionData: logging?.IncludeExecutionData === true },
   };
 }

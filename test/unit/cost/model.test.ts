@@ -13,6 +13,7 @@ const settings: StageCostSettings = {
   partSizeBytes: { small: 8 * MIB, large: 8 * MIB, heavy: 16 * MIB },
   storageClass: 'STANDARD',
   intakeBatchSize: 10,
+  stateMachineLogging: { level: 'ERROR', includeExecutionData: false },
 };
 const prices = loadPrices();
 const inputs: CostInputs = {
@@ -36,6 +37,14 @@ it('expect a small copy to bill five transitions, one Class A and one Class B op
   expect(c.lines['Egress (S3 to internet)']).toBeCloseTo((1024 / 1e9) * 0.09, 15);
   expect(c.lines.Fargate).toBeUndefined();
   expect(c.total).toBeCloseTo(Object.values(c.lines).reduce((a, b) => a + (b ?? 0), 0), 15);
+});
+
+it("expect no execution-event logging for an execution that succeeds at level ERROR, the measured bytes at level ALL", () => {
+  const logs = (stateMachineLogging: StageCostSettings['stateMachineLogging']) =>
+    ourDesignCost({ ...inputs, settings: { ...settings, stateMachineLogging } }, 1024).lines['Logs and traces']!;
+  const perGb = prices.aws.cloudWatchLogsIngestPerGb.usd;
+  expect(logs({ level: 'ALL', includeExecutionData: true }) - logs({ level: 'ERROR', includeExecutionData: false })).toBeCloseTo((30_000 / 1e9) * perGb, 12);
+  expect(logs({ level: 'ERROR', includeExecutionData: true })).toBeCloseTo(logs({ level: 'ERROR', includeExecutionData: false }), 15);
 });
 
 it('expect the small copier to bill its memory for the local time plus a round trip per request', () => {

@@ -14,6 +14,10 @@ function template(): CfnTemplate {
       LargeCopierFunction09009D59: lambda(4096, { PART_SIZE_BYTES: String(16 * 1024 * 1024) }),
       IntakeStartExecutionsFunctionB706CE0C: lambda(256),
       IntakeStartExecutionsFunctionSqsEventSource1: { Type: 'AWS::Lambda::EventSourceMapping', Properties: { BatchSize: 10 } },
+      WorkflowStateMachine8F1B1C15: {
+        Type: 'AWS::StepFunctions::StateMachine',
+        Properties: { LoggingConfiguration: { Level: 'ERROR', IncludeExecutionData: false } },
+      },
       HeavyTaskDefinition651AB749: {
         Type: 'AWS::ECS::TaskDefinition',
         Properties: { Cpu: '2048', Memory: '8192', RuntimePlatform: { CpuArchitecture: 'ARM64' }, ContainerDefinitions: [{ Environment: [{ Name: 'PART_SIZE_BYTES', Value: '33554432' }] }] },
@@ -31,6 +35,7 @@ it('expect tier memory, architecture and engine part sizes to come from the temp
   expect(s.partSizeBytes).toEqual({ small: 8 * 1024 * 1024, large: 16 * 1024 * 1024, heavy: 32 * 1024 * 1024 });
   expect(s.storageClass).toBe('NEARLINE');
   expect(s.intakeBatchSize).toBe(10);
+  expect(s.stateMachineLogging).toEqual({ level: 'ERROR', includeExecutionData: false });
 });
 
 it('expect a missing copier function to fail naming it', () => {
