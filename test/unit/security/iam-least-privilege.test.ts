@@ -166,12 +166,17 @@ describe.each(['staging', 'production'])('the %s stack', (stage) => {
     expect(managed.filter((arn) => !arn.includes('service-role/AWSLambdaBasicExecutionRole'))).toEqual([]);
   });
 
-  it('expect every resource policy open to "*" to be a Deny, and every Allow to a service scoped to this account', () => {
+  it('expect every resource policy open to "*" to be a Deny, and every Allow to a service scoped to this account or one of its resources', () => {
     const statements = resourcePolicyStatements(resources());
     const isAnyone = (p: unknown): boolean => p === '*' || (typeof p === 'object' && p !== null && list((p as Json)['AWS'] as string | string[]).includes('*'));
     const openAllows = statements.filter(({ statement }) => isAnyone(statement.Principal) && statement.Effect !== 'Deny');
+    // Scoped: to this account, or to one resource of this stack by ARN (narrower: e.g. EventBridge's DLQ policy names the rule).
+    const ownArn = (condition: unknown): boolean => {
+      const arn = (condition as { ArnEquals?: Record<string, unknown> } | undefined)?.ArnEquals?.['aws:SourceArn'] as { 'Fn::GetAtt'?: [string, string] } | undefined;
+      return arn?.['Fn::GetAtt']?.[1] === 'Arn' && arn['Fn::GetAtt'][0] in resources();
+    };
     const unscopedAllows = statements.filter(
-      ({ statement }) => statement.Effect === 'Allow' && !JSON.stringify(statement.Condition ?? {}).includes('aws:SourceAccount'),
+      ({ statement }) => statement.Effect === 'Allow' && !JSON.stringify(statement.Condition ?? {}).includes('aws:SourceAccount') && !ownArn(statement.Condition),
     );
     expect(statements.length).toBeGreaterThan(0);
     expect(openAllows.map((s) => s.owner)).toEqual([]);
