@@ -30,8 +30,8 @@ export interface BackupStateMachineProps {
 /**
  * The per-object workflow: a Standard state machine whose definition is the ASL file, inline in the template, with
  * substitutions for every ARN and setting. Logs errors only, without execution data, to a log group with retention
- * (see STATE_MACHINE_LOGGING), and traces with X-Ray. Nothing is inferred from the definition: its role starts empty and each resource the ASL touches
- * is granted explicitly by the stack (through `role`).
+ * (see STATE_MACHINE_LOGGING), and traces with X-Ray. Nothing is inferred from the definition: its role starts empty
+ * and each resource the ASL touches is granted explicitly by the stack (through `role`).
  */
 export class BackupStateMachine extends Construct {
   public readonly stateMachine: sfn.StateMachine;
