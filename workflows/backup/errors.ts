@@ -14,6 +14,7 @@ export const ERROR_NAMES = [
   'InvalidDestinationName',
   'IntegrityError',
   'InvalidInput',
+  'HeavySlotUnavailable',
 ] as const;
 
 export type BackupErrorName = (typeof ERROR_NAMES)[number];
@@ -64,6 +65,11 @@ export class IntegrityError extends BackupError {
 /** The execution input or event is not one of the documented shapes. */
 export class InvalidInput extends BackupError {
   override readonly name = 'InvalidInput';
+}
+
+/** As many heavy tasks run as the stage allows: "Wait for a heavy slot" retries it with backoff, it never fails a copy. */
+export class HeavySlotUnavailable extends BackupError {
+  override readonly name = 'HeavySlotUnavailable';
 }
 
 export function isBackupError(err: unknown): err is BackupError {

@@ -13,12 +13,14 @@ import { copyObject, deleteBackup, engineMemoryBytes } from '../copy/engine';
 import type { CopyTarget, TierName } from '../copy/types';
 import { copier, copyObjectHandler, type Copier } from '../handlers/copy-object';
 import { describeObjectHandler } from '../handlers/describe-object';
+import { heavySlotHandler } from '../handlers/heavy-slot';
 import { heavyTaskHandler } from '../handlers/heavy-task';
 import { prepareBackupHandler } from '../handlers/prepare-backup';
 import { LocalAlertSink } from './alert-sink';
+import type { Json } from './asl-definition';
 import type { LocalDeployment } from './bindings';
 import { LocalMetricsSink } from './metrics-sink';
-import { DEFAULT_LOCAL_TIER_LIMITS, runWithinTierLimits, type MemoryModel, type TierLimits, type TierLimitsByName } from './tier-limits';
+import { ConcurrencyLimit, DEFAULT_LOCAL_TIER_LIMITS, runWithinTierLimits, type MemoryModel, type TierLimits, type TierLimitsByName } from './tier-limits';
 
 const MIB = 1024 * 1024;
 const LOCAL_REGION = 'local';
@@ -30,12 +32,18 @@ export const LOCAL_ARNS = {
   describeFunction: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:backup-describe`,
   smallCopyFunction: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:backup-copy-small`,
   largeCopyFunction: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:backup-copy-large`,
+  heavySlotFunction: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:backup-heavy-slot`,
   heavyCluster: `arn:aws:ecs:${LOCAL_REGION}:${LOCAL_ACCOUNT}:cluster/backup`,
   heavyTaskDefinition: `arn:aws:ecs:${LOCAL_REGION}:${LOCAL_ACCOUNT}:task-definition/backup-heavy-copy:1`,
   alertTopic: `arn:aws:sns:${LOCAL_REGION}:${LOCAL_ACCOUNT}:backup-alerts`,
   stateMachine: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:backup-object`,
 } as const;
 export const LOCAL_HEAVY_CONTAINER = 'heavy-copy';
+
+/** The stage default of tiers.heavy.maxRunning, used when the local heavy tier sets no concurrencyLimit. */
+export const DEFAULT_LOCAL_MAX_HEAVY_TASKS = 10;
+
+const LOCAL_ADMISSION_GRACE_MS = 200;
 
 export const DEFAULT_LOCAL_ROUTING: RoutingThresholds = { smallMaxBytes: 8 * MIB, largeMaxBytes: 256 * MIB };
 
@@ -70,6 +78,10 @@ export interface ResolvedLocalEnvironment {
   substitutions: Record<string, string>;
   deployment: LocalDeployment;
   tiers: TierLimitsByName;
+  /** The Lambda copiers' concurrency limits (what each ran at most at once, how many invocations were throttled). */
+  concurrency: { small: ConcurrencyLimit; large: ConcurrencyLimit };
+  /** Heavy tasks running now and at most (the local ecs:ListTasks count "Wait for a heavy slot" reads). */
+  heavyTasks: { running: number; peak: number };
   alerts: LocalAlertSink;
   metrics: LocalMetricsSink;
 }
@@ -85,6 +97,7 @@ export function resolveLocalEnvironment(env: LocalEnvironment): ResolvedLocalEnv
     DescribeFunctionArn: LOCAL_ARNS.describeFunction,
     SmallCopyFunctionArn: LOCAL_ARNS.smallCopyFunction,
     LargeCopyFunctionArn: LOCAL_ARNS.largeCopyFunction,
+    HeavySlotFunctionArn: LOCAL_ARNS.heavySlotFunction,
     // As deployed: the small copier's handler (copy-object) also performs mirror deletes.
     DeleteFunctionArn: LOCAL_ARNS.smallCopyFunction,
     HeavyClusterArn: LOCAL_ARNS.heavyCluster,
@@ -109,24 +122,52 @@ export function resolveLocalEnvironment(env: LocalEnvironment): ResolvedLocalEnv
         return copy(event, { ...invocation, stopSignal });
       });
   };
+  // Each copier function within its concurrency limit, as Lambda throttles a function at its reserved concurrency.
+  const concurrency = {
+    small: new ConcurrencyLimit(LOCAL_ARNS.smallCopyFunction, tiers.small.concurrencyLimit),
+    large: new ConcurrencyLimit(LOCAL_ARNS.largeCopyFunction, tiers.large.concurrencyLimit),
+  };
+  const limited = (limit: ConcurrencyLimit, fn: (payload: Json) => Promise<unknown>) => (payload: Json) => limit.run(() => fn(payload));
+  const heavyTasks = { running: 0, peak: 0 };
+  const slotChecks = new ConcurrencyLimit(LOCAL_ARNS.heavySlotFunction, 1);
+  const heavyCopy = heavyTaskHandler({ copier: () => copierOf('heavy'), heartbeatMs: 60_000 });
   const deployment: LocalDeployment = {
     functions: {
       [LOCAL_ARNS.prepareFunction]: prepareBackupHandler({ target: env.target, skip }),
       [LOCAL_ARNS.describeFunction]: describeObjectHandler({ s3: env.s3, metrics }),
-      [LOCAL_ARNS.smallCopyFunction]: copyObjectHandler(copierOf('small')),
-      [LOCAL_ARNS.largeCopyFunction]: copyObjectHandler(copierOf('large')),
+      [LOCAL_ARNS.smallCopyFunction]: limited(concurrency.small, copyObjectHandler(copierOf('small'))),
+      [LOCAL_ARNS.largeCopyFunction]: limited(concurrency.large, copyObjectHandler(copierOf('large'))),
+      // As deployed: reserved concurrency 1, so checks never overlap. Locally a container is listed as soon as it
+      // starts, so the grace only needs to cover the step from this state to the next.
+      [LOCAL_ARNS.heavySlotFunction]: limited(
+        slotChecks,
+        heavySlotHandler({
+          count: async () => heavyTasks.running,
+          settings: { maxRunning: tiers.heavy.concurrencyLimit ?? DEFAULT_LOCAL_MAX_HEAVY_TASKS },
+          admissionGraceMs: LOCAL_ADMISSION_GRACE_MS,
+        }),
+      ),
     },
     taskDefinitions: {
       [LOCAL_ARNS.heavyTaskDefinition]: {
         containerName: LOCAL_HEAVY_CONTAINER,
-        run: heavyTaskHandler({ copier: () => copierOf('heavy'), heartbeatMs: 60_000 }),
+        // A task counts as running from RunTask until its container exits, as ListTasks (desiredStatus RUNNING) sees it.
+        run: async (containerEnv, reporter) => {
+          heavyTasks.running += 1;
+          heavyTasks.peak = Math.max(heavyTasks.peak, heavyTasks.running);
+          try {
+            return await heavyCopy(containerEnv, reporter);
+          } finally {
+            heavyTasks.running -= 1;
+          }
+        },
       },
     },
     topics: {
       [LOCAL_ARNS.alertTopic]: ({ topicArn, subject, message }) => alerts.publish({ topicArn, message, ...(subject ? { subject } : {}) }),
     },
   };
-  return { substitutions, deployment, tiers, alerts, metrics };
+  return { substitutions, deployment, tiers, concurrency, heavyTasks, alerts, metrics };
 }
 
 function mergeTiers(overrides: LocalEnvironment['tiers'] = {}): TierLimitsByName {

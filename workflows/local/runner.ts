@@ -73,7 +73,8 @@ export function prepareLocalStateMachine(env: LocalEnvironment, definitionPath: 
 /** Prepared once per environment object and definition file; a failed preparation is not kept (it throws each time). */
 const preparedByEnvironment = new WeakMap<LocalEnvironment, Map<string, PreparedStateMachine>>();
 
-function preparedFor(env: LocalEnvironment, definitionPath: string = BACKUP_ASL_PATH): PreparedStateMachine {
+/** The state machine and local deployment executions of `env` run on (its concurrency counters, alert sink, …). */
+export function preparedFor(env: LocalEnvironment, definitionPath: string = BACKUP_ASL_PATH): PreparedStateMachine {
   let byPath = preparedByEnvironment.get(env);
   if (!byPath) preparedByEnvironment.set(env, (byPath = new Map()));
   let prepared = byPath.get(definitionPath);

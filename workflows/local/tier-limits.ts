@@ -15,6 +15,12 @@ export interface TierLimits {
   timeBudgetMs: number;
   /** Engine tuning this tier runs with (Default: the engine's). */
   engine: Partial<EngineOptions>;
+  /**
+   * Most attempts of this tier at once (Default: no limit). A Lambda tier models its reserved concurrency: one more
+   * invocation is refused with Lambda.TooManyRequestsException. The heavy tier models the stage's cap on running heavy
+   * tasks, which "Wait for a heavy slot" enforces.
+   */
+  concurrencyLimit?: number;
 }
 
 export type TierLimitsByName = Record<TierName, TierLimits>;
@@ -32,7 +38,7 @@ export const DEFAULT_LOCAL_TIER_LIMITS: TierLimitsByName = {
 /** The error a local tier throws, named exactly as Step Functions reports the AWS failure it stands for. */
 export class TierLimitError extends Error {
   constructor(
-    override readonly name: 'Runtime.OutOfMemory' | 'States.Timeout',
+    override readonly name: 'Runtime.OutOfMemory' | 'States.Timeout' | 'Lambda.TooManyRequestsException',
     message: string,
   ) {
     super(message);
@@ -81,6 +87,46 @@ export async function runWithinTierLimits<T>(
     'States.Timeout',
     `The ${tier} copier did not finish within its time budget of ${limits.timeBudgetMs} ms; the attempt was stopped.`,
   );
+}
+
+/**
+ * A function's concurrency limit, as Lambda applies it to synchronous invokes: an invocation beyond the limit is not
+ * queued, it fails at once with TooManyRequestsException (429), which Step Functions reports as
+ * Lambda.TooManyRequestsException (https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html).
+ */
+export class ConcurrencyLimit {
+  private inUse = 0;
+  /** The most invocations that were running at once. */
+  peak = 0;
+  /** Invocations refused. */
+  throttled = 0;
+
+  constructor(
+    private readonly functionName: string,
+    readonly limit: number = Number.POSITIVE_INFINITY,
+  ) {}
+
+  get running(): number {
+    return this.inUse;
+  }
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.inUse >= this.limit) {
+      this.throttled += 1;
+      throw new TierLimitError(
+        'Lambda.TooManyRequestsException',
+        `Rate Exceeded. (Service: AWSLambda; Status Code: 429; Error Code: TooManyRequestsException; ` +
+          `Reason: ReservedFunctionConcurrentInvocationLimitExceeded) ${this.functionName} is limited to ${this.limit} at once`,
+      );
+    }
+    this.inUse += 1;
+    this.peak = Math.max(this.peak, this.inUse);
+    try {
+      return await work();
+    } finally {
+      this.inUse -= 1;
+    }
+  }
 }
 
 /** How long a timed-out attempt may take to notice its abort before the next tier starts. */

@@ -256,19 +256,29 @@ describe('retries', () => {
     expect(engine.tiers()).toEqual(['small', 'small', 'small']);
   });
 
-  test('Lambda throttling is retried 4 times with the overridden pause between attempts, then escalates', async () => {
+  test('Lambda throttling is retried in place with the overridden pause between attempts, never escalated', async () => {
+    let throttles = 6;
     const engine = new StandInEngine(async (req, ctx) => {
-      if (ctx.tier === 'small') throw Object.assign(new Error('Rate exceeded'), { name: 'Lambda.TooManyRequestsException' });
+      if (throttles-- > 0) throw Object.assign(new Error('Rate exceeded'), { name: 'Lambda.TooManyRequestsException' });
       return copied(req, ctx);
     });
     const result = await runBackupExecution(fixture('s3-notification-put.json'), standInEnvironment(engine, { retryIntervalMs: 40 }));
     expect(result.status).toBe('SUCCEEDED');
-    expect(engine.tiers()).toEqual(['small', 'small', 'small', 'small', 'small', 'large']);
+    expect(engine.tiers()).toEqual(Array(7).fill('small'));
     const small = result.timeline.steps.find((s) => s.state === 'Copy the object with the small Lambda')!;
-    expect(small.retries.map((r) => r.retry)).toEqual([1, 2, 3, 4]);
+    expect(small.retries.map((r) => r.retry)).toEqual([1, 2, 3, 4, 5, 6]);
     // Each retry waits the override before running again: the attempts are at least 40 ms apart.
     const at = small.retries.map((r) => r.atMs);
     for (let i = 1; i < at.length; i++) expect(at[i]! - at[i - 1]!).toBeGreaterThanOrEqual(39);
+  });
+
+  test('throttling that outlasts the retry budget fails on the tier it was throttled on, it does not escalate', async () => {
+    const engine = new StandInEngine(failWith('Lambda.TooManyRequestsException', 'Rate exceeded'));
+    const result = await runBackupExecution(fixture('s3-notification-put.json'), standInEnvironment(engine, { retryIntervalMs: 1 }));
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('Lambda.TooManyRequestsException');
+    expect(engine.tiers()).toEqual(Array(16).fill('small'));
+    expect(visited(result)).not.toContain('Escalate from the small Lambda to the large Lambda');
   });
 
   test('the ASL keeps its real backoff when no override is given (exponential, full jitter, max delay)', () => {
