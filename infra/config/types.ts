@@ -85,6 +85,13 @@ export interface LambdaTierConfig extends EngineTuning {
   readonly memoryMiB: number;
   /** Lambda timeout in seconds (1-900). */
   readonly timeoutSeconds: number;
+  /**
+   * Reserved concurrency of this copier (1-900): the most copies it runs at once, guaranteed to it and never exceeded.
+   * Beyond it an invocation is throttled, and the state machine waits and retries it in place (never escalates).
+   * The two copiers together may reserve at most 900 (Lambda keeps 100 of an account's default 1,000 unreserved).
+   * (Default: small 20, large 10)
+   */
+  readonly reservedConcurrency?: number;
 }
 
 export interface HeavyTierConfig extends EngineTuning {
@@ -97,6 +104,11 @@ export interface HeavyTierConfig extends EngineTuning {
    * 42000, safely below the state's 12-hour TimeoutSeconds in the ASL.
    */
   readonly timeoutSeconds: number;
+  /**
+   * Most heavy tasks running at once (1-1000). Above it "Wait for a heavy slot" waits and retries; no copy fails for
+   * it. Keep it within the account's Fargate On-Demand vCPU quota divided by the task's vCPUs. (Default: 10)
+   */
+  readonly maxRunning?: number;
 }
 
 export interface ThresholdsConfig {
@@ -152,7 +164,11 @@ export interface StageConfig {
   readonly sourceBuckets: readonly SourceBucketConfig[];
   /** (Default: 'eventbridge') */
   readonly intake?: IntakeMode;
-  /** Most start-executions Lambdas running at once (2-1000): caps the StartExecution rate. (Default: 5) */
+  /**
+   * Most start-executions Lambdas running at once (2-1000): paces the StartExecution rate. Each one starts a batch of
+   * up to 10 executions, so at most ceil((small + large reservedConcurrency) / 10) is allowed: one round of batches
+   * starts no more executions than the Lambda copiers can run at once. (Default: that bound rounded down, at least 2)
+   */
   readonly intakeMaxConcurrency?: number;
   readonly destination: DestinationConfig;
   readonly gcsAuth: GcsAuthConfig;

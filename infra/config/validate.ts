@@ -26,6 +26,14 @@ export interface ResolvedSourceBucket {
 
 /** The alert settings validateStageConfig gives a default. */
 type AlertDefaults = 'maxQueueAgeSeconds' | 'maxSourceGonePerHour' | 'maxSupersededPerHour';
+/** Reserved concurrency of the Lambda copiers when a stage sets none. */
+export const DEFAULT_RESERVED_CONCURRENCY = { small: 20, large: 10 } as const;
+/** Lambda keeps 100 of an account's default 1,000 concurrent executions unreserved. */
+const MAX_RESERVED_CONCURRENCY = 900;
+/** Heavy tasks running at once when a stage sets no tiers.heavy.maxRunning. */
+export const DEFAULT_MAX_HEAVY_TASKS = 10;
+/** Messages per starter invocation (the intake's SQS batch size): executions one starter starts at once. */
+export const INTAKE_BATCH_SIZE = 10;
 
 /** A StageConfig with every default applied: what the constructs consume. */
 export interface DeploymentConfig {
@@ -45,9 +53,9 @@ export interface DeploymentConfig {
   readonly gcsAuth: GcsAuthConfig;
   readonly thresholds: { readonly smallMaxBytes: number; readonly largeMaxBytes: number };
   readonly tiers: {
-    readonly small: LambdaTierConfig;
-    readonly large: LambdaTierConfig;
-    readonly heavy: HeavyTierConfig;
+    readonly small: LambdaTierConfig & { readonly reservedConcurrency: number };
+    readonly large: LambdaTierConfig & { readonly reservedConcurrency: number };
+    readonly heavy: HeavyTierConfig & { readonly maxRunning: number };
   };
   readonly skipPatterns: readonly string[];
   readonly deletePolicy: 'retain' | 'mirror';
@@ -115,8 +123,6 @@ export function validateStageConfig(config: StageConfig): DeploymentConfig {
 
   const intake = config.intake ?? 'eventbridge';
   if (!INTAKE_MODES.includes(intake)) fail('intake', `must be one of ${INTAKE_MODES.join(', ')}, got ${JSON.stringify(intake)}`);
-  const intakeMaxConcurrency = config.intakeMaxConcurrency ?? 5;
-  checkInteger('intakeMaxConcurrency', intakeMaxConcurrency, 2, 1000, fail);
 
   const destination = config.destination ?? ({} as StageConfig['destination']);
   const gcsBucketProblem = gcsBucketNameProblem(destination.bucket);
@@ -145,6 +151,33 @@ export function validateStageConfig(config: StageConfig): DeploymentConfig {
     fail('tiers.large.memoryMiB', `must be at least tiers.small.memoryMiB (${tiers.small.memoryMiB}): escalation must add capacity`);
   }
   checkHeavyTier(tiers.heavy, fail);
+  const reserved = {
+    small: tiers.small?.reservedConcurrency ?? DEFAULT_RESERVED_CONCURRENCY.small,
+    large: tiers.large?.reservedConcurrency ?? DEFAULT_RESERVED_CONCURRENCY.large,
+  };
+  checkInteger('tiers.small.reservedConcurrency', reserved.small, 1, MAX_RESERVED_CONCURRENCY, fail);
+  checkInteger('tiers.large.reservedConcurrency', reserved.large, 1, MAX_RESERVED_CONCURRENCY, fail);
+  if (reserved.small + reserved.large > MAX_RESERVED_CONCURRENCY) {
+    fail(
+      'tiers',
+      `small and large reservedConcurrency add up to ${reserved.small + reserved.large}; at most ${MAX_RESERVED_CONCURRENCY} ` +
+        '(Lambda keeps 100 of the default 1,000 per account unreserved)',
+    );
+  }
+  const maxHeavyTasks = tiers.heavy?.maxRunning ?? DEFAULT_MAX_HEAVY_TASKS;
+  checkInteger('tiers.heavy.maxRunning', maxHeavyTasks, 1, 1000, fail);
+
+  // Each starter invocation starts up to one batch of executions: a round of batches must fit the copiers' slots.
+  const intakeBound = Math.max(2, Math.ceil((reserved.small + reserved.large) / INTAKE_BATCH_SIZE));
+  const intakeMaxConcurrency = config.intakeMaxConcurrency ?? Math.max(2, Math.floor((reserved.small + reserved.large) / INTAKE_BATCH_SIZE));
+  checkInteger('intakeMaxConcurrency', intakeMaxConcurrency, 2, 1000, fail);
+  if (intakeMaxConcurrency > intakeBound) {
+    fail(
+      'intakeMaxConcurrency',
+      `${intakeMaxConcurrency} starters x ${INTAKE_BATCH_SIZE} executions each would start more executions at once than the copiers ` +
+        `can run (small + large reservedConcurrency = ${reserved.small + reserved.large}); at most ${intakeBound}`,
+    );
+  }
   if (problems.length === 0) {
     checkMemoryFits('tiers.small', tiers.small, thresholds.smallMaxBytes, fail);
     checkMemoryFits('tiers.large', tiers.large, thresholds.largeMaxBytes, fail);
@@ -211,7 +244,11 @@ export function validateStageConfig(config: StageConfig): DeploymentConfig {
     },
     gcsAuth: config.gcsAuth,
     thresholds: { smallMaxBytes: thresholds.smallMaxBytes, largeMaxBytes: thresholds.largeMaxBytes },
-    tiers: { small: tiers.small, large: tiers.large, heavy: tiers.heavy },
+    tiers: {
+      small: { ...tiers.small, reservedConcurrency: reserved.small },
+      large: { ...tiers.large, reservedConcurrency: reserved.large },
+      heavy: { ...tiers.heavy, maxRunning: maxHeavyTasks },
+    },
     skipPatterns,
     deletePolicy,
     alerts: { ...alerts, maxQueueAgeSeconds, flood, maxSourceGonePerHour, maxSupersededPerHour },

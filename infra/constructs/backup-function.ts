@@ -20,6 +20,8 @@ export interface BackupFunctionProps {
   readonly memoryMiB?: number;
   /** (Default: 30 seconds) */
   readonly timeout?: Duration;
+  /** Reserved concurrency: the most instances at once, guaranteed to this function. (Default: none, the account's pool) */
+  readonly reservedConcurrency?: number;
   /** Retention of the function's own log group. */
   readonly logRetention: logs.RetentionDays;
   /** Settings for the handler (names of resources, thresholds — never secrets). (Default: none) */
@@ -71,6 +73,7 @@ export class BackupFunction extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memoryMiB ?? 256,
       timeout: props.timeout ?? Duration.seconds(30),
+      ...(props.reservedConcurrency !== undefined && { reservedConcurrentExecutions: props.reservedConcurrency }),
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,

@@ -10,6 +10,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { IntakeMode } from '../config/types';
+import { INTAKE_BATCH_SIZE } from '../config/validate';
 import { BackupFunction } from './backup-function';
 import type { SourceBuckets } from './source-buckets';
 
@@ -21,7 +22,7 @@ export interface IntakeProps {
   readonly includeDeletes: boolean;
   readonly stateMachine: sfn.IStateMachine;
   readonly skipPatterns: readonly string[];
-  /** Most starter invocations at once; caps the StartExecution rate. */
+  /** Most starter invocations at once; paces the StartExecution rate (sized from the copiers' concurrency by validation). */
   readonly maxConcurrency: number;
   readonly serviceName: string;
   readonly metricsNamespace: string;
@@ -109,7 +110,7 @@ export class Intake extends Construct {
     props.stateMachine.grantStartExecution(this.starter.role);
     this.starter.alias.addEventSource(
       new SqsEventSource(this.queue, {
-        batchSize: 10,
+        batchSize: INTAKE_BATCH_SIZE,
         reportBatchItemFailures: true,
         maxConcurrency: props.maxConcurrency,
       }),

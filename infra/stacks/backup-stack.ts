@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, Tags, Validations, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -87,6 +87,8 @@ export class BackupStack extends Stack {
       const copy = fn(tier === 'small' ? 'SmallCopier' : 'LargeCopier', 'handlers/copy-object.ts', `Copies objects to GCS (${tier} tier)`, {
         memoryMiB: config.tiers[tier].memoryMiB,
         timeout: Duration.seconds(config.tiers[tier].timeoutSeconds),
+        // Throttled beyond this, which the state machine retries in place (asl/README.md, "Retry and escalation").
+        reservedConcurrency: config.tiers[tier].reservedConcurrency,
         environment: { TIER: tier, ...destination, ...routing, ...gcs.environment, ...engineEnvironment(config.tiers[tier]) },
         // SIMD CRC32C for end-to-end integrity (workflows/copy/checksums.ts); a native addon.
         nativeModules: ['@node-rs/crc32'],
@@ -116,6 +118,29 @@ export class BackupStack extends Stack {
     sources.grantRead(heavy.taskDefinition.taskRole);
     gcs.grantRead(heavy.taskDefinition.taskRole);
 
+    // "Wait for a heavy slot": one check at a time (reserved concurrency 1), so two executions never take the last slot.
+    const heavySlot = fn('HeavySlot', 'handlers/heavy-slot.ts', 'Waits until fewer heavy tasks run than the stage allows', {
+      reservedConcurrency: 1,
+      environment: {
+        HEAVY_CLUSTER_ARN: heavy.cluster.clusterArn,
+        HEAVY_TASK_FAMILY: heavy.taskDefinition.family,
+        MAX_HEAVY_TASKS: String(config.tiers.heavy.maxRunning),
+      },
+    });
+    heavySlot.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'CountTheHeavyTasks',
+        actions: ['ecs:ListTasks'],
+        // ListTasks is authorized on container instances (none on Fargate); the cluster condition scopes it.
+        resources: ['*'],
+        conditions: { ArnEquals: { 'ecs:cluster': heavy.cluster.clusterArn } },
+      }),
+    );
+    Validations.of(heavySlot.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'ecs:ListTasks has no task resource type; it is limited to the heavy cluster by the ecs:cluster condition.',
+    });
+
     const alerts = new AlertTopic(this, 'Alerts', { displayName: `S3 to GCS backup (${config.stage})`, email: config.alerts.email });
     const slackWebhook: SlackWebhookSource | undefined =
       config.alerts.slackWebhookParameterName !== undefined
@@ -139,6 +164,7 @@ export class BackupStack extends Stack {
       DescribeFunctionArn: describe.alias,
       SmallCopyFunctionArn: small.alias,
       LargeCopyFunctionArn: large.alias,
+      HeavySlotFunctionArn: heavySlot.alias,
       // Deletes (mirror policy) run the copy handler's delete action on the small copier: same code and credentials.
       DeleteFunctionArn: small.alias,
     };

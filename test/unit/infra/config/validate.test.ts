@@ -35,7 +35,8 @@ describe('validateStageConfig', () => {
     expect(validateStageConfig(minimal)).toMatchObject({
       sourceBuckets: [{ name: 'my-data', create: false, prefixes: [] }],
       intake: 'eventbridge',
-      intakeMaxConcurrency: 5,
+      // floor((100 + 20 reserved) / 10 per batch)
+      intakeMaxConcurrency: 12,
       destination: { bucket: 'my-backup', prefix: '', layout: { kind: 'by-source-bucket' } },
       skipPatterns: [],
       deletePolicy: 'retain',
@@ -48,6 +49,28 @@ describe('validateStageConfig', () => {
     expect(validateStageConfig({ ...valid, alerts: { flood: { maxAlerts: 5, windowSeconds: 600 } } }).alerts.flood).toEqual({ maxAlerts: 5, windowSeconds: 600 });
     expect(() => validateStageConfig({ ...valid, alerts: { flood: { maxAlerts: 0 } } })).toThrow(/alerts\.flood\.maxAlerts/);
     expect(() => validateStageConfig({ ...valid, alerts: { flood: { windowSeconds: 10 } } })).toThrow(/alerts\.flood\.windowSeconds/);
+  });
+
+  it('expect reserved concurrency, the heavy cap and the intake pacing sized from the copiers, with defaults', () => {
+    const bare = { ...valid, intakeMaxConcurrency: undefined, tiers: { small: { memoryMiB: 512, timeoutSeconds: 60 }, large: { memoryMiB: 1024, timeoutSeconds: 900 }, heavy: { ...valid.tiers.heavy, maxRunning: undefined } } };
+    expect(validateStageConfig(bare)).toMatchObject({
+      tiers: { small: { reservedConcurrency: 20 }, large: { reservedConcurrency: 10 }, heavy: { maxRunning: 10 } },
+      intakeMaxConcurrency: 3,
+    });
+    const tiers = { ...valid.tiers, small: { ...valid.tiers.small, reservedConcurrency: 0 }, large: { ...valid.tiers.large, reservedConcurrency: 901 } };
+    expect(problemsOf({ ...valid, tiers: { ...tiers, heavy: { ...valid.tiers.heavy, maxRunning: 0 } } })).toEqual(
+      expect.arrayContaining([
+        'tiers.small.reservedConcurrency: must be an integer from 1 to 900, got 0',
+        'tiers.large.reservedConcurrency: must be an integer from 1 to 900, got 901',
+        'tiers.heavy.maxRunning: must be an integer from 1 to 1000, got 0',
+      ]),
+    );
+    const small = { ...valid.tiers.small, reservedConcurrency: 10 };
+    const large = { ...valid.tiers.large, reservedConcurrency: 11 };
+    expect(problemsOf({ ...valid, intakeMaxConcurrency: 3, tiers: { ...valid.tiers, small, large } })).toEqual([]);
+    expect(problemsOf({ ...valid, intakeMaxConcurrency: 4, tiers: { ...valid.tiers, small, large } })).toEqual([
+      expect.stringMatching(/^intakeMaxConcurrency: 4 starters x 10 executions .* = 21\); at most 3$/),
+    ]);
   });
 
   it('expect every problem listed at once, with the stage and the field path', () => {
@@ -123,12 +146,12 @@ describe('validateStageConfig', () => {
   });
 
   it('expect Lambda limits on memory and timeout, and the large tier not smaller than the small one', () => {
-    const tiers = { ...valid.tiers, small: { memoryMiB: 64, timeoutSeconds: 1000 }, large: { memoryMiB: 128, timeoutSeconds: 900 } };
+    const tiers = { ...valid.tiers, small: { memoryMiB: 64, timeoutSeconds: 1000, reservedConcurrency: 100 }, large: { memoryMiB: 128, timeoutSeconds: 900 } };
     expect(problemsOf({ ...valid, tiers })).toEqual([
       'tiers.small.memoryMiB: must be an integer from 128 to 10240, got 64',
       'tiers.small.timeoutSeconds: must be an integer from 1 to 900, got 1000',
     ]);
-    const smallerLarge = { ...valid.tiers, small: { memoryMiB: 2048, timeoutSeconds: 60 }, large: { memoryMiB: 1024, timeoutSeconds: 900 } };
+    const smallerLarge = { ...valid.tiers, small: { memoryMiB: 2048, timeoutSeconds: 60, reservedConcurrency: 100 }, large: { memoryMiB: 1024, timeoutSeconds: 900 } };
     expect(problemsOf({ ...valid, tiers: smallerLarge })).toEqual([expect.stringMatching(/^tiers\.large\.memoryMiB: must be at least/)]);
   });
 
@@ -178,7 +201,7 @@ describe('validateStageConfig', () => {
   it("expect a tier whose memory cannot hold the engine's buffers for its biggest object to be refused", () => {
     // 96 MiB runtime + (32 fetched + 1 at the pacer + 5 under two 16 MiB upload chunks) parts of 8 MiB = 400 MiB > 256 MiB.
     const tiers = { ...valid.tiers, large: { memoryMiB: 256, timeoutSeconds: 900, concurrency: 32 } };
-    expect(problemsOf({ ...valid, tiers: { ...tiers, small: { memoryMiB: 256, timeoutSeconds: 60 } } })).toEqual([
+    expect(problemsOf({ ...valid, tiers: { ...tiers, small: { memoryMiB: 256, timeoutSeconds: 60, reservedConcurrency: 100 } } })).toEqual([
       expect.stringMatching(/^tiers\.large: copying objects up to \d+ bytes needs about 400 MiB .* but memoryMiB is 256/),
     ]);
     expect(problemsOf({ ...valid, tiers: { ...valid.tiers, heavy: { cpu: 256, memoryMiB: 512, timeoutSeconds: 600, concurrency: 64, partSizeMiB: 16 } } })).toEqual([

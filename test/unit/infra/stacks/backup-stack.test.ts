@@ -93,9 +93,11 @@ describe('state machine', () => {
     };
     const [large] = statesUsing(definition, 'LargeCopyFunctionArn');
     const [heavy] = statesUsing(definition, 'HeavyTaskDefinitionArn');
+    const [slot] = statesUsing(definition, 'HeavySlotFunctionArn');
+    expect(definition.States[slot!]!.Next).toBe(heavy);
     for (const error of ['TierCapacityExceeded', 'States.Timeout', 'Runtime.OutOfMemory']) {
       expect(escalationTarget('SmallCopyFunctionArn', error)).toBe(large);
-      expect(escalationTarget('LargeCopyFunctionArn', error)).toBe(heavy);
+      expect(escalationTarget('LargeCopyFunctionArn', error)).toBe(slot);
     }
   });
 
@@ -108,6 +110,45 @@ describe('state machine', () => {
     }
     expect(Object.values(definition.States).map((s) => s.Resource)).not.toContain('arn:aws:states:::sns:publish');
     expect(Object.keys(definition.States).filter((n) => definition.States[n]!.Type === 'Fail')).toEqual(['Reject the delete policy setting']);
+  });
+
+  it('expect Lambda throttling and service errors to be retried for minutes in place, never escalated', () => {
+    const lambdaErrors = ['Lambda.TooManyRequestsException', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException'];
+    for (const substitution of ['SmallCopyFunctionArn', 'LargeCopyFunctionArn', 'HeavySlotFunctionArn', 'PrepareFunctionArn']) {
+      const state = stateInvoking(substitution);
+      for (const error of lambdaErrors) {
+        const retry = state.Retry?.find((r) => r.ErrorEquals.includes(error));
+        expect({ substitution, error, jitter: retry?.JitterStrategy }).toEqual({ substitution, error, jitter: 'FULL' });
+        // The longest wait: every pause at its cap (full jitter waits a random part of it).
+        let budget = 0;
+        for (let n = 0; n < retry!.MaxAttempts!; n++) budget += Math.min(retry!.IntervalSeconds! * retry!.BackoffRate! ** n, retry!.MaxDelaySeconds!);
+        expect(budget).toBeGreaterThanOrEqual(300);
+        const escalation = state.Catch?.find((c) => c.ErrorEquals.includes(error));
+        expect(escalation).toBeUndefined();
+      }
+    }
+  });
+
+  it('expect reserved concurrency on the copiers and the heavy-slot check, and ecs:ListTasks scoped to the heavy cluster', () => {
+    const functions = template.findResources('AWS::Lambda::Function');
+    const reserved = Object.values(functions)
+      .map((f) => (f as { Properties: { ReservedConcurrentExecutions?: number; Description?: string } }).Properties)
+      .filter((p) => p.ReservedConcurrentExecutions !== undefined)
+      .map((p) => [p.Description, p.ReservedConcurrentExecutions]);
+    expect(reserved).toEqual(
+      expect.arrayContaining([
+        ['Copies objects to GCS (small tier)', expect.any(Number)],
+        ['Copies objects to GCS (large tier)', expect.any(Number)],
+        ['Waits until fewer heavy tasks run than the stage allows', 1],
+      ]),
+    );
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: 'ecs:ListTasks', Condition: { ArnEquals: { 'ecs:cluster': { 'Fn::GetAtt': [logicalIdOf('AWS::ECS::Cluster', 'HeavyCluster'), 'Arn'] } } } }),
+        ]),
+      },
+    });
   });
 
   it('expect every Lambda step to invoke a published alias, and the role to invoke only those aliases', () => {
