@@ -18,12 +18,13 @@ const START = ['Read the deployment settings', 'Normalize the event', 'Decide wh
 const SMALL = 'Copy the object with the small Lambda';
 const LARGE = 'Copy the object with the large Lambda';
 const HEAVY = 'Copy the object with the heavy task';
+const HEAVY_SLOT = 'Wait for a heavy slot';
 const CHOOSE = 'Choose a copier by size';
 
 export const EXECUTION_PATHS: Record<PathName, readonly string[]> = {
   'small copy': [...START, CHOOSE, SMALL],
   'large copy': [...START, CHOOSE, LARGE],
-  'heavy copy': [...START, CHOOSE, HEAVY],
+  'heavy copy': [...START, CHOOSE, HEAVY_SLOT, HEAVY],
   'small copy, size unknown (describe first)': [...START, 'Describe the object', CHOOSE, SMALL],
   'small copy after one transient retry': [...START, CHOOSE, SMALL, SMALL],
   'small escalated to large': [...START, CHOOSE, SMALL, 'Escalate from the small Lambda to the large Lambda', LARGE],
@@ -39,6 +40,8 @@ export const TASK_COMPUTE: Record<string, 'prepare' | 'describe' | 'small' | 'la
   'Describe the object': 'describe',
   [SMALL]: 'small',
   [LARGE]: 'large',
+  // Priced like prepare: a 256 MB Lambda making one short call (ecs:ListTasks itself is free).
+  [HEAVY_SLOT]: 'prepare',
   [HEAVY]: 'heavy',
 };
 
