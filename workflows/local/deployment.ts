@@ -43,7 +43,7 @@ export const LOCAL_HEAVY_CONTAINER = 'heavy-copy';
 /** The stage default of tiers.heavy.maxRunning, used when the local heavy tier sets no concurrencyLimit. */
 export const DEFAULT_LOCAL_MAX_HEAVY_TASKS = 10;
 
-const LOCAL_ADMISSION_GRACE_MS = 200;
+const LOCAL_ADMISSION_GRACE_MS = 1_000;
 
 export const DEFAULT_LOCAL_ROUTING: RoutingThresholds = { smallMaxBytes: 8 * MIB, largeMaxBytes: 256 * MIB };
 
@@ -72,6 +72,8 @@ export interface LocalEnvironment {
   engine?: LocalEngine;
   /** Pause before each retry, in ms, instead of the ASL's backoff (Default: the ASL's intervals). */
   retryIntervalMs?: number;
+  /** Draw each such pause from 0 to retryIntervalMs, like JitterStrategy FULL (Default: false, exactly retryIntervalMs). */
+  retryJitter?: boolean;
 }
 
 export interface ResolvedLocalEnvironment {

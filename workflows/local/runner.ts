@@ -66,7 +66,7 @@ export function prepareLocalStateMachine(env: LocalEnvironment, definitionPath: 
     definition,
     handlers,
     machine: validatedStateMachine(definition),
-    ...(env.retryIntervalMs !== undefined ? { retryIntervalOverrides: retryOverrides(definition, env.retryIntervalMs) } : {}),
+    ...(env.retryIntervalMs !== undefined ? { retryIntervalOverrides: retryOverrides(definition, env.retryIntervalMs, env.retryJitter ?? false) } : {}),
   };
 }
 
@@ -166,10 +166,19 @@ export function machineStartingAt(definition: JsonObject, startAt: string): Stat
   return new StateMachine({ ...definition, StartAt: startAt } as unknown as StateMachineDefinition, { validationOptions: { noValidate: true } });
 }
 
-/** The same pause for every retrier of every retrying state. */
-function retryOverrides(definition: JsonObject, ms: number): Record<string, number> {
+/**
+ * The same pause for every retrier of every retrying state; with `jitter`, a new draw from 0 to `ms` at each retry
+ * (the library reads the override at every retry, and skips its own jitter when one is given), as JitterStrategy
+ * FULL spreads AWS's retries: without it, executions throttled together all retry together, again and again.
+ */
+function retryOverrides(definition: JsonObject, ms: number, jitter: boolean): Record<string, number> {
   const states = definition['States'] as Record<string, JsonObject>;
-  return Object.fromEntries(Object.entries(states).filter(([, s]) => Array.isArray(s['Retry'])).map(([name]) => [name, ms]));
+  const overrides: Record<string, number> = {};
+  for (const name of Object.keys(states).filter((n) => Array.isArray(states[n]!['Retry']))) {
+    if (jitter) Object.defineProperty(overrides, name, { enumerable: true, get: () => Math.random() * ms });
+    else overrides[name] = ms;
+  }
+  return overrides;
 }
 
 /**

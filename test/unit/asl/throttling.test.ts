@@ -41,7 +41,9 @@ describe('a burst beyond the copiers concurrency', () => {
     const env = standInEnvironment(engine, {
       routing,
       tiers: { small: { concurrencyLimit: 5 }, large: { concurrencyLimit: 5 } },
-      retryIntervalMs: 100,
+      // Full jitter, as in AWS (executions throttled together must not retry together): 15 retries of 0-200 ms.
+      retryIntervalMs: 200,
+      retryJitter: true,
     });
     const keys = Array.from({ length: 200 }, (_, i) => `burst/object-${i}.bin`);
     const results = await Promise.all(keys.map((key, i) => runBackupExecution(event(key, 1024 + i), env, { executionName: `burst-${i}` })));
@@ -64,7 +66,7 @@ describe('a burst beyond the copiers concurrency', () => {
 describe('the cap on heavy tasks', () => {
   test('6 heavy objects with a cap of 2: never more than 2 run at once, the others wait for a slot, all copied by the heavy task', async () => {
     const engine = slowCopies(20);
-    const env = standInEnvironment(engine, { routing, tiers: { heavy: { concurrencyLimit: 2 } }, retryIntervalMs: 10 });
+    const env = standInEnvironment(engine, { routing, tiers: { heavy: { concurrencyLimit: 2 } }, retryIntervalMs: 50 });
     const keys = Array.from({ length: 6 }, (_, i) => `heavy/object-${i}.bin`);
     const results = await Promise.all(keys.map((key) => runBackupExecution(event(key, routing.largeMaxBytes + 1), env)));
 
