@@ -58,7 +58,7 @@ describe('asl/backup-object.asl.json', () => {
   test('every Task state has a local binding', () => {
     const { handlers } = prepareLocalStateMachine(standInEnvironment(new StandInEngine()));
     expect(Object.keys(handlers).sort()).toEqual(taskStates(definition).map((t) => t.name).sort());
-    expect(Object.keys(handlers)).toHaveLength(8);
+    expect(Object.keys(handlers)).toHaveLength(7);
   });
 });
 
