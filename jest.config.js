@@ -12,5 +12,5 @@ module.exports = {
   // Raise them when coverage rises; never lower them to land a change.
   collectCoverageFrom: ['workflows/**/*.ts', 'handlers/**/*.ts', 'infra/**/*.ts'],
   coverageReporters: ['text-summary', 'json-summary'],
-  coverageThreshold: { global: { statements: 88, branches: 78 } },
+  coverageThreshold: { global: { statements: 89, branches: 79 } },
 };
