@@ -28,8 +28,9 @@ export interface BackfillStateMachineProps {
 
 /**
  * The distributed backfill (`s3gcs backfill --distributed`): a Standard state machine running asl/backfill.asl.json, a
- * Distributed Map whose ItemReader lists a source bucket and whose Express child executions start one backup-object
- * execution per object; per-item results go to a report bucket created here. Logs ALL with execution data and traces
+ * Distributed Map whose ItemReader lists a source bucket and whose Standard child executions each run one backup-object
+ * execution to its end (.sync), so the Map's concurrency bounds the backups in flight; per-item results go to a report
+ * bucket created here. Logs ALL with execution data and traces
  * with X-Ray like the per-object workflow (a child's few log events cost about 1 % of the backup execution it starts).
  * Its role starts empty; each grant below is one the ASL needs, and nothing else.
  */
@@ -67,10 +68,7 @@ export class BackfillStateMachine extends Construct {
       tracingEnabled: true,
     });
 
-    // "Start the backup of the object" (child executions run with this role).
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ sid: 'StartOneBackupPerObject', actions: ['states:StartExecution'], resources: [props.backupStateMachine.stateMachineArn] }),
-    );
+    this.grantRunBackups(props.backupStateMachine);
     this.grantListSources(props.sources);
     this.grantWriteReports();
     this.grantRunOwnChildren(props.stateMachineName);
@@ -86,6 +84,34 @@ export class BackfillStateMachine extends Construct {
       reason:
         "Holds only this state machine's per-item backfill results, written by its role alone and expiring; " +
         'access logs would record nothing but those writes (CloudTrail has the API calls).',
+    });
+  }
+
+  /**
+   * "Back up the object" (child executions run with this role) starts one backup and waits for it with
+   * startExecution.sync:2, which AWS documents as needing StartExecution on the state machine, DescribeExecution and
+   * StopExecution on its executions, and PutTargets/PutRule/DescribeRule on the managed rule through which Step Functions
+   * learns that the execution finished (https://docs.aws.amazon.com/step-functions/latest/dg/stepfunctions-iam.html).
+   */
+  private grantRunBackups(backup: sfn.IStateMachine): void {
+    const stack = Stack.of(this);
+    const executions = stack.formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${backup.stateMachineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const rule = stack.formatArn({ service: 'events', resource: 'rule', resourceName: 'StepFunctionsGetEventsForStepFunctionsExecutionRule' });
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'StartOneBackupPerObject', actions: ['states:StartExecution'], resources: [backup.stateMachineArn] }));
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'WaitForEachBackup', actions: ['states:DescribeExecution', 'states:StopExecution'], resources: [executions] }),
+    );
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'LearnWhenEachBackupEnds', actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'], resources: [rule] }),
+    );
+    Validations.of(this.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagResourceName(this, executions)}]`,
+      reason: 'Backup execution names are per object; the wildcard covers only executions of the backup state machine.',
     });
   }
 

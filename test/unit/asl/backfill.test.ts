@@ -5,9 +5,10 @@ import { join } from 'node:path';
 const path = join(__dirname, '..', '..', '..', 'asl', 'backfill.asl.json');
 const text = readFileSync(path, 'utf8');
 const definition = JSON.parse(text) as { QueryLanguage: string; States: Record<string, Record<string, unknown>> };
-const map = definition.States['Start one backup per listed object']!;
-const processor = map['ItemProcessor'] as { States: Record<string, { Parameters?: Record<string, unknown>; Catch?: { ErrorEquals: string[] }[] }> };
-const start = processor.States['Start the backup of the object']!;
+const map = definition.States['Back up each listed object']!;
+type State = { Resource?: string; Parameters?: Record<string, unknown>; ResultSelector?: Record<string, unknown>; Catch?: { ErrorEquals: string[] }[] };
+const processor = map['ItemProcessor'] as { ProcessorConfig: Record<string, unknown>; States: Record<string, State> };
+const start = processor.States['Back up the object']!;
 
 describe('asl/backfill.asl.json', () => {
   it('passes asl-validator with its ${placeholders} in place', () => {
@@ -34,5 +35,18 @@ describe('asl/backfill.asl.json', () => {
 
   it('treats an execution that already exists as done (a re-run dedupes)', () => {
     expect(start.Catch?.[0]?.ErrorEquals).toEqual(['StepFunctions.ExecutionAlreadyExistsException']);
+  });
+
+  it('runs Standard children that wait for their backup (.sync:2), so MaxConcurrency bounds copies in flight, not starts', () => {
+    expect(processor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
+    expect(start.Resource).toBe('arn:aws:states:::states:startExecution.sync:2');
+  });
+
+  it('lets a backup that did not succeed fail its item (counted against the tolerated failures), keeping only arn and status', () => {
+    const caught = (start.Catch ?? []).flatMap((c) => c.ErrorEquals);
+    expect(caught).not.toContain('States.TaskFailed');
+    expect(caught).not.toContain('States.ALL');
+    expect(map['ToleratedFailurePercentage']).toBe(1);
+    expect(start.ResultSelector).toEqual({ 'executionArn.$': '$.ExecutionArn', 'status.$': '$.Status' });
   });
 });

@@ -69,9 +69,21 @@ describe('backfill state machine', () => {
     expect(granting('states:StartExecution').map((s) => s.Resource)).toEqual([backup, self]);
   });
 
-  it('expect the Distributed Map to describe and stop only executions of this state machine', () => {
-    const executions = arn('arn:', { Ref: 'AWS::Partition' }, ':states:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:execution:${NAME}:*`);
-    expect(granting('states:DescribeExecution')).toEqual([expect.objectContaining({ Action: ['states:DescribeExecution', 'states:StopExecution'], Resource: executions })]);
+  it('expect the Distributed Map to describe and stop executions of this state machine, and its .sync children those of the backup', () => {
+    const prefix = ['arn:', { Ref: 'AWS::Partition' }, ':states:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }];
+    const executions = arn(...prefix, `:execution:${NAME}:*`);
+    const backupName = { 'Fn::GetAtt': [idOf('AWS::StepFunctions::StateMachine', 'Workflow'), 'Name'] };
+    const backupExecutions = arn(...prefix, ':execution:', backupName, ':*');
+    expect(granting('states:DescribeExecution')).toEqual([
+      expect.objectContaining({ Action: ['states:DescribeExecution', 'states:StopExecution'], Resource: backupExecutions }),
+      expect.objectContaining({ Action: ['states:DescribeExecution', 'states:StopExecution'], Resource: executions }),
+    ]);
+  });
+
+  it('expect the EventBridge rule that .sync uses to learn a child finished, and no other rule', () => {
+    const rule = arn('arn:', { Ref: 'AWS::Partition' }, ':events:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':rule/StepFunctionsGetEventsForStepFunctionsExecutionRule');
+    const events = statements().filter((s) => actionsOf(s).some((a) => a.startsWith('events:')));
+    expect(events).toEqual([expect.objectContaining({ Action: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'], Resource: rule })]);
   });
 
   it('expect listing only the source buckets, and only under the prefixes the stage backs up', () => {
@@ -105,9 +117,9 @@ describe('backfill state machine', () => {
     });
   });
 
-  it('expect the role to allow nothing beyond the listing, the starts, the reports, logging and tracing', () => {
+  it('expect the role to allow nothing beyond the listing, the backups, the reports, logging and tracing', () => {
     const services = new Set(statements().flatMap(actionsOf).map((a) => a.split(':')[0]));
-    expect([...services].sort()).toEqual(['logs', 's3', 'states', 'xray']);
+    expect([...services].sort()).toEqual(['events', 'logs', 's3', 'states', 'xray']);
     expect(statements().flatMap(actionsOf).filter((a) => a.startsWith('s3:') || a.startsWith('states:')).sort()).toEqual([
       's3:AbortMultipartUpload',
       's3:GetObject',
@@ -116,8 +128,10 @@ describe('backfill state machine', () => {
       's3:ListMultipartUploadParts',
       's3:PutObject',
       'states:DescribeExecution',
+      'states:DescribeExecution',
       'states:StartExecution',
       'states:StartExecution',
+      'states:StopExecution',
       'states:StopExecution',
     ]);
   });
