@@ -17,8 +17,8 @@ export interface BackfillStateMachineProps {
   readonly definitionFile: string;
   /** Also fixes the log group's name. */
   readonly stateMachineName: string;
-  /** The per-object workflow each listed object is handed to. */
-  readonly backupStateMachine: sfn.IStateMachine;
+  /** The per-object workflow each listed object is handed to (its name scopes the grants to wait for its executions). */
+  readonly backupStateMachine: sfn.StateMachine;
   /** The only buckets (and configured prefixes) the Distributed Map may list. */
   readonly sources: SourceBuckets;
   readonly logRetention: logs.RetentionDays;
@@ -93,7 +93,7 @@ export class BackfillStateMachine extends Construct {
    * StopExecution on its executions, and PutTargets/PutRule/DescribeRule on the managed rule through which Step Functions
    * learns that the execution finished (https://docs.aws.amazon.com/step-functions/latest/dg/stepfunctions-iam.html).
    */
-  private grantRunBackups(backup: sfn.IStateMachine): void {
+  private grantRunBackups(backup: sfn.StateMachine): void {
     const stack = Stack.of(this);
     const executions = stack.formatArn({
       service: 'states',
