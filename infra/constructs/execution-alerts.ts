@@ -1,4 +1,4 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -13,7 +13,8 @@ import { BackupFunction } from './backup-function';
 import { nagResourceName } from './nag';
 
 export interface ExecutionAlertsProps {
-  readonly stateMachine: sfn.IStateMachine;
+  /** The backup state machine (a StateMachine, not an import: its name scopes the execution ARNs). */
+  readonly stateMachine: sfn.StateMachine;
   readonly alerts: AlertTopic;
   readonly flood: { readonly maxAlerts: number; readonly windowSeconds: number };
   readonly serviceName: string;
@@ -50,8 +51,14 @@ export class ExecutionAlerts extends Construct {
       },
     });
     const role = this.function.role;
-    // Executions are named per object, so their ARNs are known only as this machine's execution ARN prefix.
-    const executions = `${machineArn.replace(':stateMachine:', ':execution:')}:*`;
+    // Executions are named per object, so their ARNs are known only as arn:…:execution:<machine name>:*
+    // (the machine ARN is a token here: it cannot be rewritten as a string).
+    const executions = Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${props.stateMachine.stateMachineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({ sid: 'ReadEndedExecutions', actions: ['states:DescribeExecution', 'states:GetExecutionHistory'], resources: [executions] }),
     );

@@ -229,6 +229,11 @@ describe('alerts from outside the execution', () => {
     expect(allowed.filter((a) => a.startsWith('states:')).sort()).toEqual(['states:DescribeExecution', 'states:GetExecutionHistory', 'states:ListExecutions']);
     const list = statements.find((st) => actionsOf(st).includes('states:ListExecutions'))!;
     expect(list.Resource).toEqual(machineRef());
+    // Execution ARNs read arn:…:execution:<machine name>:<execution name>, not the machine ARN with a suffix.
+    const read = statements.find((st) => actionsOf(st).includes('states:DescribeExecution'))!;
+    const machineName = { 'Fn::GetAtt': [machineRef().Ref, 'Name'] };
+    expect(JSON.stringify(read.Resource)).toContain(`":execution:",${JSON.stringify(machineName)},":*"`);
+    expect(JSON.stringify(read.Resource)).not.toContain(JSON.stringify(machineRef()));
   });
 
   it('expect an alarm on the alert DLQ that notifies the topic', () => {
