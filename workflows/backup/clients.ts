@@ -11,10 +11,22 @@ import { loadGcsAuthClient, readGcsAuthSettings } from '../copy/gcs-credentials'
  * Local runs point them at the local servers: S3_ENDPOINT (path-style), and GCS_API_ENDPOINT or the Storage client's
  * own STORAGE_EMULATOR_HOST.
  */
-export function sourceS3Client(env: NodeJS.ProcessEnv = process.env): S3Client {
+/**
+ * Without these the SDK waits forever (its defaults are 0 = no timeout): a stalled connection would hold a copier until
+ * the tier's time budget and escalate, instead of failing fast as a TimeoutError that classifyError calls transient.
+ * socketTimeout is an idle timeout, not a total one, so a long streamed GET is fine while bytes keep flowing; 60 s of
+ * silence outlasts any GCS upload back-pressure we have measured.
+ */
+export const S3_CLIENT_TIMEOUTS = { connectionTimeout: 5_000, socketTimeout: 60_000 } as const;
+
+export function sourceS3Client(
+  env: NodeJS.ProcessEnv = process.env,
+  timeouts: { connectionTimeout: number; socketTimeout: number } = S3_CLIENT_TIMEOUTS,
+): S3Client {
   const endpoint = env['S3_ENDPOINT'] || undefined;
   return new S3Client({
     ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
+    requestHandler: { ...timeouts },
     // The engine computes CRC32C/MD5 itself; the SDK's default response validation would hash every GET twice.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
