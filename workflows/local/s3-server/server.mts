@@ -9,17 +9,21 @@
  * Stops on SIGTERM/SIGINT or when the parent disconnects.
  */
 import { buildApp } from 'fauxqs';
-import type { S3ObjectEvent } from './events.js';
-import { urlEncodeListing } from './key-encoding.js';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { createdEventName, type S3CreatedEventName, type S3ObjectEvent } from './events.js';
+import { isAwsChunked, readRequestBody, RequestBodyError } from './request-body.js';
+import { escapeXml, listBucketResult, ListingError, type ListedObject } from './listing.js';
 
 // fauxqs exports only buildApp/startFauxqs; the stores are reachable by file URL (its `exports` map guards bare
 // specifiers only). Pinned to fauxqs 2.4.1 in package.json; checked below so an upgrade fails loudly, not silently.
 interface S3ObjectRecord {
+  key: string;
   contentLength: number;
   etag: string;
   lastModified: Date;
 }
 interface S3StoreLike {
+  buckets: Map<string, Map<string, S3ObjectRecord>>;
   spy?: { addMessage(message: SpyEvent): void };
   persistence?: unknown;
   headObject(bucket: string, key: string): S3ObjectRecord;
@@ -73,14 +77,19 @@ function emit(event: S3ObjectEvent): void {
   else process.stdout.write(`${JSON.stringify(event)}\n`);
 }
 
+// Each request runs in its own context, so an event knows the request that caused it (S3 names events by it).
+const requestContext = new AsyncLocalStorage<S3CreatedEventName>();
+
 // fauxqs calls spy.addMessage synchronously right after the store changed, so headObject sees exactly that object.
+// A CopyObject stores through putObject ('uploaded') and then reports 'copied': one S3 event, named by the request.
 s3Store.spy = {
   addMessage(message: SpyEvent): void {
     if (message.service !== 's3' || !message.bucket || message.key === undefined) return;
     const base = { bucket: message.bucket, key: message.key, sequencer: nextSequencer(), eventTime: new Date().toISOString() };
-    if (message.status === 'uploaded' || message.status === 'copied' || message.status === 'renamed') {
+    if (message.status === 'uploaded' || message.status === 'renamed') {
       const obj = s3Store.headObject(message.bucket, message.key);
-      emit({ ...base, type: 'created', size: obj.contentLength, etag: obj.etag.replace(/"/g, '') });
+      const eventName = requestContext.getStore() ?? 'ObjectCreated:Put';
+      emit({ ...base, type: 'created', size: obj.contentLength, etag: obj.etag.replace(/"/g, ''), eventName });
     } else if (message.status === 'deleted') {
       emit({ ...base, type: 'removed' });
     }
@@ -95,13 +104,64 @@ const app = buildApp({
 });
 if (closePersistence) app.addHook('preClose', closePersistence);
 
-// fauxqs 2.4.1 ignores encoding-type; S3 URL-encodes a listing's names when asked, which is the only way a key
-// holding a CR or another character XML cannot carry survives the client's XML parser.
-app.addHook('onSend', async (request, _reply, payload) => {
-  const encodingType = (request.query as Record<string, unknown> | undefined)?.['encoding-type'];
-  if (request.method !== 'GET' || encodingType !== 'url' || typeof payload !== 'string' || !payload.includes('<ListBucketResult')) return payload;
-  return urlEncodeListing(payload);
+app.addHook('onRequest', (request, _reply, done) => {
+  const name = createdEventName({ method: request.method, headers: request.headers, query: (request.query ?? {}) as Record<string, unknown> });
+  requestContext.run(name, done);
 });
+
+// Bodies up to S3's 5 GiB, read once into one buffer (./request-body.ts) instead of fauxqs's 11 MiB buffer parser.
+// fauxqs's SQS and SNS parsers go too: this server serves S3 only.
+app.removeAllContentTypeParsers();
+app.addContentTypeParser('*', (request, payload, done) => {
+  readRequestBody(payload, request.headers).then(({ body, trailers }) => {
+    if (isAwsChunked(request.headers)) {
+      // Already decoded: fauxqs must not decode again; it reads trailing checksums from the headers.
+      const rest = String(request.headers['content-encoding']).split(',').map((e) => e.trim()).filter((e) => e && e !== 'aws-chunked');
+      if (rest.length) request.headers['content-encoding'] = rest.join(', ');
+      else delete request.headers['content-encoding'];
+      Object.assign(request.headers, trailers);
+    }
+    done(null, body);
+  }, (err: unknown) => done(err as Error));
+});
+// A PUT with no body and no Content-Type (the AWS CLI's empty upload) reaches fauxqs with no body at all: it then
+// fails with 500. S3 stores an empty object.
+app.addHook('preHandler', async (request) => {
+  if (request.method === 'PUT' && request.body === undefined) request.body = Buffer.alloc(0);
+});
+app.setErrorHandler((err: Error & { statusCode?: number }, request, reply) => {
+  const status = err instanceof RequestBodyError ? err.statusCode : (err.statusCode ?? 500);
+  const code = err instanceof RequestBodyError ? err.code : status === 500 ? 'InternalError' : 'InvalidRequest';
+  if (status === 500) process.stderr.write(`local S3 server: ${err.stack ?? err.message}\n`);
+  return reply.header('content-type', 'application/xml').status(status).send(errorXml(code, err.message, request.url));
+});
+
+// Listings are ours (./listing.ts): fauxqs sorts with localeCompare and its pages then drop keys.
+app.addHook('preHandler', async (request, reply) => {
+  const params = request.params as { bucket?: string; '*'?: string } | undefined;
+  const query = (request.query ?? {}) as Record<string, string | undefined>;
+  if (request.method !== 'GET' || !params?.bucket || params['*'] || 'lifecycle' in query) return;
+  reply.header('content-type', 'application/xml');
+  const objects = s3Store.buckets.get(params.bucket);
+  if (!objects) return reply.status(404).send(errorXml('NoSuchBucket', 'The specified bucket does not exist', params.bucket));
+  try {
+    return reply.status(200).send(listBucketResult(params.bucket, listed(objects.values()), query));
+  } catch (err) {
+    if (err instanceof ListingError) return reply.status(400).send(errorXml(err.code, err.message, params.bucket));
+    throw err;
+  }
+});
+
+function* listed(objects: Iterable<S3ObjectRecord>): Iterable<ListedObject> {
+  for (const o of objects) yield { key: o.key, size: o.contentLength, etag: o.etag, lastModified: o.lastModified };
+}
+
+function errorXml(code: string, message: string, resource: string): string {
+  return (
+    `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${escapeXml(message)}</Message>` +
+    `<Resource>${escapeXml(resource)}</Resource><RequestId>local</RequestId></Error>`
+  );
+}
 
 const address = await app.listen({ port, host: '127.0.0.1' });
 process.stdout.write(`${JSON.stringify({ ready: true, endpoint: address })}\n`);

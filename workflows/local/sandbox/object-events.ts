@@ -37,10 +37,11 @@ export function notificationRecord(event: S3ObjectEvent): Record<string, unknown
   };
 }
 
-/** Multipart uploads end in an ETag with a part count (`…-N`); that is how S3 names their event too. */
+/** The local S3 server names the request (Put, Copy, Post, CompleteMultipartUpload); an event without a name is
+ * told by its ETag: multipart uploads end in a part count (`…-N`). */
 function eventName(event: S3ObjectEvent): string {
   if (event.type === 'removed') return 'ObjectRemoved:Delete';
-  return /-\d+$/.test(event.etag) ? 'ObjectCreated:CompleteMultipartUpload' : 'ObjectCreated:Put';
+  return event.eventName ?? (/-\d+$/.test(event.etag) ? 'ObjectCreated:CompleteMultipartUpload' : 'ObjectCreated:Put');
 }
 
 /** One SQS message carrying one S3 notification, as S3→SQS delivers it. */
