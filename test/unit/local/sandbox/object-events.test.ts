@@ -31,6 +31,7 @@ describe('object events as S3 would deliver them', () => {
 
   it('names multipart uploads and deletes as S3 does', () => {
     expect(notificationRecord({ ...created, etag: 'abc-3' })['eventName']).toBe('ObjectCreated:CompleteMultipartUpload');
+    expect(notificationRecord({ ...created, eventName: 'ObjectCreated:Copy' })['eventName']).toBe('ObjectCreated:Copy');
     const removed = normalizeExecutionInput(notificationRecord({ type: 'removed', bucket: 'src', key: 'k', sequencer: '01', eventTime: created.eventTime }));
     expect(removed).toMatchObject({ action: 'delete', eventName: 'ObjectRemoved:Delete', key: 'k' });
   });
