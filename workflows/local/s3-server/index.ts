@@ -38,6 +38,8 @@ export interface S3ServerOptions {
 export interface LocalS3Server {
   /** e.g. http://127.0.0.1:41234 */
   endpoint: string;
+  /** The server's process (a child of this one): what a crash test kills. */
+  pid: number;
   close(): Promise<void>;
   /** Called for every object created (PutObject, CompleteMultipartUpload, CopyObject) or removed. */
   onObjectEvent(cb: (event: S3ObjectEvent) => void): void;
@@ -65,6 +67,7 @@ export async function startS3Server(opts: S3ServerOptions = {}): Promise<LocalS3
   const endpoint = await waitForReady(child, () => stderr.join(''));
   return {
     endpoint,
+    pid: child.pid!,
     onObjectEvent: (cb) => void listeners.push(cb),
     close: () => stopChild(child),
   };

@@ -11,6 +11,7 @@
 import { buildApp } from 'fauxqs';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createdEventName, type S3CreatedEventName, type S3ObjectEvent } from './events.js';
+import { HashedS3Persistence, type RestorableStore } from './hashed-persistence.js';
 import { isAwsChunked, readRequestBody, RequestBodyError } from './request-body.js';
 import { escapeXml, listBucketResult, ListingError, type ListedObject } from './listing.js';
 
@@ -55,12 +56,9 @@ const s3Store = new S3Store();
 
 let closePersistence: (() => void) | undefined;
 if (dataDir) {
-  const FileS3Persistence = await internal<{ loadS3(store: S3StoreLike): void; close(): void }>(
-    './s3/fileS3Persistence.js',
-    'FileS3Persistence',
-  );
-  const persistence = new (FileS3Persistence as unknown as new (dir: string) => InstanceType<typeof FileS3Persistence>)(dataDir);
-  persistence.loadS3(s3Store);
+  // Ours, not fauxqs's FileS3Persistence: that one turned keys into paths (./hashed-persistence.ts).
+  const persistence = new HashedS3Persistence(dataDir);
+  persistence.loadS3(s3Store as unknown as RestorableStore);
   s3Store.persistence = persistence;
   closePersistence = () => persistence.close();
 }
