@@ -26,7 +26,7 @@ export async function startS3Fixture(): Promise<S3Fixture> {
   };
 }
 
-/** fauxqs caps request bodies near 11 MiB; larger test objects go up as multipart uploads of this part size. */
+/** Larger test objects go up as multipart uploads of this part size (the server itself takes up to 5 GiB per request). */
 const PART = 8 * 1024 * 1024;
 
 export type PutExtras = Omit<PutObjectCommandInput, 'Bucket' | 'Key' | 'Body'>;

@@ -1,20 +1,38 @@
 /**
- * Local S3 server: fauxqs 2.4.1 in a child process, speaking the real S3 protocol on 127.0.0.1.
+ * Local S3 server: fauxqs 2.4.1 in a child process, speaking the real S3 protocol on 127.0.0.1, with a thin wrapper
+ * (./server.mts) where fauxqs answers what S3 never answers.
  *
- * Why fauxqs (measured, see FACTS.md): it honours IfMatch (412), paginates ListObjectsV2 and serves GETs at
- * ~400-940 MB/s; s3rver stores streamed bodies with their aws-chunked framing (silent corruption) and ignores IfMatch.
- * It is ESM-only while this project is CommonJS under jest, hence the child process (./server.mts).
+ * Why fauxqs (measured, see FACTS.md): it honours IfMatch (412) and serves GETs at ~400-940 MB/s; s3rver stores
+ * streamed bodies with their aws-chunked framing (silent corruption) and ignores IfMatch. It is ESM-only while this
+ * project is CommonJS under jest, hence the child process.
  *
- * What fauxqs 2.4.1 supports, checked against @aws-sdk/client-s3 by test/integration/copy/s3-server.test.ts:
+ * Why a wrapper rather than a patch-package patch or another server (issue 12): the four faults sit behind seams
+ * fauxqs exposes — the S3Store instance we construct (its persistence and spy), Fastify hooks and content-type
+ * parsers — so each fix is our own small module, unit-tested in-process and checked at startup, not a diff against
+ * fauxqs's compiled dist/ that every upgrade must re-apply (and a postinstall step for `npm ci`). Another server
+ * would repeat the s3rver measurements above and lose what fauxqs gets right. What the wrapper replaces:
+ * - Listings (./listing.ts): fauxqs sorts with localeCompare and its continuation dropped keys (`aws s3 ls
+ *   --page-size 4` listed 19 of 28 names in our test, 1,001 keys listed as 1,000). Ours are in UTF-8 byte order as S3
+ *   documents, V1 and V2. A page re-sorts the bucket: ~8 ms at 10,000 keys, ~0.5 s at 100,000 on this 2-core machine.
+ * - Request bodies (./request-body.ts): fauxqs capped them at 11 MiB (413) and copied each 2-3 times; ours take up to
+ *   S3's 5 GiB per PUT or part into one buffer (a 1 GiB PUT: server peak RSS 1,162 MiB from 100 MiB). An empty PUT
+ *   without Content-Type (the AWS CLI's) no longer fails with 500.
+ * - Events: one per request, named as S3 names it (CopyObject was reported as two Puts).
+ * - dataDir persistence (./hashed-persistence.ts): fauxqs turned keys into paths (`../../x` escaped the directory).
+ *
+ * What it supports, checked against @aws-sdk/client-s3 and the AWS CLI (test/integration/copy/s3-server.test.ts,
+ * test/integration/local/s3-*.test.ts; the README's table says the same for users):
  * - GetObject Range (206 + Content-Range), IfMatch on GET (412 PreconditionFailed, checked before Range), 404 NoSuchKey.
  * - HeadObject: Content-Type/-Encoding/-Disposition/-Language, Cache-Control, x-amz-meta-*, ETag, Last-Modified;
- *   with ChecksumMode ENABLED the stored ChecksumCRC32C + ChecksumType (FULL_OBJECT for PutObject with a checksum,
- *   COMPOSITE for multipart uploads). HeadObject IGNORES IfMatch (real S3 answers 412); the engine compares ETags itself.
+ *   with ChecksumMode ENABLED a stored CRC32, SHA1 or SHA256 + ChecksumType (FULL_OBJECT for PutObject, COMPOSITE for
+ *   multipart uploads). fauxqs 2.4.1 DROPS CRC32C and CRC64NVME checksums. HeadObject IGNORES IfMatch (real S3
+ *   answers 412); the engine compares ETags itself.
  * - GetObject with ChecksumMode returns checksums on whole-object responses only (as S3 does for ranges).
- * - Multipart upload (parts >= 5 MiB except the last; request bodies are capped at ~11 MiB, so parts <= 8 MiB),
- *   multipart ETags `md5-of-md5s-N`. CopyObject, DeleteObject(s), ListObjectsV2 with pagination.
+ * - Multipart upload (parts >= 5 MiB except the last, up to 5 GiB each), multipart ETags `md5-of-md5s-N`; completing
+ *   one holds the parts and the assembled object in memory at once. CopyObject, DeleteObject(s).
  * - NOT supported: versioning (no VersionId; a VersionId parameter is ignored), bucket notifications (we forward
- *   store events instead: onObjectEvent), SSE, storage classes/Glacier, FULL_OBJECT checksums for multipart uploads.
+ *   store events instead: onObjectEvent), SSE, storage classes/Glacier, FULL_OBJECT checksums for multipart uploads,
+ *   checksum verification, SQS and SNS (fauxqs serves them; this server removes their body parsers).
  * Configure clients with localS3Client(): the SDK's default flexible checksums are off ('WHEN_REQUIRED'), which
  * keeps streamed uploads of unknown length working and avoids hashing every GET twice.
  */
