@@ -58,6 +58,7 @@ interface ObjectFile {
   object: Record<string, unknown>;
 }
 
+const RECENT_BODY_MS = 5_000;
 const hash = (...parts: string[]) => createHash('sha256').update(parts.join('\0')).digest('hex');
 
 export class HashedS3Persistence {
@@ -66,6 +67,8 @@ export class HashedS3Persistence {
   private readonly uploads: string;
   /** Object hash -> its bucket and current data file. */
   private readonly index = new Map<string, { bucket: string; dataFile: string }>();
+  private recent?: { dataFile: string; body: Buffer };
+  private forget?: NodeJS.Timeout;
 
   constructor(dataDir: string) {
     const root = join(dataDir, 's3');
@@ -121,10 +124,18 @@ export class HashedS3Persistence {
     rmSync(join(this.objects, `${from}.json`), { force: true });
     this.index.delete(from);
   }
+  /**
+   * fauxqs reads a whole body for every GET, ranged ones too: the copy engine's parallel 8 MiB ranges of a 1 GiB
+   * object would read the file 128 times. The last body read is kept until unused for a few seconds; a data file never
+   * changes (a new version gets a new one), so the kept body is never stale.
+   */
   readBody(bucket: string, key: string): Buffer {
     const entry = this.index.get(hash(bucket, key));
     if (!entry) throw new Error(`local S3 persistence has no data for ${bucket}/${key}`);
-    return readFileSync(join(this.objects, entry.dataFile));
+    if (this.recent?.dataFile !== entry.dataFile) this.recent = { dataFile: entry.dataFile, body: readFileSync(join(this.objects, entry.dataFile)) };
+    clearTimeout(this.forget);
+    this.forget = setTimeout(() => (this.recent = undefined), RECENT_BODY_MS).unref();
+    return this.recent.body;
   }
 
   // ── Multipart uploads ──
@@ -186,6 +197,8 @@ export class HashedS3Persistence {
   }
   close(): void {
     // Nothing is held open: every write is complete when its call returns.
+    clearTimeout(this.forget);
+    this.recent = undefined;
   }
 
   private loadUpload(dir: string, store: RestorableStore): void {

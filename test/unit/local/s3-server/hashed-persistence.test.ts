@@ -83,3 +83,13 @@ it('renames, deletes by key, by bucket and all, and removes crash debris on load
   q.close();
   expect(load().seen.objects.size).toBe(0);
 });
+
+it('reads a body from disk once for a run of GETs, and a new version from its new file', () => {
+  const p = new HashedS3Persistence(dir);
+  p.upsertObject('b', obj('k', 'v1'));
+  const first = p.readBody('b', 'k');
+  expect(p.readBody('b', 'k')).toBe(first); // the same Buffer: not read again
+  p.upsertObject('b', obj('k', 'v2'));
+  expect(p.readBody('b', 'k').toString()).toBe('v2');
+  p.close();
+});
