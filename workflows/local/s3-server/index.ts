@@ -12,7 +12,7 @@
  * fauxqs's compiled dist/ that every upgrade must re-apply (and a postinstall step for `npm ci`). Another server
  * would repeat the s3rver measurements above and lose what fauxqs gets right. What the wrapper replaces:
  * - Listings (./listing.ts): fauxqs sorts with localeCompare and its continuation dropped keys (`aws s3 ls
- *   --page-size 4` listed 19 of 28 names in our test, 1,001 keys listed as 1,000). Ours are in UTF-8 byte order as S3
+ *   --page-size 4` listed 27 of 28 names, 1,001 keys listed as 1,000). Ours are in UTF-8 byte order as S3
  *   documents, V1 and V2. A page re-sorts the bucket: ~8 ms at 10,000 keys, ~0.5 s at 100,000 on this 2-core machine.
  * - Request bodies (./request-body.ts): fauxqs capped them at 11 MiB (413) and copied each 2-3 times; ours take up to
  *   S3's 5 GiB per PUT or part into one buffer (a 1 GiB PUT: server peak RSS 1,162 MiB from 100 MiB). An empty PUT
