@@ -2,9 +2,10 @@
  * ListObjects (v1) and ListObjectsV2 as S3 answers them, for the local S3 server (fauxqs 2.4.1 sorts with
  * localeCompare and its continuation then drops or repeats keys).
  *
- * S3 returns keys "in UTF-8 binary order" (ListObjectsV2 API reference: "Objects are returned sorted in an ascending
- * order of the respective key names in the list"; the user guide: "List results are always returned in UTF-8 binary
- * order"). A page holds at most MaxKeys entries, keys and CommonPrefixes counted together in that order; all keys
+ * S3 (general purpose buckets) returns keys in UTF-8 binary order: "List results are always returned in UTF-8 binary
+ * order" (https://docs.aws.amazon.com/AmazonS3/latest/userguide/ListingKeysUsingAPIs.html); the ListObjectsV2
+ * reference says objects come "sorted in an ascending order of the respective key names"
+ * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html). A page holds at most MaxKeys entries, keys and CommonPrefixes counted together in that order; all keys
  * rolled up into a CommonPrefix count once. The next page starts after the last entry of this one, so no key is
  * dropped or repeated however the pages are cut.
  */
