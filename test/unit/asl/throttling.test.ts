@@ -41,8 +41,9 @@ describe('a burst beyond the copiers concurrency', () => {
     const env = standInEnvironment(engine, {
       routing,
       tiers: { small: { concurrencyLimit: 5 }, large: { concurrencyLimit: 5 } },
-      // Full jitter, as in AWS (executions throttled together must not retry together): 15 retries of 0-200 ms.
-      retryIntervalMs: 200,
+      // Full jitter, as in AWS (executions throttled together must not retry together): 15 retries of 0-1 s, a budget
+      // (about 7 s) that holds even when a loaded machine slows every invocation tenfold; AWS waits minutes.
+      retryIntervalMs: 1_000,
       retryJitter: true,
     });
     const keys = Array.from({ length: 200 }, (_, i) => `burst/object-${i}.bin`);
