@@ -93,6 +93,29 @@ export interface BackupAlarmsProps {
   readonly maxSupersededPerHour: number;
 }
 
+/**
+ * An alarm on the first event `rule` gave up delivering to its target after its retry policy: FailedInvocations (the
+ * event went to the target's dead-letter queue) plus InvocationsFailedToBeSentToDlq (it could not even go there: lost).
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-monitoring.html
+ */
+export function ruleDeliveryAlarm(scope: Construct, id: string, rule: events.IRule, text: { label: string; description: string }): cloudwatch.Alarm {
+  const period = Duration.minutes(5);
+  const ruleMetric = (metricName: string) =>
+    new cloudwatch.Metric({ namespace: 'AWS/Events', metricName, dimensionsMap: { RuleName: rule.ruleName }, period, statistic: 'Sum' });
+  return new cloudwatch.MathExpression({
+    expression: 'FILL(failed, 0) + FILL(lost, 0)',
+    usingMetrics: { failed: ruleMetric('FailedInvocations'), lost: ruleMetric('InvocationsFailedToBeSentToDlq') },
+    label: text.label,
+    period,
+  }).createAlarm(scope, id, {
+    alarmDescription: text.description,
+    threshold: 1,
+    evaluationPeriods: 1,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
+}
+
 /** The origins a SourceGone/Superseded data point is published under (its `origin` dimension; workflows/metrics.ts). */
 export const EVENT_ORIGINS: readonly BackupEvent['origin'][] = ['s3-notification', 'eventbridge', 'manual'];
 
@@ -152,26 +175,14 @@ export class BackupAlarms extends Construct {
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
-    this.eventDeliveryFailed = (props.eventRules ?? []).map((rule, i) => {
-      const ruleMetric = (metricName: string) =>
-        new cloudwatch.Metric({ namespace: 'AWS/Events', metricName, dimensionsMap: { RuleName: rule.ruleName }, period, statistic: 'Sum' });
-      // FailedInvocations: events EventBridge gave up delivering (they go to the delivery DLQ);
-      // InvocationsFailedToBeSentToDlq: ones it could not park there either, i.e. lost.
-      return new cloudwatch.MathExpression({
-        expression: 'FILL(failed, 0) + FILL(lost, 0)',
-        usingMetrics: { failed: ruleMetric('FailedInvocations'), lost: ruleMetric('InvocationsFailedToBeSentToDlq') },
+    this.eventDeliveryFailed = (props.eventRules ?? []).map((rule, i) =>
+      ruleDeliveryAlarm(this, `EventDeliveryFailed${i}`, rule, {
         label: 'S3 events EventBridge could not deliver to the intake queue',
-        period,
-      }).createAlarm(this, `EventDeliveryFailed${i}`, {
-        alarmDescription:
+        description:
           'EventBridge could not deliver S3 events to the intake queue (FailedInvocations): they are in the undelivered-events ' +
           'queue, or lost if InvocationsFailedToBeSentToDlq counts too. Check the intake queue policy and key, then replay them.',
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-    });
+      }),
+    );
     this.undeliveredEvents = props.undeliveredEvents
       ?.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' })
       .createAlarm(this, 'UndeliveredEvents', {

@@ -8,7 +8,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import type { AlertTopic } from './alerting';
+import { ruleDeliveryAlarm, type AlertTopic } from './alerting';
 import { BackupFunction } from './backup-function';
 import { nagResourceName } from './nag';
 
@@ -33,6 +33,8 @@ export class ExecutionAlerts extends Construct {
   public readonly rule: events.Rule;
   public readonly deadLetterQueue: sqs.Queue;
   public readonly deadLetters: cloudwatch.Alarm;
+  /** The rule's FailedInvocations: status changes it could not deliver to the alert function (parked in the DLQ, or lost). */
+  public readonly deliveryFailed: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: ExecutionAlertsProps) {
     super(scope, id);
@@ -114,8 +116,17 @@ export class ExecutionAlerts extends Construct {
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
+    this.deliveryFailed = ruleDeliveryAlarm(this, 'DeliveryFailedAlarm', this.rule, {
+      label: 'Execution status changes EventBridge could not deliver to the alert function',
+      description:
+        'EventBridge gave up invoking the alert function for failed executions (FailedInvocations): their events are in the ' +
+        "alert dead-letter queue, or lost if InvocationsFailedToBeSentToDlq counts too. Check the function's errors and " +
+        'permission, then list the unalerted failures with `s3gcs executions --status FAILED`.',
+    });
     const action = new SnsAction(props.alerts.topic);
-    this.deadLetters.addAlarmAction(action);
-    this.deadLetters.addOkAction(action);
+    for (const alarm of [this.deadLetters, this.deliveryFailed]) {
+      alarm.addAlarmAction(action);
+      alarm.addOkAction(action);
+    }
   }
 }

@@ -251,7 +251,7 @@ export class BackupStack extends Stack {
       queue: intake.queue,
       deadLetterQueue: intake.deadLetterQueue,
       alertTopic: alerts.topic,
-      alarms: [...alarms.all, executionAlerts.deadLetters],
+      alarms: [...alarms.all, executionAlerts.deadLetters, executionAlerts.deliveryFailed],
     });
 
     giveDeployTimeHandlersLogRetention(this, logRetention);

@@ -41,6 +41,17 @@ const topic = () => ({ Ref: idOf('AWS::SNS::Topic', 'AlertsTopic') });
 /** The intake's rules (S3 events); the alert rule on execution status changes has its own DLQ and alarm. */
 const isIntakeRule = (r: Resource): boolean => JSON.stringify((r.Properties['EventPattern'] as { source?: unknown } | undefined)?.source) === '["aws.s3"]';
 const intakeRules = (): [string, Resource][] => ofType('AWS::Events::Rule').filter(([, r]) => isIntakeRule(r));
+/** Each FailedInvocations alarm with the rule it watches ({ Ref: ruleId }). */
+const failedInvocationAlarms = (): [{ Ref: string }, Resource][] =>
+  alarmsOn('FailedInvocations').map((a) => [
+    dimensionsOf(alarmMetrics(a).find((m) => m.MetricStat?.Metric.MetricName === 'FailedInvocations')!)['RuleName'] as { Ref: string },
+    a,
+  ]);
+/** Fires on the first event the rule could not deliver (even to its DLQ), and tells the topic when and when no more. */
+const expectDeliveryAlarm = (alarm: Resource): void => {
+  expect(alarmMetrics(alarm).map((m) => m.MetricStat?.Metric.MetricName).filter(Boolean).sort()).toEqual(['FailedInvocations', 'InvocationsFailedToBeSentToDlq']);
+  expect(alarm.Properties).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', AlarmActions: [topic()], OKActions: [topic()] });
+};
 
 describe('EventBridge delivery to the intake queue', () => {
   it('expect every rule target to retry for 24 h / 185 attempts and then park the event in its own dead-letter queue', () => {
@@ -82,16 +93,11 @@ describe('EventBridge delivery to the intake queue', () => {
   });
 
   it("expect an alarm per rule on FailedInvocations (and events lost even to the DLQ), notifying the alert topic", () => {
-    const alarms = alarmsOn('FailedInvocations');
     const rules = intakeRules().map(([id]) => ({ Ref: id }));
-    expect(alarms.map((a) => dimensionsOf(alarmMetrics(a).find((m) => m.MetricStat?.Metric.MetricName === 'FailedInvocations')!)['RuleName'])).toEqual(
-      expect.arrayContaining(rules),
-    );
+    const alarms = failedInvocationAlarms().filter(([rule]) => rules.some((r) => r.Ref === rule.Ref));
+    expect(alarms.map(([rule]) => rule)).toEqual(expect.arrayContaining(rules));
     expect(alarms).toHaveLength(rules.length);
-    for (const alarm of alarms) {
-      expect(alarmMetrics(alarm).map((m) => m.MetricStat?.Metric.MetricName).filter(Boolean).sort()).toEqual(['FailedInvocations', 'InvocationsFailedToBeSentToDlq']);
-      expect(alarm.Properties).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', AlarmActions: [topic()], OKActions: [topic()] });
-    }
+    for (const [, alarm] of alarms) expectDeliveryAlarm(alarm);
   });
 
   it("expect an alarm on the dead-letter queue's depth, notifying the alert topic", () => {
@@ -102,12 +108,37 @@ describe('EventBridge delivery to the intake queue', () => {
     expect(alarm?.Properties).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', AlarmActions: [topic()], OKActions: [topic()] });
   });
 
-  it('expect no delivery dead-letter queue or FailedInvocations alarm with S3 notifications (no EventBridge rule)', () => {
+  it('expect no delivery dead-letter queue or intake FailedInvocations alarm with S3 notifications (no intake rule)', () => {
     const { stacks } = buildTestApp({ stages: { staging: { ...STAGE, intake: 's3-notifications' } } });
     const other = Template.fromStack(stacks[0]!);
     expect(Object.values(other.findResources('AWS::Events::Rule')).filter((r) => isIntakeRule(r as Resource))).toEqual([]);
     expect(Object.keys(other.findResources('AWS::SQS::Queue')).filter((id) => id.startsWith('IntakeUndeliveredEvents'))).toEqual([]);
-    expect(JSON.stringify(other.findResources('AWS::CloudWatch::Alarm'))).not.toContain('FailedInvocations');
+    // Only the status-change rule's delivery alarm remains.
+    const watched = JSON.stringify(Object.values(other.findResources('AWS::CloudWatch::Alarm')).filter((a) => JSON.stringify(a).includes('FailedInvocations')));
+    expect(watched.match(/"RuleName","Value":\{"Ref":"([^"]+)"/g)?.map((m) => m.split('"').at(-2))).toEqual(
+      Array(2).fill(Object.keys(other.findResources('AWS::Events::Rule')).find((id) => id.startsWith('ExecutionAlerts'))),
+    );
+  });
+});
+
+describe('EventBridge delivery to the alert function', () => {
+  const statusRule = (): string => {
+    const ids = ofType('AWS::Events::Rule')
+      .filter(([, r]) => JSON.stringify((r.Properties['EventPattern'] as { source?: unknown }).source) === '["aws.states"]')
+      .map(([id]) => id);
+    expect(ids).toHaveLength(1);
+    return ids[0]!;
+  };
+
+  it("expect an alarm on the status-change rule's FailedInvocations (alerts parked in its DLQ, or lost), notifying the alert topic", () => {
+    const alarms = failedInvocationAlarms().filter(([rule]) => rule.Ref === statusRule());
+    expect(alarms).toHaveLength(1);
+    expectDeliveryAlarm(alarms[0]![1]);
+  });
+
+  it('expect every EventBridge rule of the stack (intake and status change) to have exactly one delivery alarm', () => {
+    const watched = failedInvocationAlarms().map(([rule]) => rule.Ref).sort();
+    expect(watched).toEqual(ofType('AWS::Events::Rule').map(([id]) => id).sort());
   });
 });
 
