@@ -10,8 +10,9 @@ const GiB = 1024 ** 3;
 export const STAGES: Record<StageName, StageConfig> = {
   staging: {
     stage: 'staging',
-    // A bucket created by the stack, so staging can be exercised end to end without touching real data.
-    sourceBuckets: [{ name: 'example-s3-gcs-backup-staging-source', create: true }],
+    // A bucket created by the stack, so staging can be exercised end to end without touching real data. Its name gets
+    // the account and region appended (example-s3gcs-staging-source-<account>-<region>): bucket names are global.
+    sourceBuckets: [{ name: 'example-s3gcs-staging-source', create: true }],
     intake: 'eventbridge',
     intakeMaxConcurrency: 2,
     destination: { bucket: 'example-s3-gcs-backup-staging', prefix: 'staging/', storageClass: 'STANDARD' },

@@ -7,7 +7,10 @@
 export type StageName = 'staging' | 'production';
 
 export interface SourceBucketConfig {
-  /** S3 bucket name. An existing bucket unless `create` is true. */
+  /**
+   * S3 bucket name. An existing bucket unless `create` is true; a created bucket is named `<name>-<account>-<region>`
+   * (bucket names are global), so keep such a name to 35 characters.
+   */
   readonly name: string;
   /**
    * Create the bucket in this stack (versioned, encrypted, TLS-only, private), for test data: it is deleted with the

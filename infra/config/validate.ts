@@ -119,7 +119,7 @@ export function validateStageConfig(config: StageConfig): DeploymentConfig {
     fail('region', `must be an AWS region such as eu-west-1, got ${JSON.stringify(config.region)}`);
   }
 
-  checkSourceBuckets(config.sourceBuckets, fail);
+  checkSourceBuckets(config.sourceBuckets, fail, createdBucketSuffixLength(config));
 
   const intake = config.intake ?? 'eventbridge';
   if (!INTAKE_MODES.includes(intake)) fail('intake', `must be one of ${INTAKE_MODES.join(', ')}, got ${JSON.stringify(intake)}`);
@@ -351,7 +351,16 @@ export function validateSharedDestinations(stages: Readonly<Record<string, Stage
   if (problems.length > 0) throw new StageConfigError(Object.keys(stages).join(', '), problems);
 }
 
-function checkSourceBuckets(buckets: readonly SourceBucketConfig[] | undefined, fail: Fail): void {
+/** The most characters `-<account>-<region>` adds to a created bucket's name (12-digit account, 14-character region). */
+const CREATED_BUCKET_SUFFIX_MAX = 1 + 12 + 1 + 14;
+const S3_BUCKET_NAME_MAX = 63;
+
+/** What infra/constructs/source-buckets.ts createdBucketName adds: exact when the stage pins both, else the most. */
+function createdBucketSuffixLength(config: StageConfig): number {
+  return config.account !== undefined && config.region !== undefined ? `-${config.account}-${config.region}`.length : CREATED_BUCKET_SUFFIX_MAX;
+}
+
+function checkSourceBuckets(buckets: readonly SourceBucketConfig[] | undefined, fail: Fail, createdSuffix: number): void {
   if (!Array.isArray(buckets) || buckets.length === 0) {
     fail('sourceBuckets', 'must list at least one bucket');
     return;
@@ -361,6 +370,13 @@ function checkSourceBuckets(buckets: readonly SourceBucketConfig[] | undefined, 
     const path = `sourceBuckets[${i}]`;
     const nameProblem = s3BucketNameProblem(bucket.name);
     if (nameProblem) fail(`${path}.name`, nameProblem);
+    else if (bucket.create && bucket.name.length + createdSuffix > S3_BUCKET_NAME_MAX) {
+      fail(
+        `${path}.name`,
+        `is ${bucket.name.length} characters; a bucket the stack creates is named <name>-<account>-<region> (up to ${createdSuffix} more), ` +
+          `and S3 allows ${S3_BUCKET_NAME_MAX}: use at most ${S3_BUCKET_NAME_MAX - createdSuffix}`,
+      );
+    }
     if (seen.has(bucket.name)) fail(`${path}.name`, `"${bucket.name}" is listed twice; give each bucket once with all its prefixes`);
     seen.add(bucket.name);
     const prefixes: readonly string[] = bucket.prefixes ?? [];

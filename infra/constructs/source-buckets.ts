@@ -2,11 +2,44 @@ import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, type IConstruct } from 'constructs';
-import type { ResolvedSourceBucket } from '../config/validate';
+import type { DeploymentConfig, ResolvedSourceBucket } from '../config/validate';
 import { nagResourceName } from './nag';
 
+/**
+ * The name a bucket the stack creates (`create: true`) gets: the configured name, the account and the region. Bucket
+ * names are global, so the same stage deployed to two accounts or regions must not claim the same one. Tokens
+ * (resolved at deploy) when the stage does not pin its account and region; validation keeps the whole within 63.
+ */
+export function createdBucketName(configured: string, stack: Stack): string {
+  return `${configured}-${stack.account}-${stack.region}`;
+}
+
+/**
+ * `config` with each created bucket under its physical name (createdBucketName), everywhere a bucket name is used:
+ * the buckets themselves (event patterns, alarms, IAM) and the destination layout the copiers name objects by.
+ */
+export function withPhysicalBucketNames(config: DeploymentConfig, stack: Stack): DeploymentConfig {
+  const physical = new Map(config.sourceBuckets.map((b) => [b.name, b.create ? createdBucketName(b.name, stack) : b.name]));
+  const rename = (name: string): string => physical.get(name) ?? name;
+  const layout = config.destination.layout;
+  return {
+    ...config,
+    sourceBuckets: config.sourceBuckets.map((b) => ({ ...b, name: rename(b.name) })),
+    destination: {
+      ...config.destination,
+      layout:
+        layout.kind === 'legacy'
+          ? { kind: 'legacy', sourceBucket: rename(layout.sourceBucket) }
+          : {
+              kind: 'by-source-bucket',
+              ...(layout.bucketPrefixes && { bucketPrefixes: Object.fromEntries(Object.entries(layout.bucketPrefixes).map(([b, p]) => [rename(b), p])) }),
+            },
+    },
+  };
+}
+
 export interface SourceBucketsProps {
-  /** The configured buckets (existing by name, or created here). */
+  /** The configured buckets (existing by name, or created here), created ones under withPhysicalBucketNames' names. */
   readonly buckets: readonly ResolvedSourceBucket[];
 }
 
@@ -19,7 +52,7 @@ export interface SourceBucket {
  * The buckets being backed up, and the only read access to them anyone in this system gets. Existing buckets are
  * imported by name (their policy, encryption and notifications are not managed here). Buckets with `create: true` are
  * created versioned, encrypted, private and TLS-only, with access logs to a shared log bucket, and are deleted with
- * the stack (their name is fixed).
+ * the stack (their name carries the account and region: createdBucketName).
  */
 export class SourceBuckets extends Construct {
   public readonly buckets: readonly SourceBucket[];
@@ -41,7 +74,7 @@ export class SourceBuckets extends Construct {
             objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             serverAccessLogsBucket: accessLogs,
             serverAccessLogsPrefix: `${config.name}/`,
-            // Its name is fixed (the configuration names it), so a retained copy would make the next deploy fail with
+            // Its name is fixed per account and region, so a retained copy would make the next deploy fail with
             // "already exists" after a stack delete or a failed first deploy. A bucket the stack creates is the
             // stack's: the rollback of a failed deploy removes it (still empty), and a stack delete removes it once
             // emptied. Data that must outlive the stack belongs in a bucket you own (`create: false`).

@@ -16,7 +16,7 @@ import { giveDeployTimeHandlersLogRetention } from '../constructs/handler-log-gr
 import { HeavyTask } from '../constructs/heavy-task';
 import { Intake } from '../constructs/intake';
 import { SlackNotifier, type SlackWebhookSource } from '../constructs/slack-notifier';
-import { SourceBuckets } from '../constructs/source-buckets';
+import { SourceBuckets, withPhysicalBucketNames } from '../constructs/source-buckets';
 import { BACKFILL_ASL, BACKUP_OBJECT_ASL } from '../paths';
 
 export interface BackupStackProps extends StackProps {
@@ -49,7 +49,8 @@ export class BackupStack extends Stack {
 
   constructor(scope: Construct, id: string, props: BackupStackProps) {
     super(scope, id, props);
-    const config = props.config;
+    // Buckets the stack creates are named with the account and region; everything below uses those names.
+    const config = withPhysicalBucketNames(props.config, this);
     const logRetention = config.logRetentionDays as logs.RetentionDays;
     const prefix = `s3-gcs-backup-${config.stage}`;
     Tags.of(this).add('project', 's3-gcs-backup');

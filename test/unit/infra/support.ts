@@ -31,6 +31,11 @@ export const TEST_STAGE: StageConfig = {
   alerts: { email: 'ops@example.com', maxQueueAgeSeconds: 600 },
 };
 
+/** How an environment-agnostic template names a bucket the stack creates (createdBucketName): name-<account>-<region>. */
+export function createdBucketNameInTemplate(name: string): unknown {
+  return { 'Fn::Join': ['', [`${name}-`, { Ref: 'AWS::AccountId' }, '-', { Ref: 'AWS::Region' }]] };
+}
+
 /** Names of the states whose Parameters use `${substitution}`. */
 export function statesUsing(definition: AslDefinition, substitution: string): string[] {
   return Object.entries(definition.States)

@@ -104,6 +104,19 @@ describe('validateStageConfig', () => {
     expect(problemsOf({ ...valid, sourceBuckets: [] })).toEqual(['sourceBuckets: must list at least one bucket']);
   });
 
+  it('expect a bucket the stack creates to leave room in its name for -<account>-<region> (63 characters in all)', () => {
+    const created = (name: string, env: Partial<StageConfig> = {}) => problemsOf({ ...valid, ...env, sourceBuckets: [{ name, create: true }] });
+    expect(created('b'.repeat(35))).toEqual([]);
+    expect(created('b'.repeat(36))).toEqual([
+      expect.stringMatching(/^sourceBuckets\[0\]\.name: is 36 characters; a bucket the stack creates is named <name>-<account>-<region>/),
+    ]);
+    // A stage that pins its account and region is measured exactly: 40 + 1 + 12 + 1 + 9 = 63.
+    expect(created('b'.repeat(40), { account: '111122223333', region: 'eu-west-1' })).toEqual([]);
+    expect(created('b'.repeat(41), { account: '111122223333', region: 'eu-west-1' })).toHaveLength(1);
+    // An existing bucket keeps its name as it is.
+    expect(problemsOf({ ...valid, sourceBuckets: [{ name: 'b'.repeat(63) }] })).toEqual([]);
+  });
+
   it('expect a bucket listed twice to be refused', () => {
     expect(problemsOf({ ...valid, sourceBuckets: [{ name: 'a-bucket' }, { name: 'a-bucket' }] })).toEqual([
       expect.stringMatching(/^sourceBuckets\[1\]\.name: "a-bucket" is listed twice/),

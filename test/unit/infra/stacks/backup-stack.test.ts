@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { BACKUP_OBJECT_ASL } from '../../../../infra/paths';
 import { publishCopyMetrics } from '../../../../workflows/metrics';
-import { buildTestApp, heavyTaskLine, statesUsing, TEST_STAGE, type AslDefinition, type AslState } from '../support';
+import { buildTestApp, createdBucketNameInTemplate, heavyTaskLine, statesUsing, TEST_STAGE, type AslDefinition, type AslState } from '../support';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown; Effect: string };
@@ -273,9 +273,11 @@ describe('outputs the CLI reads (workflows/cli/target.ts)', () => {
 describe('destination names', () => {
   it("expect every function and the heavy task that name objects to get the stage's layout, a bucket's own prefix included", () => {
     const sourceBuckets = [TEST_STAGE.sourceBuckets[0]!, { ...TEST_STAGE.sourceBuckets[1]!, destinationPrefix: 'created/' }];
-    const { stacks } = buildTestApp({ stages: { staging: { ...TEST_STAGE, sourceBuckets } } });
+    const env = { account: '111122223333', region: 'eu-west-1' };
+    const { stacks } = buildTestApp({ stages: { staging: { ...TEST_STAGE, ...env, sourceBuckets } } });
     const t = Template.fromStack(stacks[0]!);
-    const layout = JSON.stringify({ kind: 'by-source-bucket', bucketPrefixes: { 'created-by-the-stack': 'created/' } });
+    // The created bucket is keyed by its physical name, the one its events carry.
+    const layout = JSON.stringify({ kind: 'by-source-bucket', bucketPrefixes: { 'created-by-the-stack-111122223333-eu-west-1': 'created/' } });
     const lambdaEnvs = Object.values(t.findResources('AWS::Lambda::Function')).map(
       (r) => ((r as Resource).Properties['Environment'] as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {},
     );
@@ -351,7 +353,7 @@ describe('intake', () => {
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalIdOf('AWS::SQS::Queue', 'IntakeQueue'), 'Arn'] } })],
     });
     expectResource('AWS::Events::Rule', {
-      EventPattern: { source: ['aws.s3'], detail: { bucket: { name: ['created-by-the-stack'] } } },
+      EventPattern: { source: ['aws.s3'], detail: { bucket: { name: [createdBucketNameInTemplate('created-by-the-stack')] } } },
     });
   });
 
