@@ -18,6 +18,8 @@ export interface TaskStateInfo {
   name: string;
   resource: string;
   parameters: Json | undefined;
+  /** The state's own JSON, for the fields a binding enforces itself (HeartbeatSeconds, TimeoutSeconds). */
+  state: JsonObject;
 }
 
 const PLACEHOLDER = /\$\{([A-Za-z][A-Za-z0-9_]*)\}/g;
@@ -78,7 +80,7 @@ export function taskStates(definition: JsonObject): TaskStateInfo[] {
       if (!isObject(state)) throw new ConfigurationError(`State ${JSON.stringify(name)} in ${where} is not an object`);
       if (state['Type'] === 'Task') {
         if (typeof state['Resource'] !== 'string') throw new ConfigurationError(`Task ${JSON.stringify(name)} has no Resource`);
-        found.push({ name, resource: state['Resource'], parameters: state['Parameters'] });
+        found.push({ name, resource: state['Resource'], parameters: state['Parameters'], state });
       }
       if (state['Type'] === 'Map') {
         const inner = state['ItemProcessor'] ?? state['Iterator'];

@@ -60,8 +60,10 @@ export function bindTaskStates(definition: JsonObject, deployment: LocalDeployme
       else handlers[task.name] = lambdaHandler(deployment);
     } else if (task.resource === ECS_RUN_TASK_WAIT_FOR_TOKEN) {
       const td = staticString(params, 'TaskDefinition');
+      const paths = ['HeartbeatSecondsPath', 'TimeoutSecondsPath'].filter((f) => f in task.state);
       if (td !== undefined && !deployment.taskDefinitions[td]) problems.push(`${where} runs task definition ${td}, which no local container implements`);
-      else handlers[task.name] = containerHandler(deployment);
+      else if (paths.length > 0) problems.push(`${where} sets ${paths.join(' and ')}, which the local endpoint does not enforce (use literal seconds)`);
+      else handlers[task.name] = containerHandler(deployment, tokenDeadlines(task.state));
     } else if (task.resource === SNS_PUBLISH) {
       const topic = staticString(params, 'TopicArn');
       if (topic !== undefined && !deployment.topics[topic]) problems.push(`${where} publishes to ${topic}, which has no local topic`);
@@ -90,7 +92,26 @@ function lambdaHandler(deployment: LocalDeployment): TaskHandler {
   };
 }
 
-function containerHandler(deployment: LocalDeployment): TaskHandler {
+/**
+ * How long a task-token state waits: TimeoutSeconds for the whole wait, HeartbeatSeconds between two heartbeats (none:
+ * no heartbeat deadline). aws-local-stepfunctions times a Task out after 60 s when TimeoutSeconds is missing (AWS:
+ * 99999999), so the token is given up at that same moment.
+ * https://docs.aws.amazon.com/step-functions/latest/dg/state-task.html#task-state-fields
+ */
+export interface TokenDeadlines {
+  timeoutSeconds: number;
+  heartbeatSeconds?: number;
+}
+
+const LIBRARY_DEFAULT_TIMEOUT_SECONDS = 60;
+
+function tokenDeadlines(state: JsonObject): TokenDeadlines {
+  const seconds = (field: string): number | undefined => (typeof state[field] === 'number' ? state[field] : undefined);
+  const heartbeatSeconds = seconds('HeartbeatSeconds');
+  return { timeoutSeconds: seconds('TimeoutSeconds') ?? LIBRARY_DEFAULT_TIMEOUT_SECONDS, ...(heartbeatSeconds !== undefined ? { heartbeatSeconds } : {}) };
+}
+
+function containerHandler(deployment: LocalDeployment, deadlines: TokenDeadlines): TaskHandler {
   return async (input) => {
     const params = (isObject(input) ? input : {}) as { TaskDefinition?: unknown; Overrides?: { ContainerOverrides?: unknown } };
     const container = typeof params.TaskDefinition === 'string' ? deployment.taskDefinitions[params.TaskDefinition] : undefined;
@@ -104,25 +125,62 @@ function containerHandler(deployment: LocalDeployment): TaskHandler {
     }
     const env = Object.fromEntries((ours.Environment ?? []).map((e) => [e.Name, e.Value]));
     return new Promise<Json>((resolve, reject) => {
-      let reported = false;
+      // Why the token no longer works: it was used, or the state gave up on it (then it has failed the state).
+      let closed: 'reported' | 'timed out' | undefined;
+      let heartbeatTimer: NodeJS.Timeout | undefined;
+      const giveUp = (error: RemoteError): void => {
+        if (closed) return;
+        closed = 'timed out';
+        clearTimers();
+        reject(error);
+      };
+      const timeoutTimer = setTimeout(
+        () => giveUp(new RemoteError('States.Timeout', `The task did not report within TimeoutSeconds (${deadlines.timeoutSeconds} s)`)),
+        deadlines.timeoutSeconds * 1000,
+      );
+      const armHeartbeat = (): void => {
+        if (deadlines.heartbeatSeconds === undefined) return;
+        clearTimeout(heartbeatTimer);
+        heartbeatTimer = setTimeout(
+          () => giveUp(new RemoteError('States.HeartbeatTimeout', `No heartbeat within HeartbeatSeconds (${deadlines.heartbeatSeconds} s)`)),
+          deadlines.heartbeatSeconds * 1000,
+        );
+      };
+      const clearTimers = (): void => {
+        clearTimeout(timeoutTimer);
+        clearTimeout(heartbeatTimer);
+      };
+      armHeartbeat(); // HeartbeatSeconds runs from the state's start (RunTask), before the container's first heartbeat
+      // What SendTaskSuccess / SendTaskFailure / SendTaskHeartbeat answer: the names of the API's errors, which the
+      // container's reporter reads (TaskTimedOut tells it the state gave up, so it stops copying).
+      const tokenProblem = (): RemoteError | undefined => {
+        if (env['TASK_TOKEN'] !== LOCAL_TASK_TOKEN) return new RemoteError('InvalidToken', 'The container reported with a token this execution did not issue');
+        if (closed === 'reported') return new RemoteError('TaskTimedOut', 'The task token was already used');
+        if (closed === 'timed out') return new RemoteError('TaskTimedOut', 'The state timed out waiting for this task token');
+        return undefined;
+      };
       const report = (settle: () => void): Promise<void> => {
-        if (env['TASK_TOKEN'] !== LOCAL_TASK_TOKEN) {
-          // The names Step Functions' API answers with (SendTaskSuccess "Errors"), which the container's reporter reads.
-          return Promise.reject(new RemoteError('InvalidToken', 'The container reported with a token this execution did not issue'));
-        }
-        if (reported) return Promise.reject(new RemoteError('TaskTimedOut', 'The task token was already used'));
-        reported = true;
+        const problem = tokenProblem();
+        if (problem) return Promise.reject(problem);
+        closed = 'reported';
+        clearTimers();
         settle();
         return Promise.resolve();
       };
       const reporter: TaskTokenReporter = {
         success: (output) => report(() => resolve(toJson(output))),
         failure: (error, cause) => report(() => reject(new RemoteError(error, cause))),
-        heartbeat: () => Promise.resolve(),
+        heartbeat: () => {
+          const problem = tokenProblem();
+          if (problem) return Promise.reject(problem);
+          armHeartbeat();
+          return Promise.resolve();
+        },
       };
-      // A container that exits without reporting leaves the state waiting for its heartbeat timeout, as in AWS.
+      // A container that exits without reporting would leave the state waiting for its heartbeat timeout, as in AWS;
+      // locally that moment is now (nothing can report any more).
       const exited = (detail: string): void => {
-        if (!reported) reject(new RemoteError('States.HeartbeatTimeout', `The heavy task exited without reporting a result (${detail})`));
+        giveUp(new RemoteError('States.HeartbeatTimeout', `The heavy task exited without reporting a result (${detail})`));
       };
       container.run(env, reporter).then(
         () => exited('exit code 0'),

@@ -1,3 +1,4 @@
+import type { TaskTokenReporter } from '../../../workflows/backup/heavy-task';
 import type { JsonObject } from '../../../workflows/local/asl-definition';
 import { bindTaskStates, ECS_RUN_TASK_WAIT_FOR_TOKEN, LAMBDA_INVOKE, LOCAL_TASK_TOKEN, SNS_PUBLISH, type LocalDeployment } from '../../../workflows/local/bindings';
 
@@ -89,6 +90,79 @@ describe('ecs:runTask.waitForTaskToken binding', () => {
     const h = bindTaskStates(definition, deployment({ taskDefinitions: { [TD]: { containerName: 'c', run } } }))['Run']!;
     await expect(Promise.resolve(h(runTask([{ Name: 'TASK_TOKEN', Value: 'forged' }])))).rejects.toMatchObject({ name: 'States.HeartbeatTimeout' });
     expect(refused).toMatchObject({ name: 'InvalidToken' });
+  });
+
+  describe('HeartbeatSeconds and TimeoutSeconds, as AWS enforces them on a task token', () => {
+    // Fake timers: the deadlines are driven by the test, so nothing here depends on how fast the machine is.
+    beforeEach(() => jest.useFakeTimers());
+    afterEach(() => jest.useRealTimers());
+
+    const timed = (limits: { HeartbeatSeconds?: number; TimeoutSeconds?: number }) => {
+      const def = JSON.parse(JSON.stringify(definition)) as JsonObject;
+      Object.assign((def['States'] as JsonObject)['Run'] as JsonObject, limits);
+      let reporter: TaskTokenReporter | undefined;
+      // A container that never exits on its own: only its reports (or the state's deadlines) end the state.
+      const run = (_env: Record<string, string>, r: TaskTokenReporter) => {
+        reporter = r;
+        return new Promise<never>(() => undefined);
+      };
+      const settled: { error?: Error } = {};
+      const pending = Promise.resolve(bindTaskStates(def, deployment({ taskDefinitions: { [TD]: { containerName: 'c', run } } }))['Run']!(runTask([token])));
+      const done = pending.then(
+        () => undefined,
+        (e: Error) => {
+          settled.error = e;
+        },
+      );
+      return { reporter: () => reporter!, settled, done };
+    };
+
+    test('heartbeats keep the state waiting; HeartbeatSeconds without one fails it with States.HeartbeatTimeout, and the token is refused after', async () => {
+      const t = timed({ HeartbeatSeconds: 10, TimeoutSeconds: 100 });
+      await jest.advanceTimersByTimeAsync(0);
+      for (let i = 0; i < 3; i++) {
+        await jest.advanceTimersByTimeAsync(8_000);
+        await t.reporter().heartbeat();
+      }
+      await jest.advanceTimersByTimeAsync(9_999); // 24 s in all, none of it more than 10 s without a heartbeat
+      expect(t.settled.error).toBeUndefined();
+      await jest.advanceTimersByTimeAsync(1);
+      await t.done;
+      expect(t.settled.error).toMatchObject({ name: 'States.HeartbeatTimeout' });
+      // As SendTaskHeartbeat / SendTaskSuccess answer on AWS once the state gave up: the container learns to stop.
+      await expect(t.reporter().heartbeat()).rejects.toMatchObject({ name: 'TaskTimedOut' });
+      await expect(t.reporter().success({} as never)).rejects.toMatchObject({ name: 'TaskTimedOut' });
+    });
+
+    test('TimeoutSeconds bounds the whole wait, heartbeats or not, with States.Timeout; a late success is refused', async () => {
+      const t = timed({ HeartbeatSeconds: 10, TimeoutSeconds: 30 });
+      await jest.advanceTimersByTimeAsync(0);
+      for (let i = 0; i < 5; i++) {
+        await jest.advanceTimersByTimeAsync(5_000);
+        await t.reporter().heartbeat();
+      }
+      await jest.advanceTimersByTimeAsync(4_999);
+      expect(t.settled.error).toBeUndefined();
+      await jest.advanceTimersByTimeAsync(1);
+      await t.done;
+      expect(t.settled.error).toMatchObject({ name: 'States.Timeout' });
+      await expect(t.reporter().success({} as never)).rejects.toMatchObject({ name: 'TaskTimedOut' });
+    });
+
+    test('a report in time clears the deadlines: nothing fires later', async () => {
+      const t = timed({ HeartbeatSeconds: 10, TimeoutSeconds: 30 });
+      await jest.advanceTimersByTimeAsync(5_000);
+      await t.reporter().success({ outcome: 'copied' } as never);
+      await t.done;
+      expect(t.settled.error).toBeUndefined();
+      expect(jest.getTimerCount()).toBe(0);
+    });
+
+    test('a deadline read from a path is refused: the local endpoint enforces literal seconds only', () => {
+      const def = JSON.parse(JSON.stringify(definition)) as JsonObject;
+      Object.assign((def['States'] as JsonObject)['Run'] as JsonObject, { HeartbeatSecondsPath: '$.h' });
+      expect(() => bindTaskStates(def, deployment())).toThrow(/Task "Run" sets HeartbeatSecondsPath/);
+    });
   });
 
   test('an override for another container name is an ECS parameter error', async () => {
