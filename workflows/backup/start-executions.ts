@@ -5,6 +5,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { isTransient } from './classify-error';
 import { ConfigurationError, TransientError } from './errors';
 import { executionName } from './execution-name';
+import { InFlightLimitReached, type InFlightGate } from './in-flight-gate';
 import { executionInputsFromMessage, normalizeExecutionInput } from './normalize';
 import { compileSkipRules, parseSkipPatterns } from './skip-rules';
 
@@ -25,6 +26,8 @@ export interface StartExecutionsConfig {
   skipPatterns: string[];
   /** The matching skip pattern for a key, or undefined. */
   skipReason: (key: string) => string | undefined;
+  /** The bound on executions in flight (./in-flight-gate.ts) and the queue a message waits in; none: unbounded. */
+  inFlight?: { maxInFlight: number; starters: number; queueUrl: string };
 }
 
 /** Reads STATE_MACHINE_ARN and SKIP_PATTERNS once; fails fast naming the variable. */
@@ -35,13 +38,31 @@ export function readStartExecutionsConfig(env: NodeJS.ProcessEnv = process.env):
     throw new ConfigurationError(`STATE_MACHINE_ARN is not a state machine ARN: ${JSON.stringify(stateMachineArn)}`);
   }
   const skipPatterns = parseSkipPatterns(env['SKIP_PATTERNS'], 'SKIP_PATTERNS');
+  const inFlight = readInFlightConfig(env);
   let skipReason: StartExecutionsConfig['skipReason'];
   try {
     skipReason = compileSkipRules(skipPatterns);
   } catch (err) {
     throw new ConfigurationError(`SKIP_PATTERNS: ${(err as Error).message}`, { cause: err });
   }
-  return { stateMachineArn, skipPatterns, skipReason };
+  return { stateMachineArn, skipPatterns, skipReason, ...(inFlight ? { inFlight } : {}) };
+}
+
+/** MAX_EXECUTIONS_IN_FLIGHT, INTAKE_MAX_CONCURRENCY and INTAKE_QUEUE_URL: all three or none. */
+function readInFlightConfig(env: NodeJS.ProcessEnv): StartExecutionsConfig['inFlight'] {
+  const names = ['MAX_EXECUTIONS_IN_FLIGHT', 'INTAKE_MAX_CONCURRENCY', 'INTAKE_QUEUE_URL'] as const;
+  const set = names.filter((n) => env[n] !== undefined && env[n] !== '');
+  if (set.length === 0) return undefined;
+  if (set.length < names.length) throw new ConfigurationError(`${names.filter((n) => !set.includes(n)).join(', ')} not set: the in-flight bound needs ${names.join(', ')}`);
+  const integer = (name: (typeof names)[number], max: number): number => {
+    const value = Number(env[name]);
+    if (!Number.isInteger(value) || value < 1 || value > max) throw new ConfigurationError(`${name} must be an integer from 1 to ${max}, got ${JSON.stringify(env[name])}`);
+    return value;
+  };
+  const maxInFlight = integer('MAX_EXECUTIONS_IN_FLIGHT', 1000);
+  const starters = integer('INTAKE_MAX_CONCURRENCY', 1000);
+  if (starters > maxInFlight) throw new ConfigurationError(`INTAKE_MAX_CONCURRENCY (${starters}) must not exceed MAX_EXECUTIONS_IN_FLIGHT (${maxInFlight}): each starter needs a share of at least one`);
+  return { maxInFlight, starters, queueUrl: env['INTAKE_QUEUE_URL']! };
 }
 
 /** The slice of Powertools Logger used here (also handed to the BatchProcessor). */
@@ -68,6 +89,12 @@ export interface StartExecutionsDeps {
   /** Injected by tests to avoid real waits. */
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
+  /**
+   * The bound on executions in flight: each start waits for a permit of `gate` until `deadline` (epoch ms); a message
+   * whose events could not all get one by then is handed to `requeue` (sent back to the queue, delayed) and
+   * acknowledged, so waiting for capacity never counts towards the queue's maxReceiveCount.
+   */
+  inFlight?: { gate: InFlightGate; deadline: number; requeue: (record: SQSRecord) => Promise<void> };
 }
 
 export type StartResult =
@@ -81,7 +108,7 @@ export async function startExecutionsForBatch(
   deps: StartExecutionsDeps,
   context?: Context,
 ): Promise<SQSBatchResponse> {
-  const tally = { messages: event.Records.length, started: 0, alreadyExists: 0, skipped: 0, testEvents: 0, failedMessages: 0 };
+  const tally = { messages: event.Records.length, started: 0, alreadyExists: 0, skipped: 0, testEvents: 0, requeued: 0, failedMessages: 0 };
   const processor = new BatchProcessor(EventType.SQS, { logger: deps.logger });
   const count = (r: StartResult): void => {
     if (r.status === 'started') tally.started++;
@@ -93,6 +120,10 @@ export async function startExecutionsForBatch(
       const results = await startExecutionsForMessage(record, deps, count);
       if (results.length === 0) tally.testEvents++;
     } catch (err) {
+      if (err instanceof InFlightLimitReached && deps.inFlight && (await requeued(record, err, deps))) {
+        tally.requeued++;
+        return;
+      }
       tally.failedMessages++;
       deps.logger.error('Message failed; SQS will deliver it again (then to the DLQ after maxReceiveCount)', {
         messageId: record.messageId,
@@ -109,6 +140,18 @@ export async function startExecutionsForBatch(
   const response = await processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false });
   deps.logger.info('Batch processed', tally);
   return response;
+}
+
+/** Sends `record` back to the queue for later; false (the message then fails as usual) when that fails too. */
+async function requeued(record: SQSRecord, reason: InFlightLimitReached, deps: StartExecutionsDeps): Promise<boolean> {
+  try {
+    await deps.inFlight!.requeue(record);
+    deps.logger.info('Executions in flight at the bound: message sent back to the queue for later', { messageId: record.messageId, reason: reason.message });
+    return true;
+  } catch (err) {
+    deps.logger.warn('Could not send the message back to the queue; it fails and SQS delivers it again', { messageId: record.messageId, error: (err as Error).message });
+    return false;
+  }
 }
 
 /**
@@ -135,6 +178,9 @@ export async function startExecutionsForMessage(
   );
   const [only] = settled;
   if (settled.length === 1 && only?.status === 'rejected') throw only.reason; // keep its name (InvalidInput, TransientError, …)
+  const rejected = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as Error] : []));
+  // Only waiting for capacity: the whole message waits (its started events dedupe by name when it comes back).
+  if (rejected.length > 0 && rejected.every((e) => e instanceof InFlightLimitReached)) throw rejected[0]!;
   const reasons = settled.flatMap((s, i) => (s.status === 'rejected' ? [`event #${i + 1}: ${(s.reason as Error).message}`] : []));
   if (reasons.length > 0) {
     throw new Error(`${reasons.length} of ${inputs.length} event(s) in message ${record.messageId} failed: ${reasons.join('; ')}`);
@@ -153,6 +199,7 @@ export async function startExecutionForInput(input: unknown, deps: StartExecutio
   }
   const name = executionName(ev);
   const params = { stateMachineArn: deps.stateMachineArn, name, input: JSON.stringify(input) };
+  if (deps.inFlight) await deps.inFlight.gate.admit(deps.inFlight.deadline);
   const retry = deps.retry ?? DEFAULT_START_RETRY;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = deps.random ?? Math.random;

@@ -10,6 +10,7 @@ import {
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { executionName } from '../../../workflows/backup/execution-name';
+import { InFlightLimitReached, type InFlightGate } from '../../../workflows/backup/in-flight-gate';
 import { normalizeExecutionInput } from '../../../workflows/backup/normalize';
 import { compileSkipRules } from '../../../workflows/backup/skip-rules';
 import { loadRecordedErrors, rebuildError } from '../../support/recorded-errors';
@@ -92,6 +93,7 @@ describe('startExecutionsForBatch', () => {
       alreadyExists: 0,
       skipped: 0,
       testEvents: 1,
+      requeued: 0,
       failedMessages: 1,
     });
   });
@@ -252,6 +254,47 @@ describe('startExecutionsForBatch', () => {
     await expect(startExecutionsForBatch(event, deps)).resolves.toEqual({
       batchItemFailures: [{ itemIdentifier: 'm1' }, { itemIdentifier: 'm2' }],
     });
+  });
+});
+
+describe('the bound on executions in flight', () => {
+  const objectMessage = (key: string, id: string) =>
+    messageFor({ Records: [{ ...JSON.parse(batch('sqs-batch-s3-direct.json').Records[0]!.body).Records[0], s3: { bucket: { name: 'b' }, object: { key, size: 1, sequencer: '0A' } } }] }, id);
+
+  it('starts only what the gate admits; a message still waiting at the deadline is sent back to the queue and acknowledged', async () => {
+    let permits = 1;
+    const gate = { admit: jest.fn(async () => (permits-- > 0 ? undefined : Promise.reject(new InFlightLimitReached('5 executions are running and the stage allows 5')))) };
+    const requeue = jest.fn(async (_r: SQSRecord) => undefined);
+    const { deps, logger } = setup({ inFlight: { gate: gate as unknown as InFlightGate, deadline: 0, requeue } });
+    const event: SQSEvent = { Records: [objectMessage('a.bin', 'm1'), objectMessage('b.bin', 'm2')] };
+    const response = await startExecutionsForBatch(event, deps);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(1);
+    expect(requeue.mock.calls.map(([r]) => r.messageId)).toHaveLength(1);
+    expect(logger.info).toHaveBeenCalledWith('Batch processed', expect.objectContaining({ started: 1, requeued: 1, failedMessages: 0 }));
+  });
+
+  it('reports the message failed (SQS delivers it again) when it cannot be sent back either', async () => {
+    const gate = { admit: jest.fn(async () => Promise.reject(new InFlightLimitReached('full'))) };
+    const requeue = jest.fn(async () => Promise.reject(new Error('sqs:SendMessage denied')));
+    const { deps } = setup({ inFlight: { gate: gate as unknown as InFlightGate, deadline: 0, requeue } });
+    const response = await startExecutionsForBatch({ Records: [objectMessage('a.bin', 'm1')] }, deps);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }]);
+    expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  it('reads MAX_EXECUTIONS_IN_FLIGHT, INTAKE_MAX_CONCURRENCY and INTAKE_QUEUE_URL together, refusing a partial or inconsistent set', () => {
+    const url = 'https://sqs.us-east-1.amazonaws.com/111122223333/intake';
+    expect(readStartExecutionsConfig({ STATE_MACHINE_ARN, MAX_EXECUTIONS_IN_FLIGHT: '29', INTAKE_MAX_CONCURRENCY: '2', INTAKE_QUEUE_URL: url }).inFlight).toEqual({
+      maxInFlight: 29,
+      starters: 2,
+      queueUrl: url,
+    });
+    expect(readStartExecutionsConfig({ STATE_MACHINE_ARN }).inFlight).toBeUndefined();
+    expect(() => readStartExecutionsConfig({ STATE_MACHINE_ARN, MAX_EXECUTIONS_IN_FLIGHT: '29' })).toThrow(/INTAKE_MAX_CONCURRENCY, INTAKE_QUEUE_URL not set/);
+    expect(() => readStartExecutionsConfig({ STATE_MACHINE_ARN, MAX_EXECUTIONS_IN_FLIGHT: '1', INTAKE_MAX_CONCURRENCY: '2', INTAKE_QUEUE_URL: url })).toThrow(
+      /must not exceed MAX_EXECUTIONS_IN_FLIGHT/,
+    );
   });
 });
 

@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { SQSRecord } from 'aws-lambda';
+import { InFlightGate, sfnRunningExecutionCounter, type InFlightGateOptions } from '../../backup/in-flight-gate';
 import type { StartLogger } from '../../backup/start-executions';
 import { startExecutionsHandler } from '../../handlers/start-executions';
 import type { S3ObjectEvent } from '../s3-server';
@@ -19,6 +21,15 @@ export interface LocalIntakeOptions {
   visibilityTimeoutMs?: number;
   /** Deliveries before a message goes to the dead-letter list, as the redrive policy (Default: 3). */
   maxReceiveCount?: number;
+  /** Batches delivered at once, as the event source's maximum concurrency (Default: no limit). */
+  maxConcurrency?: number;
+  /**
+   * The bound on executions in flight, as deployed (workflows/backup/in-flight-gate.ts): start-executions counts the
+   * RUNNING executions on the local endpoint, each of `maxConcurrency` starters takes its share of the free slots, and
+   * a message still waiting after `budgetMs` (an invocation's time) is sent back to the queue after `requeueDelayMs`.
+   * Needs `maxConcurrency`. (Default: unbounded)
+   */
+  inFlight?: { maxInFlight: number; budgetMs: number; requeueDelayMs: number; gate?: InFlightGateOptions };
 }
 
 export interface DeadLetter {
@@ -41,10 +52,35 @@ export class LocalIntake {
   private closed = false;
 
   private readonly startExecutions: ReturnType<typeof startExecutionsHandler>;
+  /** Batches being delivered now, and those waiting for a free starter. */
+  private delivering = 0;
+  private readonly waitingBatches: { record: SQSRecord; receiveCount: number }[][] = [];
+  /** Messages sent back by start-executions (capacity), as SendMessage with DelaySeconds would. */
+  requeued = 0;
 
   constructor(private readonly options: LocalIntakeOptions) {
-    const { sfn, stateMachineArn, logger } = options;
-    this.startExecutions = startExecutionsHandler({ sfn, logger, config: { stateMachineArn, skipReason: options.skipReason ?? (() => undefined) } });
+    const { sfn, stateMachineArn, logger, inFlight, maxConcurrency } = options;
+    if (inFlight && maxConcurrency === undefined) throw new Error('LocalIntake: inFlight needs maxConcurrency (the starters that share the bound)');
+    // One gate per starter instance on AWS; locally the starters are one process, so they share one (the stricter case:
+    // every start it grants is remembered, whichever starter asked).
+    const gate = inFlight && new InFlightGate(sfnRunningExecutionCounter(sfn, stateMachineArn), { maxInFlight: inFlight.maxInFlight, starters: maxConcurrency! }, inFlight.gate);
+    this.startExecutions = startExecutionsHandler({
+      sfn,
+      logger,
+      config: { stateMachineArn, skipReason: options.skipReason ?? (() => undefined) },
+      ...(gate ? { inFlight: { gate, budgetMs: inFlight.budgetMs, requeue: async (record) => this.requeue(record, inFlight.requeueDelayMs) } } : {}),
+    });
+  }
+
+  /** A new message with the same body, visible after `delayMs`. */
+  private requeue(record: SQSRecord, delayMs: number): void {
+    if (this.closed) throw new Error('the local intake is closed');
+    this.requeued++;
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(timer);
+      if (!this.closed) this.enqueue({ ...record, messageId: randomUUID(), receiptHandle: randomUUID() }, 1);
+    }, delayMs);
+    this.retryTimers.add(timer);
   }
 
   /** Enqueues one object event. */
@@ -59,7 +95,7 @@ export class LocalIntake {
 
   /** Resolves once every queued message was delivered and no redelivery is pending. */
   async idle(): Promise<void> {
-    while (this.queue.length > 0 || this.inFlight.size > 0 || this.retryTimers.size > 0) {
+    while (this.queue.length > 0 || this.waitingBatches.length > 0 || this.inFlight.size > 0 || this.retryTimers.size > 0) {
       if (this.queue.length > 0) this.flush();
       if (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
       else await new Promise((r) => setTimeout(r, 10)); // a redelivery is pending: let its timer fire
@@ -74,6 +110,7 @@ export class LocalIntake {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.queue = [];
+    this.waitingBatches.length = 0;
     await Promise.allSettled([...this.inFlight]);
   }
 
@@ -87,9 +124,19 @@ export class LocalIntake {
   private flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.options.batchSize ?? 10);
-      const delivery = this.deliver(batch);
+    while (this.queue.length > 0) this.waitingBatches.push(this.queue.splice(0, this.options.batchSize ?? 10));
+    this.startWaitingBatches();
+  }
+
+  /** Hands waiting batches to free starters, within maxConcurrency. */
+  private startWaitingBatches(): void {
+    while (this.waitingBatches.length > 0 && this.delivering < (this.options.maxConcurrency ?? Infinity)) {
+      const batch = this.waitingBatches.shift()!;
+      this.delivering++;
+      const delivery = this.deliver(batch).finally(() => {
+        this.delivering--;
+        this.startWaitingBatches();
+      });
       this.inFlight.add(delivery);
       void delivery.finally(() => this.inFlight.delete(delivery));
     }
