@@ -173,6 +173,13 @@ export interface StageConfig {
    * starts no more executions than the Lambda copiers can run at once. (Default: that bound rounded down, at least 2)
    */
   readonly intakeMaxConcurrency?: number;
+  /**
+   * Most backup executions RUNNING at once (2-1000). start-executions starts one only while fewer run (it counts them
+   * with ListExecutions; the intakeMaxConcurrency starters share the free slots), so a burst waits in the intake queue
+   * instead of becoming executions that retry throttled copiers. At least intakeMaxConcurrency.
+   * (Default: what the copiers run at once: small + large reservedConcurrency + heavy maxRunning)
+   */
+  readonly maxExecutionsInFlight?: number;
   readonly destination: DestinationConfig;
   readonly gcsAuth: GcsAuthConfig;
   readonly thresholds: ThresholdsConfig;

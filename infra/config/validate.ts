@@ -43,6 +43,7 @@ export interface DeploymentConfig {
   readonly sourceBuckets: readonly ResolvedSourceBucket[];
   readonly intake: IntakeMode;
   readonly intakeMaxConcurrency: number;
+  readonly maxExecutionsInFlight: number;
   readonly destination: {
     readonly bucket: string;
     readonly prefix: string;
@@ -178,6 +179,16 @@ export function validateStageConfig(config: StageConfig): DeploymentConfig {
         `can run (small + large reservedConcurrency = ${reserved.small + reserved.large}); at most ${intakeBound}`,
     );
   }
+  // The executions the copiers can run at once; the starters share the free slots, so each needs at least one.
+  const maxExecutionsInFlight = config.maxExecutionsInFlight ?? Math.min(1000, reserved.small + reserved.large + maxHeavyTasks);
+  checkInteger('maxExecutionsInFlight', maxExecutionsInFlight, 2, 1000, fail);
+  if (Number.isInteger(maxExecutionsInFlight) && maxExecutionsInFlight < intakeMaxConcurrency) {
+    fail(
+      'maxExecutionsInFlight',
+      `${maxExecutionsInFlight} is below intakeMaxConcurrency (${intakeMaxConcurrency}): each starter may start floor(free slots / starters) ` +
+        'executions, so with fewer slots than starters none could start',
+    );
+  }
   if (problems.length === 0) {
     checkMemoryFits('tiers.small', tiers.small, thresholds.smallMaxBytes, fail);
     checkMemoryFits('tiers.large', tiers.large, thresholds.largeMaxBytes, fail);
@@ -236,6 +247,7 @@ export function validateStageConfig(config: StageConfig): DeploymentConfig {
     })),
     intake,
     intakeMaxConcurrency,
+    maxExecutionsInFlight,
     destination: {
       bucket: destination.bucket,
       prefix,

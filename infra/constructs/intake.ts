@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -24,6 +25,8 @@ export interface IntakeProps {
   readonly skipPatterns: readonly string[];
   /** Most starter invocations at once; paces the StartExecution rate (sized from the copiers' concurrency by validation). */
   readonly maxConcurrency: number;
+  /** Most executions RUNNING at once: the starters start one only below it (workflows/backup/in-flight-gate.ts). */
+  readonly maxExecutionsInFlight: number;
   readonly serviceName: string;
   readonly metricsNamespace: string;
   readonly logRetention: logs.RetentionDays;
@@ -59,7 +62,9 @@ export class Intake extends Construct {
 
   constructor(scope: Construct, id: string, props: IntakeProps) {
     super(scope, id);
-    const starterTimeout = Duration.seconds(60);
+    // Long enough to wait for capacity within an invocation (the bound on executions in flight): a message still
+    // waiting 30 s before the end is sent back to the queue, delayed.
+    const starterTimeout = Duration.minutes(5);
 
     this.key = new kms.Key(this, 'Key', {
       description: 'Encrypts the s3-gcs-backup intake queues',
@@ -105,9 +110,22 @@ export class Intake extends Construct {
       environment: {
         STATE_MACHINE_ARN: props.stateMachine.stateMachineArn,
         SKIP_PATTERNS: JSON.stringify(props.skipPatterns),
+        MAX_EXECUTIONS_IN_FLIGHT: String(props.maxExecutionsInFlight),
+        INTAKE_MAX_CONCURRENCY: String(props.maxConcurrency),
+        INTAKE_QUEUE_URL: this.queue.queueUrl,
       },
     });
     props.stateMachine.grantStartExecution(this.starter.role);
+    // Counting RUNNING executions (ListExecutions is granted on the state machine ARN), and sending a message that
+    // waited for capacity back to the queue (sqs:SendMessage + the intake key).
+    this.starter.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'CountRunningExecutions', actions: ['states:ListExecutions'], resources: [props.stateMachine.stateMachineArn] }),
+    );
+    this.starter.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'SendWaitingMessagesBack', actions: ['sqs:SendMessage'], resources: [this.queue.queueArn] }));
+    // SendMessage to a KMS-encrypted queue: a data key from the intake key (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html).
+    this.starter.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'EncryptWaitingMessages', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [this.key.keyArn] }),
+    );
     this.starter.alias.addEventSource(
       new SqsEventSource(this.queue, {
         batchSize: INTAKE_BATCH_SIZE,

@@ -224,6 +224,7 @@ export class BackupStack extends Stack {
       stateMachine: this.workflow.stateMachine,
       skipPatterns: config.skipPatterns,
       maxConcurrency: config.intakeMaxConcurrency,
+      maxExecutionsInFlight: config.maxExecutionsInFlight,
       serviceName: SERVICE_NAME,
       metricsNamespace: METRICS_NAMESPACE,
       logRetention,

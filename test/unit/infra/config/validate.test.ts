@@ -73,6 +73,16 @@ describe('validateStageConfig', () => {
     ]);
   });
 
+  it('expect the bound on executions in flight to default to what the copiers run at once, and to leave each starter a share', () => {
+    // production: small 100 + large 20 reserved, heavy 10 running.
+    expect(validateStageConfig(valid).maxExecutionsInFlight).toBe(130);
+    expect(validateStageConfig({ ...valid, maxExecutionsInFlight: 40 }).maxExecutionsInFlight).toBe(40);
+    expect(problemsOf({ ...valid, maxExecutionsInFlight: 1001 })).toEqual(['maxExecutionsInFlight: must be an integer from 2 to 1000, got 1001']);
+    expect(problemsOf({ ...valid, intakeMaxConcurrency: 10, maxExecutionsInFlight: 9 })).toEqual([
+      expect.stringMatching(/^maxExecutionsInFlight: 9 is below intakeMaxConcurrency \(10\)/),
+    ]);
+  });
+
   it('expect every problem listed at once, with the stage and the field path', () => {
     const config = { ...valid, sourceBuckets: [{ name: 'Bad_Bucket' }], destination: { bucket: 'google-backup' } };
     const error = (() => {

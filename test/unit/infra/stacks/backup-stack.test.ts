@@ -334,13 +334,35 @@ describe('intake', () => {
     });
   });
 
-  it('expect the starter to be allowed to start this state machine and nothing else in Step Functions', () => {
+  it('expect the starter to be allowed to start this state machine, and count its executions, and nothing else in Step Functions', () => {
     const states = statementsOf(logicalIdOf('AWS::IAM::Role', 'IntakeStartExecutionsRole')).filter((s) =>
       actionsOf(s).some((a) => a.startsWith('states:')),
     );
-    expect(states).toEqual([
-      expect.objectContaining({ Action: 'states:StartExecution', Resource: { Ref: logicalIdOf('AWS::StepFunctions::StateMachine', 'Workflow') } }),
-    ]);
+    const machine = { Ref: logicalIdOf('AWS::StepFunctions::StateMachine', 'Workflow') };
+    expect(states).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Action: 'states:StartExecution', Resource: machine }),
+        expect.objectContaining({ Action: 'states:ListExecutions', Resource: machine }),
+      ]),
+    );
+    expect(states).toHaveLength(2);
+  });
+
+  it('expect the starter told the bound on executions in flight, its share among the starters and the queue to send waiting messages back to', () => {
+    const starter = Object.values(resources).find(
+      (r) => r.Type === 'AWS::Lambda::Function' && JSON.stringify(r.Properties['Environment'] ?? {}).includes('SKIP_PATTERNS') && JSON.stringify(r.Properties['Environment']).includes('STATE_MACHINE_ARN'),
+    )!;
+    const tiers = TEST_STAGE.tiers;
+    expect((starter.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables).toMatchObject({
+      MAX_EXECUTIONS_IN_FLIGHT: String(tiers.small.reservedConcurrency! + tiers.large.reservedConcurrency! + tiers.heavy.maxRunning!),
+      INTAKE_MAX_CONCURRENCY: String(TEST_STAGE.intakeMaxConcurrency),
+      INTAKE_QUEUE_URL: { Ref: logicalIdOf('AWS::SQS::Queue', 'IntakeQueue') },
+    });
+    // It waits for capacity within its invocation: minutes, with the queue's visibility timeout at 6x that.
+    expect(starter.Properties['Timeout']).toBe(300);
+    expectResource('AWS::SQS::Queue', { VisibilityTimeout: 1800, RedrivePolicy: Match.objectLike({ maxReceiveCount: 5 }) });
+    const sends = statementsOf(logicalIdOf('AWS::IAM::Role', 'IntakeStartExecutionsRole')).filter((st) => actionsOf(st).includes('sqs:SendMessage'));
+    expect(sends.flatMap(resourcesOf)).toEqual([{ 'Fn::GetAtt': [logicalIdOf('AWS::SQS::Queue', 'IntakeQueue'), 'Arn'] }]);
   });
 
   it('expect one EventBridge rule per bucket, filtered to its name and configured prefixes', () => {
