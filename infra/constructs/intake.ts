@@ -41,8 +41,10 @@ export const EVENT_DELIVERY_RETRY = { maxEventAge: Duration.hours(24), retryAtte
 
 /**
  * S3 events → encrypted SQS queue (14-day retention, DLQ) → start-executions Lambda → one execution per object.
- * The queue absorbs bursts: the starter's concurrency is capped, so a flood of events waits in the queue instead of
- * being throttled away, and a message that keeps failing lands in the DLQ (alarmed) rather than being dropped.
+ * The queue absorbs bursts: the starter's concurrency is capped, and it starts an execution only while fewer than
+ * `maxExecutionsInFlight` run (workflows/backup/in-flight-gate.ts), so a flood of events waits in the queue instead of
+ * becoming executions that retry throttled copiers; a message that keeps failing lands in the DLQ (alarmed) rather
+ * than being dropped.
  * With EventBridge intake, an event EventBridge cannot deliver to the queue (after its retry policy) lands in a
  * delivery dead-letter queue (alarmed too, as is the rules' FailedInvocations), instead of being dropped.
  */
