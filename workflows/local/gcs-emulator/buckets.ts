@@ -6,7 +6,8 @@ import { bucketResource } from './resource';
 export async function insertBucket(state: EmulatorState, ctx: RequestContext): Promise<void> {
   const body = await readJson(ctx.req);
   if (typeof body.name !== 'string' || !body.name) throw badRequest('Required field: name');
-  sendJson(ctx.res, 200, bucketResource(state.store.createBucket(body.name), ctx.baseUrl));
+  const versioning = (body.versioning as { enabled?: unknown } | undefined)?.enabled === true;
+  sendJson(ctx.res, 200, bucketResource(state.store.createBucket(body.name, { versioning }), ctx.baseUrl));
 }
 
 export function getBucket(state: EmulatorState, ctx: RequestContext, bucket: string): void {

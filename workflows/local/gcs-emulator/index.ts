@@ -4,10 +4,11 @@ import { fileContentStore, memoryContentStore } from './content';
 import type { EmulatorState } from './context';
 import { FaultInjector } from './faults';
 import { createRequestListener } from './router';
-import { ObjectStore } from './store';
+import { ObjectStore, type BucketSettings } from './store';
 
 export { FaultInjector } from './faults';
 export type { FaultInstruction, FiredFault, RetryTest } from './faults';
+export type { BucketSettings } from './store';
 
 export interface StartGcsEmulatorOptions {
   /** 0 (default) = a random free port */
@@ -25,8 +26,8 @@ export interface GcsEmulator {
   readonly faults: FaultInjector;
   /** Requests being handled now, stalled ones included (see EmulatorState.inFlight). */
   readonly requestsInFlight: number;
-  /** Creates the bucket; a bucket that already exists is kept as it is. */
-  createBucket(name: string): void;
+  /** Creates the bucket (with Object Versioning when asked); a bucket that already exists is kept as it is. */
+  createBucket(name: string, settings?: BucketSettings): void;
   close(): Promise<void>;
 }
 
@@ -58,7 +59,7 @@ export async function startGcsEmulator(opts: StartGcsEmulatorOptions = {}): Prom
     get requestsInFlight() {
       return state.inFlight;
     },
-    createBucket: (name) => void state.store.ensureBucket(name),
+    createBucket: (name, settings) => void state.store.ensureBucket(name, settings),
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

@@ -35,6 +35,7 @@ export function listObjects(state: EmulatorState, ctx: RequestContext, bucket: s
     ...optional('endOffset', q.get('endOffset')),
     ...(maxResults ? { maxResults: Number(maxResults) } : {}),
     includeTrailingDelimiter: q.get('includeTrailingDelimiter') === 'true',
+    versions: q.get('versions') === 'true',
   });
   sendJson(ctx.res, 200, {
     kind: 'storage#objects',

@@ -19,6 +19,7 @@ export function objectResource(o: StoredObject, baseUrl: string): Record<string,
     ...(o.contentLanguage !== undefined ? { contentLanguage: o.contentLanguage } : {}),
     ...(o.cacheControl !== undefined ? { cacheControl: o.cacheControl } : {}),
     ...(o.customTime !== undefined ? { customTime: o.customTime } : {}),
+    ...(o.timeDeleted !== undefined ? { timeDeleted: o.timeDeleted } : {}),
     storageClass: o.storageClass,
     size: String(o.size),
     md5Hash: o.md5Hash,
@@ -48,6 +49,7 @@ export function bucketResource(b: Bucket, baseUrl: string): Record<string, unkno
     location: 'US',
     locationType: 'multi-region',
     storageClass: 'STANDARD',
+    versioning: { enabled: b.versioning },
     etag: 'CAE=',
   };
 }

@@ -1,6 +1,7 @@
 import type { Content } from './content';
 import { conditionNotMet, GcsHttpError, notFound } from './errors';
 import type { ObjectHashes } from './hashes';
+import { listVersions, NoncurrentVersions } from './versioning';
 
 /** Object fields a client may set on insert or patch. */
 export interface WritableObjectFields {
@@ -34,12 +35,21 @@ export interface StoredObject extends WritableObjectFields, ObjectHashes {
   content: Content;
   timeCreated: string;
   updated: string;
+  /** When this generation stopped being live (noncurrent versions only; see versioning.ts). */
+  timeDeleted?: string;
 }
 
 export interface Bucket {
   name: string;
   timeCreated: string;
   objects: Map<string, StoredObject>;
+  /** Object Versioning: keep replaced and deleted generations as noncurrent (versioning.ts). */
+  versioning: boolean;
+  noncurrent: NoncurrentVersions;
+}
+
+export interface BucketSettings {
+  versioning?: boolean;
 }
 
 /** Query-string preconditions, kept as strings: generations are int64. */
@@ -89,6 +99,8 @@ export interface ListOptions {
   startOffset?: string;
   endOffset?: string;
   includeTrailingDelimiter?: boolean;
+  /** Every generation, noncurrent ones included (versions=true). */
+  versions?: boolean;
 }
 
 export interface ListPage {
@@ -102,15 +114,15 @@ export class ObjectStore {
   private readonly buckets = new Map<string, Bucket>();
   private lastGeneration = 0n;
 
-  createBucket(name: string): Bucket {
+  createBucket(name: string, settings: BucketSettings = {}): Bucket {
     if (this.buckets.has(name)) throw new GcsHttpError(409, 'conflict', `The bucket ${name} already exists.`);
-    const bucket: Bucket = { name, timeCreated: new Date().toISOString(), objects: new Map() };
+    const bucket: Bucket = { name, timeCreated: new Date().toISOString(), objects: new Map(), versioning: Boolean(settings.versioning), noncurrent: new NoncurrentVersions() };
     this.buckets.set(name, bucket);
     return bucket;
   }
 
-  ensureBucket(name: string): Bucket {
-    return this.buckets.get(name) ?? this.createBucket(name);
+  ensureBucket(name: string, settings: BucketSettings = {}): Bucket {
+    return this.buckets.get(name) ?? this.createBucket(name, settings);
   }
 
   bucket(name: string): Bucket {
@@ -123,10 +135,12 @@ export class ObjectStore {
     return [...this.buckets.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
   }
 
-  /** The live object, or 404. `generation`, when given, must be the live one (no object versioning). */
+  /** The live object, or with `generation` that generation (live or noncurrent), or 404. */
   get(bucket: string, name: string, generation?: string | null): StoredObject {
-    const obj = this.bucket(bucket).objects.get(name);
-    if (!obj || (generation && generation !== obj.generation)) throw notFound(`object '${name}' in bucket '${bucket}'`);
+    const b = this.bucket(bucket);
+    const live = b.objects.get(name);
+    const obj = generation && generation !== live?.generation ? b.noncurrent.find(name, generation) : live;
+    if (!obj) throw notFound(`object '${name}'${generation ? ` generation ${generation}` : ''} in bucket '${bucket}'`);
     return obj;
   }
 
@@ -153,7 +167,7 @@ export class ObjectStore {
       updated: now,
     };
     b.objects.set(name, obj);
-    current?.content.dispose();
+    if (current) this.retire(b, current, now);
     return obj;
   }
 
@@ -172,15 +186,27 @@ export class ObjectStore {
     return obj;
   }
 
+  /**
+   * Deletes the live object (kept as noncurrent when the bucket has versioning), or with `generation` that generation
+   * for good. Preconditions apply to the live generation, as in GCS.
+   */
   delete(bucket: string, name: string, p: Preconditions, generation?: string | null): void {
+    const b = this.bucket(bucket);
     const obj = this.get(bucket, name, generation);
-    checkPreconditions(obj, p);
-    this.bucket(bucket).objects.delete(name);
-    obj.content.dispose();
+    checkPreconditions(b.objects.get(name), p);
+    if (b.objects.get(name) === obj) {
+      b.objects.delete(name);
+      this.retire(b, obj, new Date().toISOString(), Boolean(generation));
+    } else {
+      b.noncurrent.remove(name, obj.generation);
+      obj.content.dispose();
+    }
   }
 
   list(bucket: string, opts: ListOptions): ListPage {
-    const objects = this.bucket(bucket).objects;
+    const b = this.bucket(bucket);
+    if (opts.versions) return listVersions(b.objects, b.noncurrent, opts, compareUtf8);
+    const objects = b.objects;
     const prefix = opts.prefix ?? '';
     const max = Math.max(1, Math.min(opts.maxResults ?? 1000, 1000));
     const after = opts.pageToken ? Buffer.from(opts.pageToken, 'base64url').toString('utf8') : undefined;
@@ -215,8 +241,14 @@ export class ObjectStore {
 
   /** Releases every stored byte (files in a dataDir are removed). */
   disposeAll(): void {
-    for (const b of this.buckets.values()) for (const o of b.objects.values()) o.content.dispose();
+    for (const b of this.buckets.values()) for (const o of [...b.objects.values(), ...b.noncurrent.all()]) o.content.dispose();
     this.buckets.clear();
+  }
+
+  /** A generation that stopped being live: noncurrent in a versioned bucket (unless deleted by number), else gone. */
+  private retire(b: Bucket, obj: StoredObject, at: string, forGood = false): void {
+    if (b.versioning && !forGood) b.noncurrent.retire(obj, at);
+    else obj.content.dispose();
   }
 
   private nextGeneration(): string {
