@@ -40,11 +40,22 @@ export async function runCommand<O extends CommonOptions, A>(
   parse: () => A,
   body: (out: Output, target: Target, args: A) => Promise<number>,
 ): Promise<void> {
+  return runCommandWith(ctx, opts, parse, () => resolveTarget(opts, ctx.io), body);
+}
+
+/** runCommand with the command's own way to choose what it talks to (restore needs no deployed stage). */
+export async function runCommandWith<O extends { json?: boolean }, A, T extends { close(): void }>(
+  ctx: CommandContext,
+  opts: O,
+  parse: () => A,
+  resolve: () => T,
+  body: (out: Output, target: T, args: A) => Promise<number>,
+): Promise<void> {
   const out = new Output(ctx.io, Boolean(opts.json));
-  let target: Target | undefined;
+  let target: T | undefined;
   try {
     const args = parse();
-    target = resolveTarget(opts, ctx.io);
+    target = resolve();
     ctx.setExitCode(await body(out, target, args));
   } catch (err) {
     const cliError = err instanceof CliError ? err : fromServiceError(err, 'unexpected failure');

@@ -9,6 +9,7 @@ import { registerExecutions } from './commands/executions';
 import { registerHistory } from './commands/history';
 import { registerRedrive } from './commands/redrive';
 import { registerReplay } from './commands/replay';
+import { registerRestore } from './commands/restore';
 import { registerSandbox } from './commands/sandbox';
 import { registerVerify } from './commands/verify';
 import { EXIT } from './exit-codes';
@@ -16,7 +17,7 @@ import { processIo, type CliIo } from './io';
 
 export function buildProgram(ctx: CommandContext): Command {
   const program = new Command('s3gcs')
-    .description('Back up S3 into Google Cloud Storage: run the local sandbox, replay, redrive, inspect, backfill and verify.')
+    .description('Back up S3 into Google Cloud Storage: run the local sandbox, replay, redrive, inspect, backfill, verify and restore.')
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({
@@ -37,6 +38,7 @@ export function buildProgram(ctx: CommandContext): Command {
   registerHistory(program, ctx);
   registerBackfill(program, ctx);
   registerVerify(program, ctx);
+  registerRestore(program, ctx);
   return program;
 }
 

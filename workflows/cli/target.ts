@@ -40,6 +40,8 @@ export interface Target {
   destination?: GcsLocation & { layout?: DestinationLayout };
   /** The sandbox's watched bucket. */
   sourceBucket?: string;
+  /** The sandbox's unwatched bucket to restore into. */
+  restoreBucket?: string;
   /** The stage's asl/backfill.asl.json state machine (stack output BackfillStateMachineArn). */
   backfillStateMachineArn?: string;
   /** The page to open for an execution: the AWS console, or the sandbox's stand-in. */
@@ -91,6 +93,7 @@ function sandboxTarget(dataDir: string): Target {
     storage: () => (storage ??= new Storage({ apiEndpoint: ready.gcsEndpoint, projectId: 'sandbox' })),
     destination: { bucket: ready.destinationBucket, prefix: ready.destinationPrefix, ...(ready.destinationLayout ? { layout: ready.destinationLayout } : {}) },
     sourceBucket: ready.sourceBucket,
+    ...(ready.restoreBucket ? { restoreBucket: ready.restoreBucket } : {}),
     consoleUrl: (arn) => `${ready.sfnEndpoint}${CONSOLE_PATH}${encodeURIComponent(arn)}`,
     close: () => {
       sfn.destroy();

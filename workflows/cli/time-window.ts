@@ -5,14 +5,14 @@ const UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86
 /**
  * `--since` values: a duration back from now (`90m`, `24h`, `7d`, `2w`) or an ISO-8601 date/time. Returns the instant.
  */
-export function parseSince(text: string, now: Date = new Date()): Date {
+export function parseSince(text: string, now: Date = new Date(), option = '--since'): Date {
   const m = /^(\d+(?:\.\d+)?)([smhdw])$/.exec(text.trim());
   if (m) return new Date(now.getTime() - Number(m[1]) * UNITS[m[2]!]!);
   if (/^\d{4}-\d{2}-\d{2}/.test(text)) {
     const at = new Date(text);
     if (!Number.isNaN(at.getTime())) return at;
   }
-  throw usageError(`--since ${JSON.stringify(text)} is neither a duration nor a date`, 'Use a duration such as 90m, 24h, 7d, 2w, or an ISO date such as 2026-11-20T08:00Z');
+  throw usageError(`${option} ${JSON.stringify(text)} is neither a duration nor a date`, 'Use a duration such as 90m, 24h, 7d, 2w, or an ISO date such as 2026-11-20T08:00Z');
 }
 
 /** `--timeout`/`--rate`-style positive numbers. */

@@ -142,3 +142,18 @@ export function readProvenance(metadata: Record<string, unknown> | undefined): R
     lastModified: Number.isNaN(lastModifiedMs) ? undefined : new Date(lastModifiedMs),
   };
 }
+
+/**
+ * The inverse of toGcsMetadata's custom metadata: the source object's user metadata (x-amz-meta-*, names without the
+ * prefix) from a backup's GCS metadata — the provenance keys removed, and a user key that collided with one of them
+ * given back its own name.
+ */
+export function userMetadataOf(metadata: Record<string, unknown> | undefined): Record<string, string> {
+  const user: Record<string, string> = {};
+  for (const [name, value] of Object.entries(metadata ?? {})) {
+    if (RESERVED.has(name) || typeof value !== 'string') continue;
+    const unprefixed = name.startsWith('x-amz-meta-') ? name.slice('x-amz-meta-'.length) : undefined;
+    user[unprefixed !== undefined && RESERVED.has(unprefixed) ? unprefixed : name] = value;
+  }
+  return user;
+}

@@ -28,7 +28,7 @@ export function readCheckpoint(path: string): Checkpoint | undefined {
 }
 
 /** Atomic (write + rename): a crash never leaves half a checkpoint. */
-export function writeCheckpoint(path: string, checkpoint: Checkpoint): void {
+export function writeCheckpoint(path: string, checkpoint: { updatedAt: string }): void {
   mkdirSync(dirname(path), { recursive: true });
   checkpoint.updatedAt = new Date().toISOString();
   writeFileSync(`${path}.tmp`, `${JSON.stringify(checkpoint, null, 2)}\n`);

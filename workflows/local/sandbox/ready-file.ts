@@ -15,6 +15,8 @@ export interface SandboxEndpoints {
   destinationPrefix: string;
   /** How the sandbox names its backups (Default: by-source-bucket). */
   destinationLayout?: DestinationLayout;
+  /** An unwatched S3 bucket to restore into (`s3gcs restore`, `s3gcs drill`). */
+  restoreBucket?: string;
   stateMachineArn: string;
   region: string;
 }

@@ -34,6 +34,8 @@ export interface SandboxOptions {
   destinationBucket?: string;
   /** (Default: '') */
   destinationPrefix?: string;
+  /** A second, unwatched S3 bucket to restore into (Default: 'sandbox-restore'). */
+  restoreBucket?: string;
   routing?: RoutingThresholds;
   tiers?: Partial<Record<TierName, Partial<TierLimits>>>;
   /** Executions run at once (Default: 4). */
@@ -64,6 +66,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   mkdirSync(dataDir, { recursive: true });
   const sourceBucket = options.sourceBucket ?? 'sandbox-source';
   const destinationBucket = options.destinationBucket ?? 'sandbox-backup';
+  const restoreBucket = options.restoreBucket ?? 'sandbox-restore';
   const destinationPrefix = options.destinationPrefix ?? '';
   const destinationLayout: DestinationLayout = { kind: 'by-source-bucket' };
   const warn = options.onWarning ?? (() => undefined);
@@ -77,9 +80,11 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     cleanups.push(() => s3Server.close());
     const gcs: GcsEmulator = await startGcsEmulator({ port: options.gcsPort ?? 0 });
     cleanups.push(() => gcs.close());
-    gcs.createBucket(destinationBucket);
+    // Object Versioning keeps replaced backups as noncurrent generations, which `s3gcs restore --as-of` reads.
+    gcs.createBucket(destinationBucket, { versioning: true });
     const s3 = localS3Client(s3Server.endpoint);
     await s3.send(new CreateBucketCommand({ Bucket: sourceBucket }));
+    await s3.send(new CreateBucketCommand({ Bucket: restoreBucket }));
     const storage = new Storage({ apiEndpoint: gcs.url, projectId: 'sandbox' });
 
     const alertsFile = join(dataDir, 'alerts.jsonl');
@@ -140,6 +145,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       destinationBucket,
       destinationPrefix,
       destinationLayout,
+      restoreBucket,
       stateMachineArn,
       region: SANDBOX_REGION,
     };
