@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import type { CommandContext } from './command-kit';
 import { registerBackfill } from './commands/backfill';
+import { registerDrill } from './commands/drill';
 import { registerExecutions } from './commands/executions';
 import { registerHistory } from './commands/history';
 import { registerRedrive } from './commands/redrive';
@@ -39,6 +40,7 @@ export function buildProgram(ctx: CommandContext): Command {
   registerBackfill(program, ctx);
   registerVerify(program, ctx);
   registerRestore(program, ctx);
+  registerDrill(program, ctx);
   return program;
 }
 

@@ -2,7 +2,7 @@
  * `s3gcs restore` end to end through the local servers: real backups made by the copy engine (S3 server → GCS
  * emulator with Object Versioning), restored by the CLI into a second S3 bucket, read back with the real clients.
  */
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Storage } from '@google-cloud/storage';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -244,5 +244,39 @@ describe('refusals', () => {
     const one = await cli('restore', `gs://${BACKUP}/`, `s3://${RESTORE}/mixed/`, '--include', 'tricky/plus+sign.txt', '--source-bucket', OTHER_SRC);
     expect(one.json()).toMatchObject({ restored: 1 });
     expect((await read(RESTORE, 'mixed/tricky/plus+sign.txt')).toString()).toBe('other bucket');
+  });
+});
+
+describe('drill', () => {
+  const prefix = `gs://${BACKUP}/${SRC}/drill/`;
+  beforeAll(async () => {
+    for (let i = 0; i < 6; i++) await backUp(SRC, `drill/obj-${i}.txt`, Buffer.from(`drill object ${i}`), { ContentType: 'text/plain', Metadata: { n: String(i) } });
+    await backUp(SRC, 'drill/big.bin', randomBytes(9 * MIB));
+  });
+
+  it('restores a sample, proves bytes and headers against the backup and the source, and cleans up', async () => {
+    const run = await cli('drill', prefix, '--sample', '7');
+    expect(run.stderr).toBe('');
+    expect(run.json()).toMatchObject({ population: 7, sampled: 7, proven: 7, comparedWithSource: 7, differences: [], cleanedUp: 7, finishedAt: expect.any(String) });
+    expect(run.json<{ provenBytes: number }>().provenBytes).toBeGreaterThan(9 * MIB);
+    expect(run.code).toBe(0);
+    const left = await s3.send(new ListObjectsV2Command({ Bucket: RESTORE, Prefix: 'drill/' }));
+    expect(left.KeyCount ?? 0).toBe(0);
+  });
+
+  it('reports a backup whose headers differ from the source, and one that no longer matches its recorded CRC32C (exit 1)', async () => {
+    await storage.bucket(BACKUP).file(nameOf(SRC, 'drill/obj-1.txt')).setMetadata({ contentType: 'application/x-changed' });
+    await storage.bucket(BACKUP).file(nameOf(SRC, 'drill/obj-2.txt')).setMetadata({ metadata: { [PROVENANCE_KEYS.verified]: 'AAAAAA==' } });
+    const run = await cli('drill', prefix, '--sample', '7');
+    expect(run.code).toBe(1);
+    const report = run.json<{ proven: number; differences: { key: string; kind: string }[] }>();
+    expect(report).toMatchObject({ proven: 5, sampled: 7 });
+    expect(report.differences).toEqual(
+      expect.arrayContaining([expect.objectContaining({ key: 'drill/obj-1.txt', kind: 'headers-vs-source' }), expect.objectContaining({ key: 'drill/obj-2.txt', kind: 'restore-failed' })]),
+    );
+  });
+
+  it('refuses a --sample that is not a positive integer', async () => {
+    expect((await cli('drill', prefix, '--sample', '0')).code).toBe(2);
   });
 });
