@@ -15,6 +15,9 @@ import type { CopyTarget } from '../../../../workflows/copy/types';
 import type { GcsEmulator } from '../../../../workflows/local/gcs-emulator';
 import { writeReadyFile } from '../../../../workflows/local/sandbox/ready-file';
 import { logger } from '../../../../workflows/logger';
+import { RateLimiter } from '../../../../workflows/cli/backfill/rate-limiter';
+import { newRestoreCheckpoint, readRestoreCheckpoint } from '../../../../workflows/cli/restore/checkpoint';
+import { restorePages, runRestore } from '../../../../workflows/cli/restore/run-restore';
 import { runCli } from '../../../support/cli-io';
 import { storageFor } from '../../../support/gcs-emulator';
 import { startLocalServers, stopLocalServers } from '../../../support/local-servers';
@@ -164,6 +167,28 @@ describe('restore of current backups', () => {
     expect(second.json()).toMatchObject({ restored: TRICKY.length + 3, failed: 0, done: true });
     expect(second.code).toBe(0);
     expect((await read(RESTORE, 'resume/big/multipart.bin')).equals(big)).toBe(true);
+  });
+
+  it('an interrupted restore (Ctrl-C) stops after the objects in flight; the next run finishes without writing any object twice', async () => {
+    const checkpointPath = join(dataDir, 'interrupted.json');
+    let finished = 0;
+    const deps = {
+      ctx: { s3, storage, gcsBucket: BACKUP, targetBucket: RESTORE, overwrite: 'never' as const },
+      selection: { gcsPrefix: `${SRC}/tricky/`, targetPrefix: 'int/', allowUnproven: false },
+      limiter: new RateLimiter(1000),
+      concurrency: 2,
+      checkpointPath,
+      stopped: () => finished >= 3,
+      onDone: () => void finished++,
+    };
+    const first = newRestoreCheckpoint('interrupted');
+    expect(await runRestore(restorePages(storage, BACKUP, `${SRC}/tricky/`, undefined), first, deps)).toBe('interrupted');
+    expect(first.counts.restored).toBeGreaterThanOrEqual(3);
+    expect(first.counts.restored).toBeLessThan(TRICKY.length);
+    const resumed = readRestoreCheckpoint(checkpointPath)!;
+    const pages = restorePages(storage, BACKUP, `${SRC}/tricky/`, undefined, resumed.position);
+    expect(await runRestore(pages, resumed, { ...deps, stopped: () => false })).toBe('done');
+    expect(resumed.counts).toMatchObject({ restored: TRICKY.length, alreadyRestored: first.counts.restored, failed: 0 });
   });
 
   it('refuses a backup whose bytes no longer match the CRC32C recorded at backup time, writing nothing', async () => {
