@@ -109,6 +109,6 @@ function printReport(out: Output, r: DrillReport): void {
   out.line(`Restore drill ${verdict} at ${r.finishedAt}: ${r.proven} of ${r.sampled} sampled backup(s) proven restorable (${formatBytes(r.provenBytes)}), from ${r.population} under ${r.source}.`);
   out.line(`  every restored byte hashed against the CRC32C recorded at backup; headers and user metadata compared with the backup`);
   out.line(`  compared with the source object: ${r.comparedWithSource}   source gone: ${r.sourceGone}   source changed since the backup: ${r.sourceChanged}   source unreadable: ${r.sourceUnreadable}`);
-  out.line(`  scratch ${r.scratch}: ${r.cleanedUp} copie(s) removed`);
+  out.line(`  scratch ${r.scratch}: ${r.cleanedUp} restored cop${r.cleanedUp === 1 ? 'y' : 'ies'} removed`);
   if (r.differences.length > 0) out.line(table(['KIND', 'KEY', 'DETAIL'], r.differences.slice(0, 50).map((d) => [d.kind, d.key, d.detail])));
 }
