@@ -198,4 +198,13 @@ export interface StageConfig {
   readonly alerts?: AlertsConfig;
   /** Retention of every log group, in days (a CloudWatch Logs retention value). (Default: 90) */
   readonly logRetentionDays?: number;
+  /** A scheduled restore drill (s3gcs drill, run by a Lambda) that alerts on any difference. (Default: none) */
+  readonly restoreDrill?: RestoreDrillConfig;
+}
+
+export interface RestoreDrillConfig {
+  /** Backups restored per drill; each must fit the drill function's 15 minutes. (Default: 20) */
+  readonly sample?: number;
+  /** An EventBridge Scheduler expression. (Default: 'rate(7 days)') */
+  readonly schedule?: string;
 }

@@ -63,6 +63,7 @@ export interface DeploymentConfig {
   readonly alerts: Required<Pick<AlertsConfig, AlertDefaults>> &
     Omit<AlertsConfig, AlertDefaults | 'flood'> & { readonly flood: { readonly maxAlerts: number; readonly windowSeconds: number } };
   readonly logRetentionDays: number;
+  readonly restoreDrill?: { readonly sample: number; readonly schedule: string };
 }
 
 /** Thrown at synth when a stage's configuration is invalid; the message lists every problem with its field path. */
@@ -233,6 +234,9 @@ export function validateStageConfig(config: StageConfig): DeploymentConfig {
     fail('logRetentionDays', `must be a CloudWatch Logs retention (${LOG_RETENTION_DAYS.join(', ')}), got ${logRetentionDays}`);
   }
 
+  const drill = config.restoreDrill && { sample: config.restoreDrill.sample ?? 20, schedule: config.restoreDrill.schedule ?? 'rate(7 days)' };
+  if (drill && (!Number.isInteger(drill.sample) || drill.sample < 1 || drill.sample > 1000)) fail('restoreDrill.sample', `must be an integer from 1 to 1000, got ${drill.sample}`);
+  if (drill && !/^(rate|cron|at)\(.+\)$/.test(drill.schedule)) fail('restoreDrill.schedule', `must be a Scheduler expression such as rate(7 days) or cron(0 3 ? * MON *), got ${JSON.stringify(drill.schedule)}`);
   if (problems.length > 0) throw new StageConfigError(String(config.stage), problems);
 
   return {
@@ -265,6 +269,7 @@ export function validateStageConfig(config: StageConfig): DeploymentConfig {
     deletePolicy,
     alerts: { ...alerts, maxQueueAgeSeconds, flood, maxSourceGonePerHour, maxSupersededPerHour },
     logRetentionDays,
+    ...(drill && { restoreDrill: drill }),
   };
 }
 

@@ -15,6 +15,7 @@ import { GcsCredentials } from '../constructs/gcs-credentials';
 import { giveDeployTimeHandlersLogRetention } from '../constructs/handler-log-groups';
 import { HeavyTask } from '../constructs/heavy-task';
 import { Intake } from '../constructs/intake';
+import { RestoreDrill } from '../constructs/restore-drill';
 import { SlackNotifier, type SlackWebhookSource } from '../constructs/slack-notifier';
 import { SourceBuckets, withPhysicalBucketNames } from '../constructs/source-buckets';
 import { BACKFILL_ASL, BACKUP_OBJECT_ASL } from '../paths';
@@ -255,6 +256,26 @@ export class BackupStack extends Stack {
       alertTopic: alerts.topic,
       alarms: [...alarms.all, executionAlerts.deadLetters, executionAlerts.deliveryFailed],
     });
+
+    if (config.restoreDrill) {
+      const drill = new RestoreDrill(this, 'RestoreDrill', {
+        ...config.restoreDrill,
+        destination,
+        gcsEnvironment: gcs.environment,
+        grantGcs: (grantee) => gcs.grantRead(grantee),
+        grantSourceRead: (role) => sources.grantRead(role),
+        alerts,
+        stage: config.stage,
+        serviceName: SERVICE_NAME,
+        metricsNamespace: METRICS_NAMESPACE,
+        logRetention,
+      });
+      new CfnOutput(this, 'RestoreDrillRoleName', {
+        value: drill.function.role.roleName,
+        description: 'Signs in to Google Cloud to READ the backups: allow it in the Workload Identity pool with a read-only binding (docs/deploy.md)',
+      });
+      new CfnOutput(this, 'RestoreDrillScratchBucket', { value: drill.scratchBucket.bucketName, description: 'Where the weekly restore drill restores its sample' });
+    }
 
     giveDeployTimeHandlersLogRetention(this, logRetention);
 

@@ -74,3 +74,23 @@ export function heavyTaskLine(template: Template, print: (sink: Metrics) => void
   }
   return { environment, line: JSON.parse(printed.join('')) as Record<string, unknown> };
 }
+
+export type TemplateResource = { Type: string; Properties: Record<string, unknown> };
+export type PolicyStatementJson = { Action: string | string[]; Resource: unknown; Effect: string };
+
+export const resourcesOf = (template: Template) => template.toJSON().Resources as Record<string, TemplateResource>;
+
+/** The logical id of the one resource of `type` whose id starts with `prefix`. */
+export const idOf = (template: Template, type: string, prefix: string): string => {
+  const ids = Object.keys(template.findResources(type)).filter((id) => id.startsWith(prefix));
+  if (ids.length !== 1) throw new Error(`expected one ${type} starting with ${prefix}, got ${ids.join(', ')}`);
+  return ids[0]!;
+};
+
+/** Every statement of every policy attached to the role. */
+export const statementsOf = (template: Template, roleId: string): PolicyStatementJson[] =>
+  Object.values(resourcesOf(template))
+    .filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties['Roles']).includes(`"${roleId}"`))
+    .flatMap((r) => (r.Properties['PolicyDocument'] as { Statement: PolicyStatementJson[] }).Statement);
+
+export const actionsOf = (s: PolicyStatementJson): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);

@@ -145,10 +145,12 @@ async function sampleBackups(plan: DrillPlan, selection: RestoreSelection): Prom
       const planned = planRestore(backup, selection);
       if (planned.kind !== 'restore') continue;
       population++;
-      if (chosen.length < plan.sample) chosen.push(planned.item);
+      // Under the source bucket's name: two buckets' backups of one key must not meet in the scratch prefix.
+      const item = { ...planned.item, targetKey: `${plan.scratchPrefix}${planned.item.sourceBucket}/${planned.item.sourceKey}` };
+      if (chosen.length < plan.sample) chosen.push(item);
       else {
         const j = random(population);
-        if (j < plan.sample) chosen[j] = planned.item;
+        if (j < plan.sample) chosen[j] = item;
       }
     }
   }

@@ -51,6 +51,13 @@ describe('validateStageConfig', () => {
     expect(() => validateStageConfig({ ...valid, alerts: { flood: { windowSeconds: 10 } } })).toThrow(/alerts\.flood\.windowSeconds/);
   });
 
+  it('expect the restore drill off by default, with defaults when asked for, and a bad sample or schedule refused', () => {
+    expect(validateStageConfig(valid).restoreDrill).toBeUndefined();
+    expect(validateStageConfig({ ...valid, restoreDrill: {} }).restoreDrill).toEqual({ sample: 20, schedule: 'rate(7 days)' });
+    expect(() => validateStageConfig({ ...valid, restoreDrill: { sample: 0 } })).toThrow(/restoreDrill\.sample/);
+    expect(() => validateStageConfig({ ...valid, restoreDrill: { schedule: 'weekly' } })).toThrow(/restoreDrill\.schedule/);
+  });
+
   it('expect reserved concurrency, the heavy cap and the intake pacing sized from the copiers, with defaults', () => {
     const bare = { ...valid, intakeMaxConcurrency: undefined, tiers: { small: { memoryMiB: 512, timeoutSeconds: 60 }, large: { memoryMiB: 1024, timeoutSeconds: 900 }, heavy: { ...valid.tiers.heavy, maxRunning: undefined } } };
     expect(validateStageConfig(bare)).toMatchObject({
