@@ -18,7 +18,7 @@ import { deleteTarget, headTarget, putWhole, startMultipart, type TargetObject, 
  */
 
 export interface RestoreOptions {
-  /** Objects up to this size go in one PutObject (Default: 8 MiB; the local S3 server refuses bodies over ~11 MiB). */
+  /** Objects up to this size go in one PutObject (Default: 8 MiB, as the copy engine's single-request limit). */
   singleRequestMaxBytes: number;
   /** Ranged-read and multipart part size (Default: 8 MiB; grown so no object needs more than 10,000 parts). */
   partSizeBytes: number;
