@@ -18,10 +18,11 @@ interface Route {
 }
 
 /**
- * `/b/...` (STORAGE_EMULATOR_HOST), `/storage/v1/b/...` (apiEndpoint), `/upload/storage/v1/b/...` (uploads) and
- * `/download/storage/v1/b/...` (mediaLink) all address the same resources.
+ * `/b/...` (STORAGE_EMULATOR_HOST), `/storage/v1/b/...` (apiEndpoint), `/upload/storage/v1/b/...` (uploads),
+ * `/resumable/upload/storage/v1/b/...` (resumable uploads as the JSON API discovery document names them: gcloud's
+ * apitools client starts them there) and `/download/storage/v1/b/...` (mediaLink) all address the same resources.
  */
-const PATH = /^(?:\/(upload|download))?(?:\/storage\/v1)?\/b(?:\/([^/]+)(?:(\/o)(?:\/(.+))?)?)?\/?$/;
+const PATH = /^(?:\/(upload|download|resumable\/upload))?(?:\/storage\/v1)?\/b(?:\/([^/]+)(?:(\/o)(?:\/(.+))?)?)?\/?$/;
 
 export function resolveRoute(state: EmulatorState, method: string, url: URL, req: IncomingMessage): Route | undefined {
   const m = PATH.exec(url.pathname);
@@ -32,7 +33,7 @@ export function resolveRoute(state: EmulatorState, method: string, url: URL, req
   const isObjectsPath = objectsSegment !== undefined;
   const q = url.searchParams;
 
-  if (api === 'upload') {
+  if (api === 'upload' || api === 'resumable/upload') {
     if (!bucket || !isObjectsPath || objectName !== undefined) return undefined;
     const uploadId = q.get('upload_id');
     const insert = 'storage.objects.insert';
@@ -42,7 +43,10 @@ export function resolveRoute(state: EmulatorState, method: string, url: URL, req
     }
     if (method !== 'POST') return undefined;
     const name = q.get('name') ?? undefined;
-    switch (q.get('uploadType')) {
+    const uploadType = q.get('uploadType');
+    // The discovery document's resumable path serves the resumable protocol only (its simple path serves the others).
+    if (api === 'resumable/upload' && uploadType !== 'resumable') throw badRequest(`uploadType '${uploadType ?? ''}' is not served on ${url.pathname}`);
+    switch (uploadType) {
       case 'resumable':
         return { operation: insert, ...named(name), carriesData: false, run: (s, ctx) => startResumable(s, ctx, bucket) };
       case 'multipart':
@@ -50,7 +54,7 @@ export function resolveRoute(state: EmulatorState, method: string, url: URL, req
       case 'media':
         return { operation: insert, ...named(name), carriesData: true, run: (s, ctx) => mediaUpload(s, ctx, bucket) };
       default:
-        throw badRequest(`Unsupported uploadType '${q.get('uploadType') ?? ''}'`);
+        throw badRequest(`Unsupported uploadType '${uploadType ?? ''}'`);
     }
   }
 
