@@ -1,4 +1,5 @@
 import { CliError } from './errors';
+import { displayLines, displayText } from './safe-text';
 
 /** Where the CLI writes; injectable so tests run commands in-process and read what a person would see. */
 export interface CliIo {
@@ -11,6 +12,7 @@ export interface CliIo {
 }
 
 export function processIo(): CliIo {
+  exitQuietlyWhenStdoutCloses();
   return {
     stdout: process.stdout,
     stderr: process.stderr,
@@ -27,6 +29,25 @@ export function processIo(): CliIo {
   };
 }
 
+let pipeGuarded = false;
+
+/**
+ * `s3gcs … | head`: once the reader has gone, a write fails with EPIPE, which Node raises as an unhandled 'error'
+ * event (a crash with a stack trace). Stop instead, as a program killed by SIGPIPE would, with the exit code so far:
+ * the reader has what it wanted. EPIPE on stderr is ignored (there is nowhere left to report it).
+ */
+function exitQuietlyWhenStdoutCloses(): void {
+  if (pipeGuarded) return;
+  pipeGuarded = true;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(Number(process.exitCode ?? 0));
+  });
+  process.stderr.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
+}
+
 /**
  * Presentation: human text on stdout, or with --json exactly one JSON document (or one per line for streams) on
  * stdout and nothing else. Notes and progress go to stderr so piping stdout stays clean.
@@ -39,7 +60,7 @@ export class Output {
 
   /** A line of the human report (dropped with --json). */
   line(text = ''): void {
-    if (!this.json) this.io.stdout.write(`${text}\n`);
+    if (!this.json) this.io.stdout.write(`${displayLines(text)}\n`);
   }
 
   /** The machine-readable result (only with --json). */
@@ -49,7 +70,7 @@ export class Output {
 
   /** Progress notes for a person, on stderr (dropped with --json). */
   note(text: string): void {
-    if (!this.json) this.io.stderr.write(`${text}\n`);
+    if (!this.json) this.io.stderr.write(`${displayLines(text)}\n`);
   }
 
   /** One error line and a hint, on stderr (as JSON with --json). */
@@ -58,13 +79,14 @@ export class Output {
       this.io.stderr.write(`${JSON.stringify({ error: err.message, hint: err.hint, exitCode: err.exitCode })}\n`);
       return;
     }
-    this.io.stderr.write(`s3gcs: error: ${err.message}\n`);
-    if (err.hint) this.io.stderr.write(`  hint: ${err.hint}\n`);
+    this.io.stderr.write(`s3gcs: error: ${displayLines(err.message)}\n`);
+    if (err.hint) this.io.stderr.write(`  hint: ${displayLines(err.hint)}\n`);
   }
 }
 
-/** Aligned columns; the last column is not padded. */
-export function table(header: string[], rows: string[][]): string {
+/** Aligned columns; the last column is not padded. Cells are single values: unsafe characters are escaped (displayText). */
+export function table(header: string[], cells: string[][]): string {
+  const rows = cells.map((r) => r.map(displayText));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const fmt = (cells: string[]): string =>
     cells

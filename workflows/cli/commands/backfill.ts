@@ -16,6 +16,7 @@ import { progressBar } from '../progress';
 import { parseS3Url, type S3Location } from '../s3-url';
 import type { Target } from '../target';
 import { formatDuration, parsePositive } from '../time-window';
+import { displayText } from '../safe-text';
 
 interface BackfillOptions extends CommonOptions {
   dryRun?: boolean;
@@ -77,11 +78,11 @@ export function registerBackfill(program: Command, ctx: CommandContext): void {
         const checkpointPath = opts.checkpoint ? resolve(ctx.io.cwd, opts.checkpoint) : defaultCheckpoint(ctx.io.cwd, target.stateMachineArn, scope);
         const checkpoint = loadCheckpoint(checkpointPath, target, scope, Boolean(opts.restart));
         if (checkpoint.done) {
-          out.line(`${scope} was already backfilled (${checkpoint.counts.started} started); checkpoint ${checkpointPath}. Pass --restart to run it again.`);
+          out.line(`${displayText(scope)} was already backfilled (${checkpoint.counts.started} started); checkpoint ${checkpointPath}. Pass --restart to run it again.`);
           out.result({ scope, checkpoint: checkpointPath, ...checkpoint.counts, done: true, alreadyComplete: true });
           return EXIT.OK;
         }
-        if (checkpoint.position) out.note(`Resuming after ${checkpoint.position} (checkpoint ${checkpointPath})`);
+        if (checkpoint.position) out.note(`Resuming after ${displayText(checkpoint.position)} (checkpoint ${checkpointPath})`);
 
         let stopRequested = false;
         const removeHandler = ctx.io.onInterrupt(() => {
@@ -114,7 +115,7 @@ export function registerBackfill(program: Command, ctx: CommandContext): void {
         }
         const c = checkpoint.counts;
         const summary = `${c.started} started, ${c.alreadyExists} already started before (deduped), ${c.failed} failed`;
-        out.line(`${result === 'done' ? 'Backfill of' : 'Interrupted backfill of'} ${scope}: ${summary} in ${formatDuration(Date.now() - startedAt)} (totals over all runs).`);
+        out.line(`${result === 'done' ? 'Backfill of' : 'Interrupted backfill of'} ${displayText(scope)}: ${summary} in ${formatDuration(Date.now() - startedAt)} (totals over all runs).`);
         if (checkpoint.failed.length > 0) {
           out.line(table(['KEY', 'ERROR'], checkpoint.failed.slice(0, 20).map((f) => [f.key, f.error])));
           out.line('Run the same command again to retry the failed starts first.');
@@ -154,7 +155,7 @@ async function startDistributed(out: Output, target: Target, loc: S3Location, co
   } catch (err) {
     throw fromServiceError(err, `StartExecution on ${stateMachineArn}`);
   }
-  out.line(`Started the distributed backfill of s3://${loc.bucket}/${loc.key}: ${name}`);
+  out.line(`Started the distributed backfill of ${displayText(`s3://${loc.bucket}/${loc.key}`)}: ${name}`);
   out.line(`  execution: ${executionArn}`);
   out.line(`  console:   ${target.consoleUrl(executionArn)}`);
   out.line('Each listed object gets its own backup-object execution; follow them with: s3gcs executions (same target options).');
@@ -177,10 +178,10 @@ async function dryRun(out: Output, target: Target, pages: AsyncIterable<Backfill
     }
   }
   const seconds = objects / rate;
-  out.line(`Dry run: ${objects} object(s), ${formatBytes(bytes)} under ${scope} would each get an execution.`);
+  out.line(`Dry run: ${objects} object(s), ${formatBytes(bytes)} under ${displayText(scope)} would each get an execution.`);
   if (routing) out.line(`  first tier by size: small ${tiers.small}, large ${tiers.large}, heavy ${tiers.heavy}`);
   out.line(`  starting them at ${rate}/s takes about ${formatDuration(seconds * 1000)}`);
-  if (sample.length > 0) out.line(`  e.g. ${sample.join(', ')}${objects > sample.length ? ', …' : ''}`);
+  if (sample.length > 0) out.line(`  e.g. ${sample.map(displayText).join(', ')}${objects > sample.length ? ', …' : ''}`);
   out.result({ dryRun: true, scope, objects, bytes, ...(routing ? { tiers } : {}), estimatedSeconds: Math.ceil(seconds), sample });
   return EXIT.OK;
 }

@@ -14,6 +14,7 @@ import { parseDuration, parsePositive } from '../time-window';
 import type { Difference } from '../verify/compare';
 import { repairDifferences, type RepairResult } from '../verify/repair';
 import { verifyScope, type VerifyScope, type VerifyTally } from '../verify/run-verify';
+import { displayText } from '../safe-text';
 
 interface VerifyOptions extends CommonOptions {
   exclude: string[];
@@ -32,7 +33,7 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
     .argument('<s3-url>', 's3://bucket or s3://bucket/prefix/')
     .option('--exclude <glob>', 'keys the stage skips on purpose (its skip patterns); repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--legacy-layout', "the backups are named <prefix><key> (a stage with destination.layout 'legacy'), not <prefix><bucket>/<key> (Default: the stage's DestinationLayout output)")
-    .option('--repair', 'replay every missing or mismatched object, wait, and check it again')
+    .option('--repair', 'replay every missing or mismatched object, wait, and verify again: an object counts as repaired only when that check finds it ok')
     .option('--concurrency <n>', 'with --repair: executions at once', '4')
     .option('--timeout <duration>', 'with --repair: how long to wait for each execution', '15m')
     .option('--show <n>', 'list at most this many differences in the human report', '50');
@@ -64,7 +65,7 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
           ...(excluded ? { excluded: (key: string) => excluded(key) !== undefined } : {}),
         };
         const where = { source: `s3://${loc.bucket}/${loc.key}`, destination: `gs://${destination.bucket}/${destinationPrefixOf(destination, loc.bucket)}${loc.key}` };
-        out.note(`Comparing ${where.source} with ${where.destination} …`);
+        out.note(`Comparing ${displayText(where.source)} with ${displayText(where.destination)} …`);
 
         let differencesSoFar = 0;
         let listed = 0;
@@ -103,7 +104,11 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
             repairs.map((r) => [r.key, r.kind, r.status, r.outcome ?? r.error ?? '-', r.remaining ? r.remaining.kind : 'ok']),
           ),
         );
+        const unexplained = repairs.filter((r) => r.status === 'SUCCEEDED' && r.remaining).length;
         out.line('');
+        if (unexplained > 0) {
+          out.line(`${unexplained} replay(s) SUCCEEDED, yet the check that followed still finds the difference: a replay cannot fix it (is the source listing consistent with the objects?).`);
+        }
         out.line(`Repaired ${fixed.length} of ${repairable.length}; ${remaining.length} difference(s) remain.`);
         out.result({ ...where, ...summary(tally), differences: tally.differences, repairs, remaining, extraSample: tally.extraSample });
         return remaining.length === 0 ? EXIT.OK : EXIT.PROBLEMS;
@@ -140,7 +145,7 @@ function summary(t: VerifyTally) {
 }
 
 function printTally(out: Output, where: { source: string; destination: string }, t: VerifyTally, show: number): void {
-  out.line(`Checked ${t.checked} object(s) (${formatBytes(t.bytes)}) of ${where.source} against ${where.destination}`);
+  out.line(`Checked ${t.checked} object(s) (${formatBytes(t.bytes)}) of ${displayText(where.source)} against ${displayText(where.destination)}`);
   out.line(`  ok: ${t.ok}   differences: ${t.differences.length}   excluded: ${t.excluded}   only in the destination: ${t.extra}`);
   if (t.differences.length > 0) {
     const byKind = new Map<string, number>();
@@ -152,6 +157,6 @@ function printTally(out: Output, where: { source: string; destination: string },
   }
   if (t.extra > 0) {
     out.line('');
-    out.line(`Only in the destination (deleted at the source and retained by the delete policy, or not from this source): ${t.extraSample.slice(0, 5).join(', ')}${t.extra > 5 ? ', …' : ''}`);
+    out.line(`Only in the destination (deleted at the source and retained by the delete policy, or not from this source): ${t.extraSample.slice(0, 5).map(displayText).join(', ')}${t.extra > 5 ? ', …' : ''}`);
   }
 }

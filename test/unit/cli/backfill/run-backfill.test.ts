@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { S3Client } from '@aws-sdk/client-s3';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { backfillExecutionName } from '../../../../workflows/backup/execution-name';
@@ -9,25 +8,11 @@ import { newCheckpoint, readCheckpoint } from '../../../../workflows/cli/backfil
 import { RateLimiter } from '../../../../workflows/cli/backfill/rate-limiter';
 import { runBackfill, type BackfillPage } from '../../../../workflows/cli/backfill/run-backfill';
 import type { Target } from '../../../../workflows/cli/target';
-import { STATE_MACHINE_ARN as SM } from '../../../support/deployed-stage';
+import { deployedTarget, STATE_MACHINE_ARN as SM } from '../../../support/deployed-stage';
 
 const sfn = mockClient(SFNClient);
 
-function target(): Target {
-  return {
-    kind: 'aws',
-    label: SM,
-    region: 'eu-west-1',
-    stateMachineArn: SM,
-    sfn: new SFNClient({ region: 'eu-west-1' }),
-    s3: new S3Client({ region: 'eu-west-1' }),
-    storage: () => {
-      throw new Error('not used');
-    },
-    consoleUrl: (arn) => arn,
-    close: () => undefined,
-  };
-}
+const target = (): Target => deployedTarget();
 
 async function* pages(list: BackfillPage[]): AsyncGenerator<BackfillPage> {
   yield* list;

@@ -1,25 +1,10 @@
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import type { Storage } from '@google-cloud/storage';
 import { mockClient } from 'aws-sdk-client-mock';
 import { verifyScope } from '../../../../workflows/cli/verify/run-verify';
 import type { CopyTarget } from '../../../../workflows/copy/types';
+import { fakeStorage } from '../../../support/fake-storage';
 
 const s3 = mockClient(S3Client);
-
-/** A Storage stand-in whose bucket lists the given objects, in pages, sorted as GCS sorts (UTF-8 bytes). */
-function fakeStorage(objects: Record<string, unknown>[], pageSize = 2): Storage {
-  const sorted = [...objects].sort((a, b) => Buffer.compare(Buffer.from(String(a['name'])), Buffer.from(String(b['name']))));
-  return {
-    bucket: () => ({
-      getFiles: async (q: { prefix: string; pageToken?: string }) => {
-        const matching = sorted.filter((o) => String(o['name']).startsWith(q.prefix));
-        const start = Number(q.pageToken ?? 0);
-        const page = matching.slice(start, start + pageSize).map((metadata) => ({ metadata }));
-        return [page, start + pageSize < matching.length ? { pageToken: String(start + pageSize) } : null];
-      },
-    }),
-  } as unknown as Storage;
-}
 
 const copyOf = (key: string, size: number, etag: string, name = `bk/src/${key}`) => ({
   name,
