@@ -28,6 +28,8 @@ export interface LocalRunOptions {
   definitionPath?: string;
   /** Enter the definition at this state instead of its StartAt: how a redrive resumes at the state that failed. */
   startAt?: string;
+  /** StopExecution: no further state starts once this aborts; the run ends ABORTED (Task code in flight finishes, as a Lambda does). */
+  signal?: AbortSignal;
 }
 
 export interface LocalExecutionResult {
@@ -116,6 +118,8 @@ export async function runBackupExecution(input: unknown, env: LocalEnvironment, 
   // The sink may be shared by executions running at once: collect the ones this execution publishes.
   const alerts: LocalAlert[] = [];
   const timeline = await runToTimeline(() => collectAlerts(alerts, () => entered.run(input as Json, runOptions)), executionName, options);
+  // Stopped: the endpoint closed it ABORTED and its status change raises the alert (the states run so far stay in the timeline).
+  if (options.signal?.aborted) return { executionName, executionArn, status: 'ABORTED', timeline, alerts };
   const outcome = runOutcome(timeline);
   if (outcome.status !== 'SUCCEEDED') {
     const ended = { executionArn, input, status: outcome.status, timeline, ...(outcome.error !== undefined ? { error: outcome.error, cause: outcome.cause ?? '' } : {}) };
@@ -137,9 +141,11 @@ export function runOutcome(timeline: Timeline): { status: ExecutionStatus; outpu
 export async function runToTimeline(
   start: () => ReturnType<StateMachine['run']>,
   executionName: string,
-  options: Pick<LocalRunOptions, 'onStep' | 'onEvent'> = {},
+  options: Pick<LocalRunOptions, 'onStep' | 'onEvent' | 'signal'> = {},
 ): Promise<Timeline> {
   const execution = start();
+  if (options.signal?.aborted) execution.abort();
+  else options.signal?.addEventListener('abort', () => execution.abort(), { once: true });
   const recorder = new TimelineRecorder(executionName, options.onStep);
   const recording = (async () => {
     for await (const event of execution.eventLogs) {

@@ -15,7 +15,11 @@ interface ExecutionsOptions extends CommonOptions {
   limit: string;
 }
 
-export const STATUSES: ExecutionStatus[] = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE'];
+/**
+ * The statuses `--status` offers. Not PENDING_REDRIVE: ListExecutions takes it only with a mapRunArn and refuses it
+ * with a stateMachineArn (ValidationException, API_ListExecutions), which is how this command lists.
+ */
+export const STATUSES: ExecutionStatus[] = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'];
 
 export function parseStatus(text: string | undefined): ExecutionStatus | undefined {
   if (text === undefined) return undefined;

@@ -6,6 +6,7 @@ import type { StartLogger } from '../../backup/start-executions';
 import type { RoutingThresholds } from '../../backup/routing';
 import type { DestinationLayout, TierName } from '../../copy/types';
 import { LocalAlertSink } from '../alert-sink';
+import { alertStoppedExecutions } from './stopped-alerts';
 import { LOCAL_ARNS, type LocalEnvironment } from '../deployment';
 import { startGcsEmulator, type GcsEmulator } from '../gcs-emulator';
 import { prepareLocalStateMachine, runBackupExecution } from '../runner';
@@ -108,9 +109,13 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
           definition: JSON.stringify(definition, null, 2),
           // A sink per run: the runner reports the alerts of ITS execution even while others publish concurrently.
           // A redrive passes the failed state to resume at (RedriveExecution never re-runs the states that succeeded).
-          run: async (input, execution, resume) => {
+          run: async (input, execution, resume, signal) => {
             const own = new LocalAlertSink(alertsFile);
-            const result = await runBackupExecution(input, { ...env, alerts: own }, { executionName: execution.name, ...(resume ? { startAt: resume.startAt } : {}) });
+            const result = await runBackupExecution(
+              input,
+              { ...env, alerts: own },
+              { executionName: execution.name, ...(resume ? { startAt: resume.startAt } : {}), ...(signal ? { signal } : {}) },
+            );
             alerts.alerts.push(...own.alerts);
             return result;
           },
@@ -119,6 +124,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       dataDir: join(dataDir, 'executions'),
       maxConcurrent: options.maxConcurrentExecutions ?? 4,
     });
+    alertStoppedExecutions(stepFunctions, alerts);
     const sfnServer: SfnApiServer = await startSfnApi(stepFunctions, { port: options.sfnPort ?? 0 });
     cleanups.push(async () => {
       await stepFunctions.idle();

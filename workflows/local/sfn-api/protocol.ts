@@ -106,3 +106,34 @@ export function decodeToken(token: string | undefined): number {
   }
   throw new SfnApiError('InvalidToken', `Invalid nextToken: ${JSON.stringify(token)}`);
 }
+
+/** AWS: "Each pagination token expires after 24 hours. Using an expired pagination token will return an HTTP 400 InvalidToken error." */
+const LIST_TOKEN_TTL_MS = 24 * 3600 * 1000;
+
+interface ListPosition {
+  startDate: string;
+  executionArn: string;
+}
+
+/** A ListExecutions nextToken: where the page ended, the query it belongs to, and when it was issued. */
+export function encodeListToken(after: ListPosition, query: string, now: number): string {
+  return Buffer.from(JSON.stringify({ after, query, issued: now }), 'utf8').toString('base64url');
+}
+
+/** The position a nextToken continues after, or InvalidToken when it is malformed, for another query, or expired. */
+export function decodeListToken(token: string | undefined, query: string, now: number): ListPosition | undefined {
+  if (token === undefined) return undefined;
+  let parsed: { after?: Partial<ListPosition>; query?: unknown; issued?: unknown } | undefined;
+  try {
+    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as typeof parsed;
+  } catch {
+    // not ours: refused below
+  }
+  const after = parsed?.after;
+  if (!after || typeof after.startDate !== 'string' || typeof after.executionArn !== 'string' || typeof parsed?.issued !== 'number') {
+    throw new SfnApiError('InvalidToken', `Invalid nextToken: ${JSON.stringify(token)}`);
+  }
+  if (parsed.query !== query) throw new SfnApiError('InvalidToken', 'Invalid nextToken: it was issued for other arguments (keep all other arguments unchanged)');
+  if (now - parsed.issued > LIST_TOKEN_TTL_MS) throw new SfnApiError('InvalidToken', 'Invalid nextToken: it expired (pagination tokens last 24 hours)');
+  return { startDate: after.startDate, executionArn: after.executionArn };
+}

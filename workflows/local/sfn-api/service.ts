@@ -6,7 +6,9 @@ import { historyEvents } from './history-events';
 import { statusChangeEvent, type ExecutionStatusChangeDetail, type StatusChangeListener } from './status-change';
 import { assertExecutionArn, assertStateMachineArn, assertValidExecutionName, executionArnFor } from './names';
 import {
+  decodeListToken,
   decodeToken,
+  encodeListToken,
   encodeToken,
   epochSeconds,
   optionalBoolean,
@@ -40,8 +42,12 @@ export interface LocalStateMachine {
   definition: string;
   /** (Default: STANDARD) EXPRESS executions cannot be redriven. */
   type?: 'STANDARD' | 'EXPRESS';
-  /** Runs the definition from its StartAt, or — for a redrive — from `resume.startAt` (same states, fresh retry counts). */
-  run(input: unknown, execution: { name: string; arn: string }, resume?: RunResume): Promise<LocalRunResult>;
+  /**
+   * Runs the definition from its StartAt, or — for a redrive — from `resume.startAt` (same states, fresh retry counts).
+   * `signal` aborts when StopExecution stops the execution: start no further state, and resolve (any status: the
+   * endpoint keeps ABORTED) with the timeline so far.
+   */
+  run(input: unknown, execution: { name: string; arn: string }, resume?: RunResume, signal?: AbortSignal): Promise<LocalRunResult>;
 }
 
 export interface LocalStepFunctionsOptions {
@@ -56,7 +62,10 @@ export interface LocalStepFunctionsOptions {
 
 const MAX_INPUT_BYTES = 256 * 1024;
 const REDRIVE_WINDOW_MS = 14 * 24 * 3600 * 1000;
-const STATUSES = new Set<ExecutionStatus>(['RUNNING', 'SUCCEEDED', 'FAILED', 'ABORTED', 'TIMED_OUT']);
+/** ListExecutions' statusFilter values (API_ListExecutions); PENDING_REDRIVE only with a mapRunArn (see listExecutions). */
+const STATUS_FILTERS = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE'] as const;
+const MAX_STOP_ERROR = 256;
+const MAX_STOP_CAUSE = 32768;
 const CLOSED_UNSUCCESSFULLY = new Set<ExecutionStatus>(['FAILED', 'ABORTED', 'TIMED_OUT']);
 
 /**
@@ -65,7 +74,8 @@ const CLOSED_UNSUCCESSFULLY = new Set<ExecutionStatus>(['FAILED', 'ABORTED', 'TI
  * with AWS's validation and errors (InvalidName, ExecutionAlreadyExists, ExecutionDoesNotExist, ExecutionNotRedrivable…),
  * and "Step Functions Execution Status Change" events to `onStatusChange` listeners.
  * A redrive resumes as AWS's does: at the state that failed, with the input that state was entered with, keeping the
- * earlier history. Differences from AWS: StopExecution is not offered; a run the sandbox cut short (ABORTED on restart)
+ * earlier history. StopExecution closes a running execution ABORTED at once (see stopExecution).
+ * Differences from AWS: a run the sandbox cut short (ABORTED on restart)
  * left no record of its states, so its redrive starts at the definition's StartAt with the execution input.
  */
 export class LocalStepFunctions {
@@ -78,6 +88,8 @@ export class LocalStepFunctions {
   private readonly statusListeners: StatusChangeListener[] = [];
   private readonly now: () => number;
   private readonly inFlight = new Set<Promise<void>>();
+  /** The runs StopExecution can stop: execution ARN → its run's abort. */
+  private readonly stops = new Map<string, AbortController>();
 
   constructor(options: LocalStepFunctionsOptions) {
     const createdAt = new Date();
@@ -100,6 +112,8 @@ export class LocalStepFunctions {
         return this.getExecutionHistory(params);
       case 'RedriveExecution':
         return this.redriveExecution(params);
+      case 'StopExecution':
+        return this.stopExecution(params);
       case 'ListStateMachines':
         return this.listStateMachines();
       case 'DescribeStateMachine':
@@ -108,7 +122,7 @@ export class LocalStepFunctions {
         throw new SfnApiError(
           'UnknownOperationException',
           `The local Step Functions endpoint does not offer ${operation}; it offers StartExecution, DescribeExecution, ` +
-            'ListExecutions, GetExecutionHistory, RedriveExecution, ListStateMachines and DescribeStateMachine',
+            'ListExecutions, GetExecutionHistory, RedriveExecution, StopExecution, ListStateMachines and DescribeStateMachine',
         );
     }
   }
@@ -133,6 +147,11 @@ export class LocalStepFunctions {
 
   execution(arn: string): ExecutionRecord | undefined {
     return this.store.get(arn);
+  }
+
+  /** The Resource of a Task state of a hosted machine (for history events), if it is one. */
+  taskResource(stateMachineArn: string, state: string): string | undefined {
+    return this.machines.get(stateMachineArn)?.resources.get(state);
   }
 
   /** Resolves once no execution is running or waiting. */
@@ -181,33 +200,55 @@ export class LocalStepFunctions {
       input: record.input,
       inputDetails: { included: true },
       ...(run.output !== undefined ? { output: run.output, outputDetails: { included: true } } : {}),
-      ...(run.error !== undefined ? { error: run.error, cause: run.cause ?? '' } : {}),
+      ...(run.error !== undefined ? { error: run.error, cause: run.cause ?? '' } : run.cause !== undefined ? { cause: run.cause } : {}),
       redriveStatus: redrive.status,
       ...(redrive.reason ? { redriveStatusReason: redrive.reason } : {}),
     };
   }
 
+  /**
+   * ListExecutions (https://docs.aws.amazon.com/step-functions/latest/apireference/API_ListExecutions.html): newest
+   * first. A nextToken names the last execution of its page and the query it belongs to, so the next page starts right
+   * after that execution: executions started between pages are newer and never shift it — no page repeats or skips one. "Keep all other arguments unchanged": a token used with
+   * other arguments, or one this endpoint did not issue, is InvalidToken (HTTP 400), as is one older than AWS's
+   * 24 hours. A PENDING_REDRIVE statusFilter needs a mapRunArn ("If you provide a stateMachineArn and a
+   * PENDING_REDRIVE statusFilter, the API returns a validation exception"); this endpoint runs no Map Runs.
+   */
   private listExecutions(params: JsonObject): JsonObject {
+    if (params['mapRunArn'] !== undefined && params['mapRunArn'] !== null) {
+      throw new SfnApiError('ResourceNotFound', 'Map Run Does Not Exist: the local endpoint runs no Distributed Map (mapRunArn)');
+    }
     const stateMachineArn = requiredString(params, 'stateMachineArn');
     this.machine(stateMachineArn);
     const statusFilter = optionalString(params, 'statusFilter');
-    if (statusFilter !== undefined && !STATUSES.has(statusFilter as ExecutionStatus)) {
-      throw new SfnApiError('ValidationException', `Value '${statusFilter}' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [${[...STATUSES].join(', ')}]`);
+    if (statusFilter !== undefined && !(STATUS_FILTERS as readonly string[]).includes(statusFilter)) {
+      throw new SfnApiError('ValidationException', `1 validation error detected: Value '${statusFilter}' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [${STATUS_FILTERS.join(', ')}]`);
+    }
+    if (statusFilter === 'PENDING_REDRIVE') {
+      throw new SfnApiError('ValidationException', 'A PENDING_REDRIVE statusFilter is only valid with a mapRunArn, not with a stateMachineArn');
     }
     const redriveFilter = optionalString(params, 'redriveFilter');
     if (redriveFilter !== undefined && redriveFilter !== 'REDRIVEN' && redriveFilter !== 'NOT_REDRIVEN') {
       throw new SfnApiError('ValidationException', `Value '${redriveFilter}' at 'redriveFilter' must be REDRIVEN or NOT_REDRIVEN`);
     }
     const maxResults = optionalInteger(params, 'maxResults', 0, 1000) || 100;
-    const offset = decodeToken(optionalString(params, 'nextToken'));
-    const matching = this.store
+    const query = JSON.stringify([stateMachineArn, statusFilter ?? null, redriveFilter ?? null]);
+    const after = decodeListToken(optionalString(params, 'nextToken'), query, this.now());
+    // Newest first: by start date, and in start order within a millisecond (the store keeps start order).
+    const all = this.store
       .all()
       .filter((r) => r.stateMachineArn === stateMachineArn)
+      .reverse()
+      .sort((a, b) => Date.parse(b.startDate) - Date.parse(a.startDate));
+    const from = after === undefined ? 0 : all.findIndex((r) => r.executionArn === after.executionArn) + 1;
+    if (after !== undefined && from === 0) throw new SfnApiError('InvalidToken', 'Invalid nextToken: it names no execution of this state machine');
+    const matching = all
+      .slice(from)
       .filter((r) => statusFilter === undefined || currentRun(r).status === statusFilter)
-      .filter((r) => redriveFilter === undefined || (redriveFilter === 'REDRIVEN') === r.redriveCount > 0)
-      .reverse(); // newest first, as AWS lists them
-    const page = matching.slice(offset, offset + maxResults);
-    const next = offset + maxResults < matching.length ? { nextToken: encodeToken(offset + maxResults) } : {};
+      .filter((r) => redriveFilter === undefined || (redriveFilter === 'REDRIVEN') === r.redriveCount > 0);
+    const page = matching.slice(0, maxResults);
+    const last = page[page.length - 1];
+    const next = last && matching.length > maxResults ? { nextToken: encodeListToken({ startDate: last.startDate, executionArn: last.executionArn }, query, this.now()) } : {};
     return { executions: page.map(listItem), ...next };
   }
 
@@ -247,6 +288,35 @@ export class LocalStepFunctions {
     this.emitStatusChange(record);
     this.launch(record, input, resume);
     return { redriveDate: epochSeconds(redriveDate) };
+  }
+
+  /**
+   * StopExecution (https://docs.aws.amazon.com/step-functions/latest/apireference/API_StopExecution.html): a RUNNING
+   * execution closes ABORTED now, with the error and cause given (each omitted when not given); no further state
+   * starts (Task code in flight finishes, as an invoked Lambda does). Its ABORTED status change is sent once the run
+   * has settled, so the history it points to holds the states that ran; that event raises the alert. An execution
+   * already closed is left as it is and its stopDate returned. "Not supported by EXPRESS state machines".
+   */
+  private stopExecution(params: JsonObject): JsonObject {
+    const record = this.record(requiredString(params, 'executionArn'));
+    const error = optionalString(params, 'error');
+    const cause = optionalString(params, 'cause');
+    if (error !== undefined && error.length > MAX_STOP_ERROR) throw new SfnApiError('ValidationException', `Value at 'error' failed to satisfy constraint: Member must have length less than or equal to ${MAX_STOP_ERROR}`);
+    if (cause !== undefined && cause.length > MAX_STOP_CAUSE) throw new SfnApiError('ValidationException', `Value at 'cause' failed to satisfy constraint: Member must have length less than or equal to ${MAX_STOP_CAUSE}`);
+    if (this.machines.get(record.stateMachineArn)?.type === 'EXPRESS') {
+      throw new SfnApiError('ValidationException', 'StopExecution is not supported by EXPRESS state machines');
+    }
+    const run = currentRun(record);
+    if (run.status !== 'RUNNING') return { stopDate: epochSeconds(run.stopDate ?? record.startDate) };
+    run.status = 'ABORTED';
+    run.stopDate = new Date(this.now()).toISOString();
+    if (error !== undefined) run.error = error;
+    if (cause !== undefined) run.cause = cause;
+    this.store.save(record);
+    const stop = this.stops.get(record.executionArn);
+    if (stop) stop.abort();
+    else this.announceClosed(record); // not started yet (waiting for a slot): no run to wait for
+    return { stopDate: epochSeconds(run.stopDate) };
   }
 
   private listStateMachines(): JsonObject {
@@ -329,7 +399,7 @@ export class LocalStepFunctions {
       output: run.output ?? null,
       outputDetails: run.output !== undefined ? { included: true } : null,
       error: run.error ?? null,
-      cause: run.error !== undefined ? (run.cause ?? '') : null,
+      cause: run.cause ?? (run.error !== undefined ? '' : null),
       redriveCount: record.redriveCount,
       redriveDate: ms(record.redriveDate),
       redriveStatus: redrive.status,
@@ -341,10 +411,16 @@ export class LocalStepFunctions {
   private launch(record: ExecutionRecord, input: unknown, resume?: RunResume): void {
     const machine = this.machines.get(record.stateMachineArn)!;
     const run = currentRun(record);
+    const stop = new AbortController();
     const task = (async () => {
       await this.slot();
+      if (run.status !== 'RUNNING') {
+        this.release(); // stopped while it waited for a slot: StopExecution announced it
+        return;
+      }
+      this.stops.set(record.executionArn, stop);
       try {
-        const result = await machine.run(input, { name: record.name, arn: record.executionArn }, resume).catch(
+        const result = await machine.run(input, { name: record.name, arn: record.executionArn }, resume, stop.signal).catch(
           (err: unknown): LocalRunResult => ({
             // The runner itself failed (e.g. a Task without a binding): like States.Runtime in AWS.
             status: 'FAILED',
@@ -353,16 +429,27 @@ export class LocalStepFunctions {
             timeline: { executionName: record.name, status: 'FAILED', startedAt: run.startDate, durationMs: 0, steps: [] },
           }),
         );
-        finishRun(run, result, new Date(this.now()));
+        if (stop.signal.aborted) {
+          // StopExecution closed it ABORTED: keep that, record the states that ran before the stop.
+          run.timeline = result.timeline;
+          run.alerts = result.alerts ?? [];
+        } else {
+          finishRun(run, result, new Date(this.now()));
+        }
         this.store.save(record);
       } finally {
+        this.stops.delete(record.executionArn);
         this.release();
       }
-      this.emitStatusChange(record);
-      for (const cb of this.closedListeners) cb(record);
+      this.announceClosed(record);
     })();
     this.inFlight.add(task);
     void task.finally(() => this.inFlight.delete(task));
+  }
+
+  private announceClosed(record: ExecutionRecord): void {
+    this.emitStatusChange(record);
+    for (const cb of this.closedListeners) cb(record);
   }
 
   private async slot(): Promise<void> {
@@ -449,3 +536,4 @@ function taskResources(definitionText: string): Map<string, string> {
   }
   return out;
 }
+

@@ -30,3 +30,12 @@ describe('s3gcs executions against a deployed stage (SFN mocked)', () => {
     ]);
   });
 });
+
+it('does not offer --status PENDING_REDRIVE, which ListExecutions refuses with a state machine ARN', async () => {
+  const help = await runCli(['executions', '--help']);
+  expect(help.stdout.replace(/\s+/g, ' ')).toContain('only this status: RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED');
+  expect(help.stdout).not.toContain('PENDING_REDRIVE');
+  const run = await runCli(['executions', ...target, '--status', 'pending_redrive']);
+  expect(run.code).toBe(2);
+  expect(run.stderr).toContain('--status "pending_redrive" is not an execution status');
+});

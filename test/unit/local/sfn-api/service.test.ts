@@ -136,7 +136,7 @@ describe('LocalStepFunctions', () => {
     expect(missing.type).toBe('ExecutionDoesNotExist');
     const notArn = await rejection(sfn.handle('DescribeExecution', { executionArn: 'nope' }));
     expect(notArn.type).toBe('InvalidArn');
-    const unknown = await rejection(sfn.handle('StopExecution', {}));
+    const unknown = await rejection(sfn.handle('TagResource', {}));
     expect(unknown.type).toBe('UnknownOperationException');
     const noParam = await rejection(sfn.handle('DescribeExecution', {}));
     expect(noParam.type).toBe('MissingRequiredParameter');
