@@ -1,10 +1,13 @@
+import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { GcsEmulator } from '../../../workflows/local/gcs-emulator';
 import { startTestGcs, storageFor } from '../../support/gcs-emulator';
 import { findGcloud, gcloudStorage } from './gcloud';
+import { ensureRclone } from './rclone';
 
 const MiB = 1024 * 1024;
 const BUCKET = 'gcloud';
@@ -62,4 +65,22 @@ describeWithGcloud('gcloud storage cp against the emulator', () => {
     expect(out).toMatch(/Content-Length:\s+1000/);
     expect(out).toContain(md5(body));
   }, 120_000);
+
+  it('hands files to rclone and back: what one client uploads the other downloads byte-identical', async () => {
+    const rclone = ensureRclone(); // apt-get install when missing
+    const rc = (...args: string[]) =>
+      promisify(execFile)(rclone, ['--config', '/dev/null', '--gcs-endpoint', `${emulator.url}/storage/v1/`, '--gcs-anonymous', '--gcs-no-check-bucket', ...args], {
+        env: { ...process.env, AWS_CA_BUNDLE: '' },
+      });
+    const fromGcloud = Buffer.concat([Buffer.from('--boundary-like\r\n'), randomBytes(3 * MiB)]);
+    writeFileSync(join(dir, 'g.bin'), fromGcloud);
+    await gs('cp', join(dir, 'g.bin'), `gs://${BUCKET}/cross/from-gcloud.bin`);
+    await rc('copyto', `:gcs:${BUCKET}/cross/from-gcloud.bin`, join(dir, 'g.back'));
+    expect(readFileSync(join(dir, 'g.back')).equals(fromGcloud)).toBe(true);
+    const fromRclone = randomBytes(20 * MiB + 3);
+    writeFileSync(join(dir, 'r.bin'), fromRclone);
+    await rc('copyto', join(dir, 'r.bin'), `:gcs:${BUCKET}/cross/from-rclone.bin`);
+    await gs('cp', `gs://${BUCKET}/cross/from-rclone.bin`, join(dir, 'r.back'));
+    expect(readFileSync(join(dir, 'r.back')).equals(fromRclone)).toBe(true);
+  }, 300_000);
 });
