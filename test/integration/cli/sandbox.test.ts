@@ -118,6 +118,14 @@ describe('s3gcs sandbox, driven with the AWS SDK, the GCS client and the CLI', (
     expect(out.timeline.steps.map((s) => s.state)).toContain('Describe the object');
   });
 
+  it('replay of an object that does not exist exits 1 with "no such object" and starts no execution', async () => {
+    const before = (await cli('executions', '--json')).json<{ executions: unknown[] }>().executions.length;
+    const run = await cli('replay', `s3://${ready.sourceBucket}/no/such object.txt`, '--wait');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`no such object: s3://${ready.sourceBucket}/no/such object.txt`);
+    expect((await cli('executions', '--json')).json<{ executions: unknown[] }>().executions).toHaveLength(before);
+  });
+
   it('turns a delete into an execution that keeps the backup (delete policy retain)', async () => {
     const s3 = localS3Client(ready.s3Endpoint);
     const key = 'tmp/short-lived.txt';
