@@ -73,4 +73,15 @@ test('a stopped backup closes ABORTED, runs no further state, and its status cha
   expect(alerts.alerts[0]!.message).toContain('Error: Operator.Stopped');
   // ABORTED is redrivable, as in AWS.
   expect((await sfn.handle('DescribeExecution', { executionArn })).redriveStatus).toBe('REDRIVABLE');
+  // The copier in flight at the stop still finishes, as an invoked Lambda does (and this test waits for it, so no
+  // upload outlives the servers): the object ends verified, though the execution recorded nothing after the stop.
+  await waitFor(
+    async () => {
+      const file = storage.bucket(DST).file(`${SRC}/${KEY}`); // named <source-bucket>/<key>
+      const [exists] = await file.exists();
+      return exists && (await file.getMetadata())[0].metadata?.['verified-crc32c'] !== undefined && emulator.requestsInFlight === 0;
+    },
+    { timeoutMs: 15_000, what: 'the copier in flight at the stop to finish', detail: () => `in flight: ${emulator.requestsInFlight}, faults: ${JSON.stringify(emulator.faults.history)}` },
+  );
+  expect((sfn.execution(executionArn) as ExecutionRecord).runs[0]!.timeline!.steps).toEqual(steps);
 }, 30_000);
