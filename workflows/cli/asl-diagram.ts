@@ -19,31 +19,65 @@ export interface AslDefinition {
   States: Record<string, AslState>;
 }
 
-export function aslToMermaid(definition: AslDefinition): string {
-  const ids = new Map(Object.keys(definition.States).map((name, i) => [name, `s${i}`]));
-  const id = (name: string): string => {
-    const found = ids.get(name);
-    if (!found) throw new Error(`ASL refers to a state that does not exist: ${JSON.stringify(name)}`);
-    return found;
+/** One state of the graph: its name, ASL type and the errors its Retry rules re-run (service errors folded). */
+export interface AslNode {
+  name: string;
+  type: string;
+  retries: string[];
+}
+
+/**
+ * One transition. `from` is undefined for the entry edge; `to` is undefined for an end (End: true or Succeed).
+ * `label` names the errors a catcher takes (folded) or "otherwise" for a Choice default.
+ */
+export interface AslEdge {
+  from?: string;
+  to?: string;
+  kind: 'start' | 'next' | 'choice' | 'default' | 'catch' | 'end';
+  label?: string;
+  /** For catch edges: the whole ErrorEquals, unfolded. */
+  errors?: string[];
+}
+
+/** The top-level states and transitions of a definition, in definition order: what the README and the console draw. */
+export function aslGraph(definition: AslDefinition): { nodes: AslNode[]; edges: AslEdge[] } {
+  const check = (name: string): string => {
+    if (!(name in definition.States)) throw new Error(`ASL refers to a state that does not exist: ${JSON.stringify(name)}`);
+    return name;
   };
-  const lines = ['flowchart TD', `  start(( )) --> ${id(definition.StartAt)}`];
+  const nodes = Object.entries(definition.States).map(([name, state]) => ({
+    name,
+    type: state.Type,
+    retries: summarizeErrors((state.Retry ?? []).flatMap((r) => r.ErrorEquals)),
+  }));
+  const edges: AslEdge[] = [{ kind: 'start', to: check(definition.StartAt) }];
   for (const [name, state] of Object.entries(definition.States)) {
-    lines.push(`  ${id(name)}${shape(state.Type, label(name, state))}`);
+    if (state.Next) edges.push({ from: name, to: check(state.Next), kind: 'next' });
+    for (const choice of state.Choices ?? []) edges.push({ from: name, to: check(choice.Next), kind: 'choice' });
+    if (state.Default) edges.push({ from: name, to: check(state.Default), kind: 'default', label: 'otherwise' });
+    for (const c of state.Catch ?? []) edges.push({ from: name, to: check(c.Next), kind: 'catch', label: errorLabel(c.ErrorEquals), errors: c.ErrorEquals });
+    if (state.End || state.Type === 'Succeed') edges.push({ from: name, kind: 'end' });
   }
-  for (const [name, state] of Object.entries(definition.States)) {
-    const from = id(name);
-    if (state.Next) lines.push(`  ${from} --> ${id(state.Next)}`);
-    for (const choice of state.Choices ?? []) lines.push(`  ${from} --> ${id(choice.Next)}`);
-    if (state.Default) lines.push(`  ${from} -->|otherwise| ${id(state.Default)}`);
-    for (const c of state.Catch ?? []) lines.push(`  ${from} -.->|${escape(errorLabel(c.ErrorEquals))}| ${id(c.Next)}`);
-    if (state.End || state.Type === 'Succeed') lines.push(`  ${from} --> done(( ))`);
+  return { nodes, edges };
+}
+
+export function aslToMermaid(definition: AslDefinition): string {
+  const { nodes, edges } = aslGraph(definition);
+  const ids = new Map(nodes.map((node, i) => [node.name, `s${i}`]));
+  const id = (name: string | undefined): string => (name === undefined ? 'done(( ))' : ids.get(name)!);
+  const lines = ['flowchart TD'];
+  for (const e of edges.filter((e) => e.kind === 'start')) lines.push(`  start(( )) --> ${id(e.to)}`);
+  for (const node of nodes) lines.push(`  ${id(node.name)}${shape(node.type, label(node))}`);
+  for (const e of edges) {
+    if (e.kind === 'start') continue;
+    const arrow = e.kind === 'catch' ? `-.->|${escape(e.label!)}|` : e.kind === 'default' ? '-->|otherwise|' : '-->';
+    lines.push(`  ${id(e.from)} ${arrow} ${id(e.to)}`);
   }
   return lines.join('\n');
 }
 
-function label(name: string, state: AslState): string {
-  const retried = summarizeErrors((state.Retry ?? []).flatMap((r) => r.ErrorEquals));
-  return retried.length > 0 ? `${name}<br/><i>retries ${retried.join(', ')}</i>` : name;
+function label(node: AslNode): string {
+  return node.retries.length > 0 ? `${node.name}<br/><i>retries ${node.retries.join(', ')}</i>` : node.name;
 }
 
 function errorLabel(errors: string[]): string {
