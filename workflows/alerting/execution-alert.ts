@@ -4,7 +4,7 @@
  * stays uncaught ends the execution at the state that failed, which is what makes a redrive re-run that state.
  * Pure: the reading is in ./execution-reader.ts, locally the runner passes its own history.
  */
-import { shellQuote, unknownAlertLabels, type AlertLabels } from '../backup/alert';
+import { redriveCommand, unknownAlertLabels, type AlertLabels } from '../backup/alert';
 
 export type EndedStatus = 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 
@@ -62,7 +62,7 @@ export function executionAlert(execution: EndedExecution): Alert {
   const tried = tiersTried(execution.history)
     .map((t) => `\n  - ${t.tier} failed with ${t.error}`)
     .join('');
-  const redrive = `aws stepfunctions redrive-execution --execution-arn ${shellQuote(execution.executionArn)}`;
+  const redrive = redriveCommand(execution.executionArn);
   const replay = labels.replayCommand;
   const retry =
     failedAt?.kind === 'Fail'

@@ -35,6 +35,11 @@ export function replayCommand(stateMachineArn: string, input: unknown): string {
   return ['aws', 'stepfunctions', 'start-execution', '--state-machine-arn', shellQuote(stateMachineArn), '--input', shellQuote(JSON.stringify(input))].join(' ');
 }
 
+/** The command that redrives an execution (resumes it at the state that failed). */
+export function redriveCommand(executionArn: string): string {
+  return ['aws', 'stepfunctions', 'redrive-execution', '--execution-arn', shellQuote(executionArn)].join(' ');
+}
+
 /** Single-quotes a string for POSIX shells: '…' with each ' written as '\''. */
 export function shellQuote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;

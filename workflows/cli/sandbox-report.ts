@@ -20,6 +20,7 @@ export function readyLine(sb: Sandbox): Record<string, string> {
     stateMachineArn: sb.stateMachineArn,
     region: sb.region,
     dataDir: sb.dataDir,
+    ...(sb.consoleUrl ? { consoleUrl: sb.consoleUrl } : {}),
   };
 }
 
@@ -39,7 +40,8 @@ export function banner(sb: Sandbox, flag: string): string {
     `  S3 endpoint              ${sb.s3Endpoint}   source bucket  ${sb.sourceBucket}`,
     `  GCS endpoint (JSON API)  ${sb.gcsEndpoint}   backup bucket  ${sb.destinationBucket}`,
     `  Step Functions endpoint  ${sb.sfnEndpoint}   state machine  ${sb.stateMachineArn}`,
-    `  Executions console       ${sb.sfnEndpoint}${CONSOLE_PATH}`,
+    `  Web console              ${sb.consoleUrl ?? '(not served)'}   executions, graphs, events, objects`,
+    `  Executions as text       ${sb.sfnEndpoint}${CONSOLE_PATH}`,
     `  Data directory           ${sb.dataDir} (executions, alerts.jsonl, intake.log)`,
     '',
     'Try it (another terminal):',

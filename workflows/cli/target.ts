@@ -8,7 +8,7 @@ import { readLayout } from '../backup/settings';
 import type { DestinationLayout } from '../copy/types';
 import { localS3Client } from '../local/s3-server';
 import { CONSOLE_PATH } from '../local/sfn-api/server';
-import { isProcessAlive, readReadyFile } from '../local/sandbox/ready-file';
+import { isProcessAlive, readReadyFile, type SandboxEndpoints } from '../local/sandbox/ready-file';
 import { unreachable, usageError } from './errors';
 import type { CliIo } from './io';
 import { parseGcsUrl, type GcsLocation } from './s3-url';
@@ -79,6 +79,11 @@ function sandboxTarget(dataDir: string): Target {
   if (ready.pid > 0 && !isProcessAlive(ready.pid)) {
     throw unreachable(`the sandbox that wrote ${join(dataDir, 'sandbox.json')} (pid ${ready.pid}) is no longer running`, 'Start it again with `npm start`.');
   }
+  return targetOfSandbox(ready, dataDir);
+}
+
+/** The target of a running sandbox, from what its ready file says (the sandbox's own console uses this too). */
+export function targetOfSandbox(ready: SandboxEndpoints, dataDir: string): Target {
   const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
   const sfn = new SFNClient({ endpoint: ready.sfnEndpoint, region: ready.region, credentials, maxAttempts: 2 });
   const s3 = localS3Client(ready.s3Endpoint);
@@ -94,7 +99,7 @@ function sandboxTarget(dataDir: string): Target {
     destination: { bucket: ready.destinationBucket, prefix: ready.destinationPrefix, ...(ready.destinationLayout ? { layout: ready.destinationLayout } : {}) },
     sourceBucket: ready.sourceBucket,
     ...(ready.restoreBucket ? { restoreBucket: ready.restoreBucket } : {}),
-    consoleUrl: (arn) => `${ready.sfnEndpoint}${CONSOLE_PATH}${encodeURIComponent(arn)}`,
+    consoleUrl: (arn) => (ready.consoleUrl ? `${ready.consoleUrl}#execution?arn=${encodeURIComponent(arn)}` : `${ready.sfnEndpoint}${CONSOLE_PATH}${encodeURIComponent(arn)}`),
     close: () => {
       sfn.destroy();
       s3.destroy();

@@ -19,6 +19,8 @@ export interface SandboxEndpoints {
   restoreBucket?: string;
   stateMachineArn: string;
   region: string;
+  /** The web console (workflows/console), when the sandbox serves one. */
+  consoleUrl?: string;
 }
 
 export interface ReadyFile extends SandboxEndpoints {

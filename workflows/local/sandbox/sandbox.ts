@@ -5,6 +5,8 @@ import { Storage } from '@google-cloud/storage';
 import type { StartLogger } from '../../backup/start-executions';
 import type { RoutingThresholds } from '../../backup/routing';
 import type { DestinationLayout, TierName } from '../../copy/types';
+import { targetOfSandbox } from '../../cli/target';
+import { startConsole } from '../../console/server';
 import { LocalAlertSink } from '../alert-sink';
 import { alertStoppedExecutions } from './stopped-alerts';
 import { LOCAL_ARNS, type LocalEnvironment } from '../deployment';
@@ -41,6 +43,9 @@ export interface SandboxOptions {
   tiers?: Partial<Record<TierName, Partial<TierLimits>>>;
   /** Executions run at once (Default: 4). */
   maxConcurrentExecutions?: number;
+  /** Serve the web console (Default: true) on this port of 127.0.0.1 (Default: 0, a free port). */
+  console?: boolean;
+  consolePort?: number;
   /** Warnings worth a person's attention (dead letters, intake failures). */
   onWarning?: (line: string) => void;
 }
@@ -155,6 +160,13 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       stateMachineArn,
       region: SANDBOX_REGION,
     };
+    if (options.console !== false) {
+      const consoleTarget = targetOfSandbox(endpoints, dataDir);
+      cleanups.push(async () => consoleTarget.close());
+      const consoleServer = await startConsole(consoleTarget, { port: options.consolePort ?? 0 });
+      cleanups.push(() => consoleServer.close());
+      endpoints.consoleUrl = consoleServer.url;
+    }
     writeReadyFile(dataDir, endpoints);
     cleanups.push(async () => removeReadyFile(dataDir));
 
