@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import type { CommandContext } from './command-kit';
 import { registerBackfill } from './commands/backfill';
 import { registerDrill } from './commands/drill';
+import { registerConsole } from './commands/console';
 import { registerExecutions } from './commands/executions';
 import { registerHistory } from './commands/history';
 import { registerRedrive } from './commands/redrive';
@@ -41,6 +42,7 @@ export function buildProgram(ctx: CommandContext): Command {
   registerVerify(program, ctx);
   registerRestore(program, ctx);
   registerDrill(program, ctx);
+  registerConsole(program, ctx);
   return program;
 }
 

@@ -133,13 +133,13 @@ function rowView(r: ExecutionRow): HTMLElement {
   return h(
     'tr',
     { 'data-status': r.status },
-    h('td', { class: 'key' }, link('execution', { arn: r.executionArn }, r.name), r.redriveCount > 0 ? ` (redriven ${r.redriveCount}×)` : ''),
-    h('td', { class: 'key' }, objectCell(r)),
+    h('td', { class: 'key name' }, link('execution', { arn: r.executionArn }, r.name), r.redriveCount > 0 ? ` (redriven ${r.redriveCount}×)` : ''),
+    h('td', { class: 'key' }, h('span', { class: 'clip' }, objectCell(r))),
     h('td', {}, statusBadge(r.status), r.error ? h('div', { class: 'error' }, r.error) : undefined),
     h('td', {}, r.tier ?? '-', r.outcome ? h('div', {}, r.outcome) : undefined),
     h('td', { class: 'num' }, formatBytes(r.bytes)),
     h('td', { class: 'num' }, formatDuration(r.durationMs)),
-    h('td', {}, r.startDate.replace('T', ' ').replace(/\.\d{3}Z$/, 'Z')),
+    h('td', { class: 'when' }, r.startDate.replace('T', ' ').replace(/\.\d{3}Z$/, 'Z')),
   );
 }
 
@@ -164,13 +164,13 @@ async function executionPage(params: URLSearchParams): Promise<Page> {
   const fact = (k: string, ...v: (Node | string)[]): void => void facts.append(h('dt', {}, k), h('dd', {}, ...v));
   fact('Status', statusBadge(r.status), running ? h('span', { class: 'live' }, ' live: refreshing') : '');
   fact('State machine', `${d.stateMachine.name} (${d.stateMachine.type})`);
-  fact('Object', objectCell(r));
+  fact('Object', h('span', { class: 'clip' }, objectCell(r)));
   if (r.outcome) fact('Outcome', `${r.outcome}${r.tier ? ` by the ${r.tier} tier` : ''}, ${formatBytes(r.bytes)}`);
   fact('Started', r.startDate);
   if (r.stopDate) fact('Ended', `${r.stopDate} (${formatDuration(r.durationMs)})`);
   if (r.redriveCount > 0) fact('Redriven', `${r.redriveCount}×; the graph shows each state's latest outcome`);
   if (r.error !== undefined) fact('Error', h('span', { class: 'error', id: 'execution-error' }, r.error));
-  if (d.cause !== undefined) fact('Cause', h('span', { id: 'execution-cause' }, d.cause));
+  if (d.cause !== undefined) fact('Cause', h('span', { id: 'execution-cause', class: 'clip' }, d.cause));
   fact('ARN', h('span', { class: 'key' }, r.executionArn));
   const side = h('div', {}, h('div', { class: 'panel' }, facts), actions(d), commands(d));
   if (d.alert) side.append(h('h2', {}, 'Alert'), h('div', { class: 'panel', id: 'alert' }, h('strong', {}, d.alert.subject), h('pre', {}, d.alert.message)));

@@ -8,13 +8,15 @@ import { h, s } from './dom';
  * caught, failed, running, not entered), the transitions it took drawn bold, escalations and other catches in amber
  * with the error caught, and retries as a loop on the state with their count.
  */
-const BOX_WIDTH = 230;
-const LINE_CHARS = 30;
+const BOX_WIDTH = 176;
+const LINE_CHARS = 24;
 const LINE_HEIGHT = 15;
+/** Edge labels longer than this are cut (the whole text is the edge's tooltip): long labels widen the layout. */
+const LABEL_CHARS = 32;
 
 export function graphView(graph: ConsoleGraph, path: ExecutionPath | undefined): HTMLElement {
   const g = new graphlib.Graph({ multigraph: true });
-  g.setGraph({ rankdir: 'TB', nodesep: 28, ranksep: 44, edgesep: 12, marginx: 40, marginy: 12 });
+  g.setGraph({ rankdir: 'TB', nodesep: 18, ranksep: 40, edgesep: 8, marginx: 40, marginy: 12 });
   g.setDefaultEdgeLabel(() => ({}));
   const lines = new Map(graph.nodes.map((n) => [n.name, wrap(n.name, LINE_CHARS)]));
   for (const n of graph.nodes) {
@@ -25,8 +27,8 @@ export function graphView(graph: ConsoleGraph, path: ExecutionPath | undefined):
   const taken = new Map((path?.edges ?? []).map((e) => [e.id, e]));
   for (const e of graph.edges) {
     const t = taken.get(e.id);
-    const text = edgeText(e.label, t?.error);
-    g.setEdge(e.from ?? START, e.to ?? END, text ? { width: Math.min(200, text.length * 5.6 + 8), height: 12, labelpos: 'c' } : {}, e.id);
+    const text = edgeText(e, t);
+    g.setEdge(e.from ?? START, e.to ?? END, text ? { width: Math.min(LABEL_CHARS, text.length) * 5.4 + 6, height: 12, labelpos: 'c' } : {}, e.id);
   }
   layout(g);
   const { width = 0, height = 0 } = g.graph();
@@ -39,8 +41,12 @@ export function graphView(graph: ConsoleGraph, path: ExecutionPath | undefined):
     const classes = ['edge', e.kind, t ? t.kind : ''].filter(Boolean).join(' ');
     const group = s('g', { class: classes, 'data-edge': e.id, 'data-taken': t?.kind });
     group.append(s('path', { d: points.map((p, i) => `${i === 0 ? 'M' : 'L'}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(' '), 'marker-end': 'url(#arrow)' }));
-    const text = edgeText(e.label, t?.error);
-    if (text && laid.x !== undefined && laid.y !== undefined) group.append(s('text', { x: laid.x, y: laid.y + 3, 'text-anchor': 'middle' }, t?.kind === 'escalation' ? `escalated: ${text}` : text));
+    const text = edgeText(e, t);
+    if (text && laid.x !== undefined && laid.y !== undefined) {
+      const shown = text.length > LABEL_CHARS ? `${text.slice(0, LABEL_CHARS - 1)}…` : text;
+      group.append(s('text', { x: laid.x, y: laid.y + 3, 'text-anchor': 'middle' }, shown));
+    }
+    group.append(s('title', {}, `${e.from ?? 'start'} → ${e.to ?? 'end'}${e.errors ? `\ncatches ${e.errors.join(', ')}` : ''}${t?.error ? `\ncaught ${t.error}` : ''}`));
     svg.append(group);
   }
   for (const n of graph.nodes) {
@@ -73,8 +79,10 @@ export function graphView(graph: ConsoleGraph, path: ExecutionPath | undefined):
   return h('div', { class: 'graph' }, svg);
 }
 
-function edgeText(label: string | undefined, caught: string | undefined): string | undefined {
-  return caught ?? label;
+/** What an edge says: the error this execution's catch took it for, else the errors it catches or "otherwise". */
+function edgeText(e: { label?: string }, taken: { kind: string; error?: string } | undefined): string | undefined {
+  if (taken?.error !== undefined) return `${taken.kind === 'escalation' ? 'escalated' : 'caught'}: ${taken.error}`;
+  return e.label;
 }
 
 function wrap(text: string, width: number): string[] {
