@@ -13,6 +13,7 @@ import { spawnSandbox, type SandboxProcess } from '../../support/sandbox-process
 import { waitFor } from '../../support/wait-for';
 
 interface Ready {
+  consoleUrl: string;
   s3Endpoint: string;
   gcsEndpoint: string;
   sfnEndpoint: string;
@@ -105,7 +106,7 @@ describe('s3gcs sandbox, driven with the AWS SDK, the GCS client and the CLI', (
     expect(run.stdout).toMatch(/Execution copy-media-big-12MiB-bin-[a-z2-7]+: SUCCEEDED/);
     expect(run.stdout).toMatch(/Copy the object with the large Lambda +Task .* ok/);
     expect(run.stdout).toContain('"outcome":"copied"');
-    expect(run.stdout).toContain(`Console: ${ready.sfnEndpoint}/console/executions/`);
+    expect(run.stdout).toContain(`Console: ${ready.consoleUrl}#execution?arn=`);
   });
 
   it('replays an object and waits: the backup is already current', async () => {

@@ -18,6 +18,7 @@ import { executionArn as EXEC, STATE_MACHINE_ARN as SM } from '../../support/dep
 const sfn = mockClient(SFNClient);
 const EXPRESS_ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:backup-object-fast';
 const ASL = readFileSync(join(__dirname, '../../../asl/backup-object.asl.json'), 'utf8');
+const LAMBDA = { resourceType: 'lambda', resource: 'invoke' };
 const t = (s: number): Date => new Date(Date.UTC(2026, 10, 20, 10, 0, s));
 
 function deployedStage(storage?: unknown): Target {
@@ -44,14 +45,14 @@ const ESCALATED_THEN_FAILED: HistoryEvent[] = [
   { id: 3, type: 'ChoiceStateExited', timestamp: t(0), stateExitedEventDetails: { name: 'Choose a copier by size', output: '{}' } },
   { id: 4, type: 'TaskStateEntered', timestamp: t(1), stateEnteredEventDetails: { name: 'Copy the object with the small Lambda' } },
   { id: 5, type: 'TaskScheduled', timestamp: t(1) },
-  { id: 6, type: 'TaskFailed', timestamp: t(2), taskFailedEventDetails: { error: 'TransientError', cause: 'reset' } },
+  { id: 6, type: 'TaskFailed', timestamp: t(2), taskFailedEventDetails: { ...LAMBDA, error: 'TransientError', cause: 'reset' } },
   { id: 7, type: 'TaskScheduled', timestamp: t(3) },
-  { id: 8, type: 'TaskFailed', timestamp: t(4), taskFailedEventDetails: { error: 'Runtime.OutOfMemory', cause: 'killed' } },
+  { id: 8, type: 'TaskFailed', timestamp: t(4), taskFailedEventDetails: { ...LAMBDA, error: 'Runtime.OutOfMemory', cause: 'killed' } },
   { id: 9, type: 'PassStateEntered', timestamp: t(4), stateEnteredEventDetails: { name: 'Escalate from the small Lambda to the large Lambda' } },
   { id: 10, type: 'PassStateExited', timestamp: t(4), stateExitedEventDetails: { name: 'Escalate from the small Lambda to the large Lambda', output: '{}' } },
   { id: 11, type: 'TaskStateEntered', timestamp: t(5), stateEnteredEventDetails: { name: 'Copy the object with the large Lambda' } },
   { id: 12, type: 'TaskScheduled', timestamp: t(5) },
-  { id: 13, type: 'TaskFailed', timestamp: t(6), taskFailedEventDetails: { error: 'DestinationAccessDenied', cause: '403 from GCS' } },
+  { id: 13, type: 'TaskFailed', timestamp: t(6), taskFailedEventDetails: { ...LAMBDA, error: 'DestinationAccessDenied', cause: '403 from GCS' } },
   { id: 14, type: 'ExecutionFailed', timestamp: t(6), executionFailedEventDetails: { error: 'DestinationAccessDenied', cause: '403 from GCS' } },
 ];
 
@@ -99,7 +100,7 @@ describe('the console against a deployed stage (Step Functions mocked)', () => {
       { id: 15, type: 'ExecutionRedriven', timestamp: t(10), executionRedrivenEventDetails: { redriveCount: 1 } },
       { id: 16, type: 'TaskStateEntered', timestamp: t(10), stateEnteredEventDetails: { name: 'Copy the object with the large Lambda' } },
       { id: 17, type: 'TaskScheduled', timestamp: t(10) },
-      { id: 18, type: 'TaskSucceeded', timestamp: t(11), taskSucceededEventDetails: { output: '{}' } },
+      { id: 18, type: 'TaskSucceeded', timestamp: t(11), taskSucceededEventDetails: { ...LAMBDA, output: '{}' } },
       { id: 19, type: 'TaskStateExited', timestamp: t(11), stateExitedEventDetails: { name: 'Copy the object with the large Lambda', output: '{"outcome":"copied","tier":"large","bytes":5}' } },
       { id: 20, type: 'ExecutionSucceeded', timestamp: t(11), executionSucceededEventDetails: { output: '{"outcome":"copied","tier":"large","bytes":5}' } },
     ];

@@ -30,7 +30,12 @@ function append(el: Element, children: Child[]): void {
 
 /** C0 controls and DEL as their control pictures; everything else as is. */
 export function visible(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f]/g, (c) => (c === '\u007f' ? '\u2421' : String.fromCharCode(0x2400 + c.charCodeAt(0))));
+  let out = '';
+  for (const c of text) {
+    const code = c.charCodeAt(0);
+    out += code < 0x20 ? String.fromCharCode(0x2400 + code) : code === 0x7f ? '\u2421' : c;
+  }
+  return out;
 }
 
 /** Pretty JSON when the text is JSON, the text otherwise. */
