@@ -3,6 +3,9 @@
  * errors) is ever parsed as HTML. Control characters are shown as their Unicode pictures (U+2400…) so a key holding
  * a newline or a bell is visibly different from one without.
  */
+import { formatBytes as cliBytes } from '../../cli/io';
+import { formatDuration as cliDuration } from '../../cli/time-window';
+
 type Child = Node | string | number | undefined | null | false;
 
 export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string | undefined> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
@@ -47,24 +50,13 @@ export function pretty(text: string): string {
   }
 }
 
+/** The CLI's own formats, so the page and the terminal print durations and sizes alike. */
 export function formatDuration(ms: number | undefined): string {
-  if (ms === undefined) return '-';
-  if (ms < 1_000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const minutes = Math.floor(ms / 60_000);
-  return minutes < 60 ? `${minutes}m${Math.round((ms % 60_000) / 1000)}s` : `${Math.floor(minutes / 60)}h${minutes % 60}m`;
+  return ms === undefined ? '-' : cliDuration(ms);
 }
 
 export function formatBytes(n: number | undefined): string {
-  if (n === undefined) return '-';
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return u === 0 ? `${n} B` : `${v.toFixed(1)} ${units[u]}`;
+  return n === undefined ? '-' : cliBytes(n);
 }
 
 export function statusBadge(status: string): HTMLElement {
