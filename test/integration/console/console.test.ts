@@ -131,6 +131,16 @@ test('an escalated execution: the small Lambda caught, the escalation edge marke
   await page.screenshot({ path: join(shots(), 'console-escalated.png') });
 });
 
+test('redrive from the console resumes the failed execution at the state that failed', async () => {
+  if (!browser) return;
+  await open(`execution?${new URLSearchParams({ arn: arnOf(FAILED_KEY) }).toString()}`);
+  const failedState = await page.locator('.graph g.node[data-status=failed]').getAttribute('data-state');
+  await page.click('#redrive');
+  await page.waitForFunction("[...document.querySelectorAll('dl.facts dt')].some((dt) => dt.textContent === 'Redriven') && document.querySelector('.status')?.textContent === 'FAILED'", undefined, { timeout: 60_000 });
+  expect(await page.locator('.graph g.node[data-status=failed]').getAttribute('data-state')).toBe(failedState);
+  expect(await page.locator('#events').innerText()).toContain('ExecutionRedriven');
+});
+
 test('a hostile key is shown as text everywhere, never parsed as HTML', async () => {
   if (!browser) return;
   const shown = HOSTILE_KEY.replace('\t', '\u2409').replace('\u0007', '\u2407');
@@ -161,10 +171,16 @@ test('the object view: every execution of the key, and the GCS object with its g
 test('replay from the console starts a new execution and follows it live until it ends', async () => {
   if (!browser) return;
   await open(`execution?${new URLSearchParams({ arn: arnOf(OK_KEY) }).toString()}`);
+  // GCS answers the copier's first read of the backup with a 503, so the replay is still running (the client waits
+  // before its retry) when the page first draws it.
+  const fault = { operation: 'storage.objects.get', fault: 'return-503', objectName: `${sandbox.sourceBucket}/${OK_KEY}` };
+  expect((await fetch(`${sandbox.gcsEndpoint}/_emulator/faults`, { method: 'POST', body: JSON.stringify(fault) })).status).toBe(200);
   await page.click('#replay');
   await page.waitForFunction("location.hash.includes('replay-')");
+  await page.waitForFunction("document.querySelector('.status')?.textContent === 'RUNNING' && document.querySelector('.live') !== null");
   // The page refreshes itself while the execution runs; no reload here.
   await page.waitForFunction("document.querySelector('.status')?.textContent === 'SUCCEEDED'", undefined, { timeout: 60_000 });
+  expect(await page.locator('.live').count()).toBe(0);
   expect(await page.locator('.graph g.node[data-state="Copy the object with the large Lambda"]').getAttribute('data-status')).toBe('succeeded');
 });
 
