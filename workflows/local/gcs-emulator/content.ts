@@ -7,6 +7,8 @@ import { Readable } from 'node:stream';
 /** Stored bytes of one object generation: read back as a stream of existing chunks, never joined into one Buffer. */
 export interface Content {
   readonly size: number;
+  /** The file holding the bytes, when they are kept in a file (what a persistent store records). */
+  readonly path?: string;
   /** bytes [start, end) */
   read(start: number, end: number): Readable;
   dispose(): void;
@@ -31,15 +33,23 @@ export function memoryContentStore(): ContentStore {
   return { createWriter: async () => new MemoryWriter() };
 }
 
-/** dataDir: one file per upload, so a 1 GiB object costs no heap. */
-export function fileContentStore(dataDir: string): ContentStore {
+/**
+ * dataDir: one file per upload, so a 1 GiB object costs no heap. `durable`: each file is fsynced before its object
+ * can be committed, so an answered upload survives a power loss, not only a killed process.
+ */
+export function fileContentStore(dataDir: string, options: { durable?: boolean } = {}): ContentStore {
   fs.mkdirSync(dataDir, { recursive: true });
   return {
     createWriter: async () => {
       const path = join(dataDir, `${randomUUID()}.bin`);
-      return new FileWriter(path, await open(path, 'w+'));
+      return new FileWriter(path, await open(path, 'w+'), Boolean(options.durable));
     },
   };
+}
+
+/** Bytes already in a file (a persistent store reloading its objects). */
+export function fileContent(path: string, size: number): Content {
+  return { size, path, read: (start, end) => fileReader(path, start, end), dispose: () => fs.rmSync(path, { force: true }) };
 }
 
 class MemoryWriter implements ContentWriter {
@@ -108,6 +118,7 @@ class FileWriter implements ContentWriter {
   constructor(
     private readonly path: string,
     private readonly handle: FileHandle,
+    private readonly durable: boolean,
   ) {}
 
   async write(chunk: Buffer): Promise<void> {
@@ -129,13 +140,9 @@ class FileWriter implements ContentWriter {
   }
 
   async finish(): Promise<Content> {
+    if (this.durable) await this.handle.sync();
     await this.handle.close();
-    const { path, size } = this;
-    return {
-      size,
-      read: (start, end) => fileReader(path, start, end),
-      dispose: () => fs.rmSync(path, { force: true }), // open readers keep their fd; unlink is safe
-    };
+    return fileContent(this.path, this.size); // dispose unlinks: open readers keep their fd, so that is safe
   }
 
   async abort(): Promise<void> {

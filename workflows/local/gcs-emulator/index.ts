@@ -4,6 +4,7 @@ import { fileContentStore, memoryContentStore } from './content';
 import type { EmulatorState } from './context';
 import { FaultInjector } from './faults';
 import { createRequestListener } from './router';
+import { openPersistentStore } from './persistence';
 import { ObjectStore, type BucketSettings } from './store';
 
 export { FaultInjector } from './faults';
@@ -17,6 +18,11 @@ export interface StartGcsEmulatorOptions {
   host?: string;
   /** keep object bytes in files here instead of memory (a benchmark's 1 GiB then costs no heap) */
   dataDir?: string;
+  /**
+   * With dataDir: keep buckets and objects there across restarts (./persistence.ts), reloading what an earlier run
+   * left (Default: false, the files are scratch space removed on close).
+   */
+  persist?: boolean;
 }
 
 export interface GcsEmulator {
@@ -33,9 +39,11 @@ export interface GcsEmulator {
 
 /** A Google Cloud Storage JSON API emulator over real HTTP, for @google-cloud/storage and rclone. */
 export async function startGcsEmulator(opts: StartGcsEmulatorOptions = {}): Promise<GcsEmulator> {
+  if (opts.persist && !opts.dataDir) throw new Error('startGcsEmulator: persist needs a dataDir');
+  const persistent = opts.persist && opts.dataDir ? openPersistentStore(opts.dataDir) : undefined;
   const state: EmulatorState = {
-    store: new ObjectStore(),
-    contents: opts.dataDir ? fileContentStore(opts.dataDir) : memoryContentStore(),
+    store: persistent?.store ?? new ObjectStore(),
+    contents: persistent?.contents ?? (opts.dataDir ? fileContentStore(opts.dataDir) : memoryContentStore()),
     faults: new FaultInjector(),
     sessions: new Map(),
     inFlight: 0,
@@ -66,7 +74,8 @@ export async function startGcsEmulator(opts: StartGcsEmulatorOptions = {}): Prom
       await closed;
       for (const session of state.sessions.values()) await session.writer.abort();
       state.sessions.clear();
-      state.store.disposeAll();
+      if (persistent) state.store.forgetAll();
+      else state.store.disposeAll();
     },
   };
 }

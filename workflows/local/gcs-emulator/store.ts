@@ -52,6 +52,16 @@ export interface BucketSettings {
   versioning?: boolean;
 }
 
+/**
+ * Where a persistent store writes what changed (./persistence.ts), one record per generation. Bytes are only released
+ * after the record that pointed to them is removed, so a crash never leaves a record without its bytes.
+ */
+export interface StoreWriter {
+  bucketCreated(bucket: Bucket): void;
+  objectSaved(obj: StoredObject): void;
+  objectRemoved(obj: StoredObject): void;
+}
+
 /** Query-string preconditions, kept as strings: generations are int64. */
 export interface Preconditions {
   ifGenerationMatch?: string;
@@ -114,9 +124,12 @@ export class ObjectStore {
   private readonly buckets = new Map<string, Bucket>();
   private lastGeneration = 0n;
 
+  constructor(private readonly writer?: StoreWriter) {}
+
   createBucket(name: string, settings: BucketSettings = {}): Bucket {
     if (this.buckets.has(name)) throw new GcsHttpError(409, 'conflict', `The bucket ${name} already exists.`);
     const bucket: Bucket = { name, timeCreated: new Date().toISOString(), objects: new Map(), versioning: Boolean(settings.versioning), noncurrent: new NoncurrentVersions() };
+    this.writer?.bucketCreated(bucket);
     this.buckets.set(name, bucket);
     return bucket;
   }
@@ -166,6 +179,7 @@ export class ObjectStore {
       timeCreated: now,
       updated: now,
     };
+    this.writer?.objectSaved(obj);
     b.objects.set(name, obj);
     if (current) this.retire(b, current, now);
     return obj;
@@ -183,6 +197,7 @@ export class ObjectStore {
     if ('metadata' in changes) obj.metadata = mergeMetadata(obj.metadata, changes.metadata);
     obj.metageneration++;
     obj.updated = new Date().toISOString();
+    this.writer?.objectSaved(obj);
     return obj;
   }
 
@@ -198,6 +213,7 @@ export class ObjectStore {
       b.objects.delete(name);
       this.retire(b, obj, new Date().toISOString(), Boolean(generation));
     } else {
+      this.writer?.objectRemoved(obj);
       b.noncurrent.remove(name, obj.generation);
       obj.content.dispose();
     }
@@ -239,6 +255,25 @@ export class ObjectStore {
     return { items, prefixes };
   }
 
+  /**
+   * Puts back what a persistent store held (./persistence.ts): generations with `timeDeleted` are noncurrent, the
+   * others live. Later generations stay above every reloaded one.
+   */
+  reload(buckets: { name: string; timeCreated: string; versioning?: boolean }[], objects: StoredObject[]): void {
+    for (const b of buckets) this.buckets.set(b.name, { name: b.name, timeCreated: b.timeCreated, objects: new Map(), versioning: Boolean(b.versioning), noncurrent: new NoncurrentVersions() });
+    for (const obj of objects) {
+      const b = this.bucket(obj.bucket);
+      if (obj.timeDeleted !== undefined) b.noncurrent.retire(obj, obj.timeDeleted);
+      else b.objects.set(obj.name, obj);
+      if (BigInt(obj.generation) > this.lastGeneration) this.lastGeneration = BigInt(obj.generation);
+    }
+  }
+
+  /** Forgets every object; stored bytes are kept (a persistent store reloads them on its next start). */
+  forgetAll(): void {
+    this.buckets.clear();
+  }
+
   /** Releases every stored byte (files in a dataDir are removed). */
   disposeAll(): void {
     for (const b of this.buckets.values()) for (const o of [...b.objects.values(), ...b.noncurrent.all()]) o.content.dispose();
@@ -247,8 +282,13 @@ export class ObjectStore {
 
   /** A generation that stopped being live: noncurrent in a versioned bucket (unless deleted by number), else gone. */
   private retire(b: Bucket, obj: StoredObject, at: string, forGood = false): void {
-    if (b.versioning && !forGood) b.noncurrent.retire(obj, at);
-    else obj.content.dispose();
+    if (b.versioning && !forGood) {
+      b.noncurrent.retire(obj, at);
+      this.writer?.objectSaved(obj);
+    } else {
+      this.writer?.objectRemoved(obj);
+      obj.content.dispose();
+    }
   }
 
   private nextGeneration(): string {
