@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LocalAlert } from '../alert-sink';
 import type { Timeline } from '../timeline';
@@ -34,13 +34,21 @@ export function currentRun(record: ExecutionRecord): RunRecord {
   return record.runs[record.runs.length - 1]!;
 }
 
+/** The error of a run the sandbox's process stopped under (killed, crashed): no state after its start is known. */
+export const INTERRUPTED_ERROR = 'Sandbox.Interrupted';
+export const INTERRUPTED_CAUSE =
+  'The sandbox stopped (killed or crashed) while this execution was running, so its copy may not have finished. ' +
+  'Redrive it (s3gcs redrive NAME, or redrive --failed) to run it again from the start with the same input.';
+
 /**
  * Executions in memory, in start order, and — when a directory is given — one JSON file each, so they survive a
  * restart (names stay unique, as in AWS for 90 days). Executions that were running when the process stopped come back
- * ABORTED, which makes them redrivable.
+ * FAILED with INTERRUPTED_ERROR, which makes them redrivable; `interrupted` lists them so their failure is announced.
  */
 export class ExecutionStore {
   private readonly byArn = new Map<string, ExecutionRecord>();
+  /** Executions this store found RUNNING on disk and closed as FAILED (their process is gone). */
+  readonly interrupted: ExecutionRecord[] = [];
 
   constructor(private readonly dir?: string) {
     if (!dir) return;
@@ -61,8 +69,9 @@ export class ExecutionStore {
     for (const record of loaded) {
       const run = currentRun(record);
       if (run.status === 'RUNNING') {
-        Object.assign(run, { status: 'ABORTED', stopDate: new Date().toISOString(), error: 'States.Aborted', cause: 'The sandbox stopped while the execution was running' });
+        Object.assign(run, { status: 'FAILED', stopDate: new Date().toISOString(), error: INTERRUPTED_ERROR, cause: INTERRUPTED_CAUSE });
         this.save(record);
+        this.interrupted.push(record);
       }
       this.byArn.set(record.executionArn, record);
     }
@@ -77,19 +86,39 @@ export class ExecutionStore {
     return [...this.byArn.values()];
   }
 
+  /**
+   * Keeps a new execution; its file is fsynced before StartExecution answers, since the intake deletes its message on
+   * that answer: after a power loss the execution is still there (and closed FAILED), never silently gone.
+   */
   add(record: ExecutionRecord): void {
+    this.save(record, { durable: true });
     this.byArn.set(record.executionArn, record);
-    this.save(record);
   }
 
-  /** Persists a record after it changed. */
-  save(record: ExecutionRecord): void {
+  /** Persists a record after it changed (atomically: a crash leaves the old or the new file). */
+  save(record: ExecutionRecord, options: { durable?: boolean } = {}): void {
     if (!this.dir) return;
     // One directory per state machine: execution names are unique per state machine only.
     const machineDir = join(this.dir, record.stateMachineArn.slice(record.stateMachineArn.lastIndexOf(':') + 1));
     mkdirSync(machineDir, { recursive: true });
     const file = join(machineDir, `${record.name}.json`);
-    writeFileSync(`${file}.tmp`, JSON.stringify(record));
+    const fd = openSync(`${file}.tmp`, 'w');
+    try {
+      writeSync(fd, JSON.stringify(record));
+      if (options.durable) fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(`${file}.tmp`, file);
+    if (options.durable) fsyncPath(machineDir);
+  }
+}
+
+function fsyncPath(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }

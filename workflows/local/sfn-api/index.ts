@@ -3,5 +3,5 @@ export { LocalStepFunctions, type LocalRunResult, type LocalStateMachine, type L
 export type { ExecutionStatusChangeEvent, ExecutionStatusChangeDetail, StatusChangeListener } from './status-change';
 export { startSfnApi, localSfnClient, CONSOLE_PATH, type SfnApiServer } from './server';
 export type { ExecutionRecord, ExecutionStatus, RunRecord } from './execution-store';
-export { currentRun } from './execution-store';
+export { currentRun, INTERRUPTED_CAUSE, INTERRUPTED_ERROR } from './execution-store';
 export { SfnApiError } from './protocol';

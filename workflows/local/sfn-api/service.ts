@@ -75,8 +75,9 @@ const CLOSED_UNSUCCESSFULLY = new Set<ExecutionStatus>(['FAILED', 'ABORTED', 'TI
  * and "Step Functions Execution Status Change" events to `onStatusChange` listeners.
  * A redrive resumes as AWS's does: at the state that failed, with the input that state was entered with, keeping the
  * earlier history. StopExecution closes a running execution ABORTED at once (see stopExecution).
- * Differences from AWS: a run the sandbox cut short (ABORTED on restart)
- * left no record of its states, so its redrive starts at the definition's StartAt with the execution input.
+ * Differences from AWS: a run the sandbox cut short (FAILED with Sandbox.Interrupted on restart, see
+ * announceInterrupted) left no record of its states, so its redrive starts at the definition's StartAt with the
+ * execution input.
  */
 export class LocalStepFunctions {
   private readonly machines: Map<string, LocalStateMachine & { createdAt: Date; resources: Map<string, string> }>;
@@ -143,6 +144,17 @@ export class LocalStepFunctions {
 
   executions(): ExecutionRecord[] {
     return this.store.all();
+  }
+
+  /**
+   * Sends the FAILED status change of every execution that was RUNNING when an earlier process stopped (the store
+   * closed them as INTERRUPTED_ERROR on load), so the alert fires as for any failure. Call it once listeners are
+   * registered; returns those executions. Later calls send nothing.
+   */
+  announceInterrupted(): ExecutionRecord[] {
+    const interrupted = this.store.interrupted.splice(0);
+    for (const record of interrupted) this.emitStatusChange(record);
+    return interrupted;
   }
 
   execution(arn: string): ExecutionRecord | undefined {

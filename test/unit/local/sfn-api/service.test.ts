@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { INTERRUPTED_ERROR } from '../../../../workflows/local/sfn-api/execution-store';
 import { LocalStepFunctions, type LocalRunResult, type LocalStateMachine } from '../../../../workflows/local/sfn-api/service';
+import type { ExecutionStatusChangeEvent } from '../../../../workflows/local/sfn-api/status-change';
 import type { Timeline } from '../../../../workflows/local/timeline';
 import { rejection } from '../../../support/rejection';
 
@@ -185,7 +187,7 @@ describe('LocalStepFunctions', () => {
     expect(await sfn.handle('DescribeExecution', { executionArn })).toMatchObject({ status: 'FAILED', error: 'TypeError', cause: 'no binding' });
   });
 
-  it('keeps executions in the data directory across restarts; a run cut short comes back ABORTED and redrivable', async () => {
+  it('keeps executions in the data directory across restarts; a run cut short comes back FAILED, announced once, redrivable', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sfn-api-'));
     try {
       const first = new LocalStepFunctions({ stateMachines: [stubMachine()], dataDir: dir });
@@ -193,18 +195,33 @@ describe('LocalStepFunctions', () => {
       await first.idle();
       await new Promise((r) => setTimeout(r, 5)); // distinct start times order the list
       const never = new LocalStepFunctions({ stateMachines: [stubMachine(new Promise<void>(() => undefined))], dataDir: dir });
-      await never.handle('StartExecution', { stateMachineArn: ARN, name: 'cut-short', input: '{}' });
+      await never.handle('StartExecution', { stateMachineArn: ARN, name: 'cut-short', input: '{"n":1}' });
 
-      const second = new LocalStepFunctions({ stateMachines: [stubMachine()], dataDir: dir });
+      const machine = stubMachine();
+      const second = new LocalStepFunctions({ stateMachines: [machine], dataDir: dir });
       const { executions } = (await second.handle('ListExecutions', { stateMachineArn: ARN })) as { executions: { name: string; status: string }[] };
       expect(executions.map((e) => [e.name, e.status])).toEqual([
-        ['cut-short', 'ABORTED'],
+        ['cut-short', 'FAILED'],
         ['kept', 'SUCCEEDED'],
       ]);
+      const arn = `${ARN.replace(':stateMachine:', ':execution:')}:cut-short`;
+      expect(await second.handle('DescribeExecution', { executionArn: arn })).toMatchObject({
+        status: 'FAILED',
+        error: INTERRUPTED_ERROR,
+        cause: expect.stringMatching(/sandbox stopped .* while this execution was running/),
+        redriveStatus: 'REDRIVABLE',
+      });
+      const changes: ExecutionStatusChangeEvent[] = [];
+      second.onStatusChange((e) => changes.push(e));
+      expect(second.announceInterrupted().map((r) => r.name)).toEqual(['cut-short']);
+      expect(second.announceInterrupted()).toEqual([]);
+      expect(changes.map((e) => [e.detail.name, e.detail.status, e.detail.error])).toEqual([['cut-short', 'FAILED', INTERRUPTED_ERROR]]);
+
       const dup = await rejection(second.handle('StartExecution', { stateMachineArn: ARN, name: 'kept', input: '{}' }));
       expect(dup.type).toBe('ExecutionAlreadyExists');
-      const arn = `${ARN.replace(':stateMachine:', ':execution:')}:cut-short`;
-      expect(await second.handle('DescribeExecution', { executionArn: arn })).toMatchObject({ redriveStatus: 'REDRIVABLE' });
+      await second.handle('RedriveExecution', { executionArn: arn });
+      await second.idle();
+      expect([machine.runs, (await second.handle('DescribeExecution', { executionArn: arn }))['status']]).toEqual([[{ n: 1 }], 'SUCCEEDED']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
