@@ -19,8 +19,11 @@ export interface SandboxProcess {
   exited: Promise<number | null>;
 }
 
+/** Any free ports, so tests never take (or wait for) the fixed defaults a person's own sandbox uses; `args` may override. */
+export const ANY_PORTS = ['--s3-port', '0', '--gcs-port', '0', '--sfn-port', '0'];
+
 export function spawnSandbox(args: string[]): SandboxProcess {
-  const child = spawn(process.execPath, [TSX_CLI, 'workflows/cli/main.ts', 'sandbox', '--json', ...args], {
+  const child = spawn(process.execPath, [TSX_CLI, 'workflows/cli/main.ts', 'sandbox', '--json', ...ANY_PORTS, ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, S3GCS_DATA_DIR: '' },

@@ -1,11 +1,12 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DEMO_CASES, runDemo, type DemoResult } from '../../local/sandbox/demo';
-import { isProcessAlive, readReadyFile } from '../../local/sandbox/ready-file';
+import { findBusyPort, SANDBOX_DEFAULT_PORTS, type SandboxService } from '../../local/sandbox/ports';
+import { runningSandbox } from '../../local/sandbox/ready-file';
 import { startSandbox } from '../../local/sandbox/sandbox';
 import { logger } from '../../logger';
 import { addCommonOptions, examples, runLocal, type CommandContext } from '../command-kit';
-import { unreachable } from '../errors';
+import { unreachable, usageError } from '../errors';
 import { EXIT } from '../exit-codes';
 import type { Output } from '../io';
 import { banner, demoResultText, readyLine, summaryRows, summaryTable, targetFlag } from '../sandbox-report';
@@ -20,8 +21,12 @@ interface SandboxOptions {
   gcsPort: string;
   sfnPort: string;
   dataDir?: string;
+  ephemeral?: boolean;
   verbose?: boolean;
 }
+
+const PORT_FLAGS: Record<SandboxService, string> = { s3: '--s3-port', gcs: '--gcs-port', sfn: '--sfn-port' };
+const SERVICE_NAMES: Record<SandboxService, string> = { s3: 'S3', gcs: 'GCS', sfn: 'Step Functions' };
 
 /** `s3gcs sandbox` (= `npm start`): the whole system on 127.0.0.1, a short demo, then serving until Ctrl-C. */
 export function registerSandbox(program: Command, ctx: CommandContext): void {
@@ -30,10 +35,11 @@ export function registerSandbox(program: Command, ctx: CommandContext): void {
     .description('run S3, GCS and Step Functions locally with the real workflow, show a demo, serve until Ctrl-C')
     .option('--once', 'exit after the demo: status 0 only if every demo outcome is the expected one')
     .option('--no-demo', 'skip the demo: just serve')
-    .option('--s3-port <port>', 'S3 endpoint port on 127.0.0.1 (0 = any free port)', '0')
-    .option('--gcs-port <port>', 'GCS endpoint port on 127.0.0.1 (0 = any free port)', '0')
-    .option('--sfn-port <port>', 'Step Functions endpoint port on 127.0.0.1 (0 = any free port)', '0')
-    .option('--data-dir <dir>', 'where executions, alerts, logs and the ready file go (Default: $S3GCS_DATA_DIR or .tmp/sandbox)')
+    .option('--s3-port <port>', 'S3 endpoint port on 127.0.0.1 (0 = any free port)', String(SANDBOX_DEFAULT_PORTS.s3))
+    .option('--gcs-port <port>', 'GCS endpoint port on 127.0.0.1 (0 = any free port)', String(SANDBOX_DEFAULT_PORTS.gcs))
+    .option('--sfn-port <port>', 'Step Functions endpoint port on 127.0.0.1 (0 = any free port)', String(SANDBOX_DEFAULT_PORTS.sfn))
+    .option('--data-dir <dir>', 'where S3 and GCS objects, the intake queue, executions, alerts, logs and the ready file are kept (Default: $S3GCS_DATA_DIR or .tmp/sandbox)')
+    .option('--ephemeral', 'keep objects, the intake queue and executions in memory only: gone when the sandbox stops')
     .option('--verbose', "print the workflow's own structured logs too");
   addCommonOptions(cmd, { target: false }).addHelpText(
     'after',
@@ -41,6 +47,7 @@ export function registerSandbox(program: Command, ctx: CommandContext): void {
       'npm start                                      # = s3gcs sandbox',
       'npm start -- --once                            # the demo, then exit (0 = every outcome as expected)',
       'npm start -- --no-demo --json --s3-port 9000   # one JSON ready line, then serve',
+      'npm start -- --ephemeral --s3-port 0 --gcs-port 0 --sfn-port 0   # nothing kept, any free ports',
     ]),
   );
   cmd.action((opts: SandboxOptions) => runLocal(ctx, opts, (out) => runSandbox(ctx, opts, out)));
@@ -51,13 +58,21 @@ async function runSandbox(ctx: CommandContext, opts: SandboxOptions, out: Output
   const ports = { s3Port: port(opts.s3Port, '--s3-port'), gcsPort: port(opts.gcsPort, '--gcs-port'), sfnPort: port(opts.sfnPort, '--sfn-port') };
   const defaultDir = defaultDataDir(ctx.io);
   const dataDir = opts.dataDir ? resolve(ctx.io.cwd, opts.dataDir) : defaultDir;
-  const other = safeReady(dataDir);
-  if (other && other.pid !== process.pid && isProcessAlive(other.pid)) {
+  // A ready file whose pid is gone, or is no longer a sandbox (a reused pid), is stale: this sandbox replaces it.
+  const other = await runningSandbox(dataDir);
+  if (other) {
     throw unreachable(`another sandbox (pid ${other.pid}) is running with data directory ${dataDir}`, 'Stop it (Ctrl-C in its terminal), or start this one with another --data-dir.');
+  }
+  const busy = await findBusyPort({ s3: ports.s3Port, gcs: ports.gcsPort, sfn: ports.sfnPort });
+  if (busy) {
+    throw usageError(
+      `port ${busy.port} on 127.0.0.1 (the ${SERVICE_NAMES[busy.service]} endpoint) is in use`,
+      `Stop what holds it, or choose another port: ${PORT_FLAGS[busy.service]} <port> (0 = any free port).`,
+    );
   }
   if (!opts.verbose) logger.setLogLevel('SILENT');
 
-  const sb = await startSandbox({ dataDir, ...ports, onWarning: (line) => void ctx.io.stderr.write(`${line}\n`) });
+  const sb = await startSandbox({ dataDir, ...ports, ephemeral: Boolean(opts.ephemeral), onWarning: (line) => void ctx.io.stderr.write(`${line}\n`) });
   let stopRequested: () => void = () => undefined;
   const stopped = new Promise<void>((r) => (stopRequested = r));
   const removeHandler = ctx.io.onInterrupt(() => stopRequested());
@@ -65,6 +80,7 @@ async function runSandbox(ctx: CommandContext, opts: SandboxOptions, out: Output
     out.result(readyLine(sb));
     const flag = targetFlag(sb, defaultDir, ctx.io.cwd);
     out.line(banner(sb, flag));
+    for (const line of recoveryLines(sb, flag)) out.note(line);
     let code: number = EXIT.OK;
     if (opts.demo) {
       out.line('');
@@ -103,10 +119,16 @@ async function runSandbox(ctx: CommandContext, opts: SandboxOptions, out: Output
   }
 }
 
-function safeReady(dataDir: string): { pid: number } | undefined {
-  try {
-    return readReadyFile(dataDir);
-  } catch {
-    return undefined;
+/** What a start on earlier state found, for the person: resumed events and interrupted executions. */
+function recoveryLines(sb: Awaited<ReturnType<typeof startSandbox>>, flag: string): string[] {
+  if (!sb.earlierState) return [];
+  const { queuedEvents, interruptedExecutions } = sb.recovered;
+  const lines = [`Resumed the state in ${sb.dataDir}: ${queuedEvents} queued object event(s) delivered again.`];
+  if (interruptedExecutions.length > 0) {
+    lines.push(
+      `${interruptedExecutions.length} execution(s) were running when the previous sandbox stopped; they are FAILED (Sandbox.Interrupted) and alerted.`,
+      `Redrive them: npm run s3gcs -- redrive ${flag} --failed`,
+    );
   }
+  return lines;
 }

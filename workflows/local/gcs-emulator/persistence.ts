@@ -56,10 +56,11 @@ class RecordWriter implements StoreWriter {
   }
 
   objectSaved(obj: StoredObject): void {
-    if (!obj.content.path) throw new Error('a persistent GCS store needs file-backed content');
-    const { content, ...fields } = obj;
-    const record: ObjectRecord = { ...fields, contentFile: basename(content.path) };
-    fsyncDirectory(dirname(content.path)); // the bytes' file name itself, before a record points to it
+    const path = obj.content.path;
+    if (!path) throw new Error('a persistent GCS store needs file-backed content');
+    const { content: _content, ...fields } = obj;
+    const record: ObjectRecord = { ...fields, contentFile: basename(path) };
+    fsyncDirectory(dirname(path)); // the bytes' file name itself, before a record points to it
     writeAtomically(this.recordPath(obj), record);
   }
 

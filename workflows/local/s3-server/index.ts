@@ -42,6 +42,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import type { EventAck } from './event-acks';
 import { isS3ObjectEvent, type S3ObjectEvent } from './events';
 
 export type { S3ObjectEvent } from './events';
@@ -59,8 +60,12 @@ export interface LocalS3Server {
   /** The server's process (a child of this one): what a crash test kills. */
   pid: number;
   close(): Promise<void>;
-  /** Called for every object created (PutObject, CompleteMultipartUpload, CopyObject) or removed. */
-  onObjectEvent(cb: (event: S3ObjectEvent) => void): void;
+  /**
+   * Called for every object created (PutObject, CompleteMultipartUpload, CopyObject) or removed. The request that
+   * caused the event is answered only after every listener's promise resolved (see ./event-acks.ts); one that rejects
+   * fails the request (500), so a client never sees success for an event its listener could not keep.
+   */
+  onObjectEvent(cb: (event: S3ObjectEvent) => unknown): void;
 }
 
 const READY_TIMEOUT_MS = 30_000;
@@ -77,9 +82,19 @@ export async function startS3Server(opts: S3ServerOptions = {}): Promise<LocalS3
     stderr.push(d);
     if (stderr.length > 50) stderr.shift();
   });
-  const listeners: ((event: S3ObjectEvent) => void)[] = [];
+  const listeners: ((event: S3ObjectEvent) => unknown)[] = [];
   child.on('message', (msg) => {
-    if (isS3ObjectEvent(msg)) for (const cb of listeners) cb(msg);
+    if (!isS3ObjectEvent(msg)) return;
+    const { ackId, ...event } = msg as S3ObjectEvent & { ackId?: number };
+    const taken = Promise.all(listeners.map(async (cb) => cb(event as S3ObjectEvent)));
+    if (ackId === undefined) return;
+    const answer = (ack: EventAck): void => {
+      if (child.connected) child.send(ack, () => undefined);
+    };
+    taken.then(
+      () => answer({ ack: ackId }),
+      (err: unknown) => answer({ ack: ackId, error: err instanceof Error ? err.message : String(err) }),
+    );
   });
 
   const endpoint = await waitForReady(child, () => stderr.join(''));

@@ -8,6 +8,7 @@
  * as an `S3ObjectEvent` (see ./events.ts) over IPC when the parent opened an IPC channel, else as stdout JSON lines.
  * Stops on SIGTERM/SIGINT or when the parent disconnects.
  */
+import { isEventAck, PendingAcks } from './event-acks.js';
 import { buildApp } from 'fauxqs';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createdEventName, type S3CreatedEventName, type S3ObjectEvent } from './events.js';
@@ -70,9 +71,22 @@ function nextSequencer(): string {
   return (BigInt(Date.now()) * 1_000_000n + BigInt(counter)).toString(16).toUpperCase().padStart(20, '0');
 }
 
+// With a parent, each event waits for its acknowledgement before the request that caused it is answered (./event-acks.ts).
+const acks = new PendingAcks();
+process.on('message', (msg) => {
+  if (isEventAck(msg)) acks.settle(msg);
+});
 function emit(event: S3ObjectEvent): void {
-  if (process.send) process.send(event);
-  else process.stdout.write(`${JSON.stringify(event)}\n`);
+  if (!process.send) {
+    process.stdout.write(`${JSON.stringify(event)}\n`);
+    return;
+  }
+  const ackId = acks.track();
+  const refuse = (why: string): void => acks.settle({ ack: ackId, error: why });
+  if (!process.connected) return refuse('the S3 server lost its parent process');
+  process.send({ ...event, ackId }, undefined, {}, (err) => {
+    if (err) refuse(err.message);
+  });
 }
 
 // Each request runs in its own context, so an event knows the request that caused it (S3 names events by it).
@@ -99,6 +113,11 @@ const app = buildApp({
   stores: { s3Store, sqsStore: new SqsStore(), snsStore: new SnsStore() } as unknown as NonNullable<
     Parameters<typeof buildApp>[0]
   >['stores'],
+});
+// A write is answered only once the events it caused are acknowledged (./event-acks.ts).
+app.addHook('onSend', async (request, _reply, payload) => {
+  if (request.method !== 'GET' && request.method !== 'HEAD') await acks.outstanding();
+  return payload;
 });
 if (closePersistence) app.addHook('preClose', closePersistence);
 
@@ -173,4 +192,7 @@ async function stop(): Promise<void> {
 }
 process.on('SIGTERM', () => void stop());
 process.on('SIGINT', () => void stop());
-process.on('disconnect', () => void stop());
+process.on('disconnect', () => {
+  acks.failAll('the S3 server lost its parent process');
+  void stop();
+});

@@ -5,6 +5,7 @@ import { InFlightGate, sfnRunningExecutionCounter, type InFlightGateOptions } fr
 import type { StartLogger } from '../../backup/start-executions';
 import { startExecutionsHandler } from '../../handlers/start-executions';
 import type { S3ObjectEvent } from '../s3-server';
+import type { IntakeJournal } from './intake-journal';
 import { sqsBatch, sqsRecord } from './object-events';
 
 export interface LocalIntakeOptions {
@@ -30,6 +31,11 @@ export interface LocalIntakeOptions {
    * Needs `maxConcurrency`. (Default: unbounded)
    */
   inFlight?: { maxInFlight: number; budgetMs: number; requeueDelayMs: number; gate?: InFlightGateOptions };
+  /**
+   * Keep the queue on disk (Default: memory only): push() then resolves once the message is durably queued, and the
+   * messages and dead letters an earlier process left are queued again / listed at construction. The caller closes it.
+   */
+  journal?: IntakeJournal;
 }
 
 export interface DeadLetter {
@@ -70,23 +76,49 @@ export class LocalIntake {
       config: { stateMachineArn, skipReason: options.skipReason ?? (() => undefined) },
       ...(gate ? { inFlight: { gate, budgetMs: inFlight.budgetMs, requeue: async (record) => this.requeue(record, inFlight.requeueDelayMs) } } : {}),
     });
+    const recovered = options.journal?.recovered;
+    if (recovered) {
+      this.deadLetters.push(...recovered.dead);
+      for (const m of recovered.pending) this.enqueue(m.record, m.failedDeliveries + 1);
+    }
   }
 
-  /** A new message with the same body, visible after `delayMs`. */
-  private requeue(record: SQSRecord, delayMs: number): void {
+  /** Messages an earlier process left queued, queued again at construction (0 without a journal). */
+  get resumed(): number {
+    return this.options.journal?.recovered.pending.length ?? 0;
+  }
+
+  /**
+   * A new message with the same body, visible after `delayMs`; on disk (like SendMessage's answer) before the message it
+   * replaces is deleted, so a crash in the delay delivers it after the restart.
+   */
+  private async requeue(record: SQSRecord, delayMs: number): Promise<void> {
     if (this.closed) throw new Error('the local intake is closed');
     this.requeued++;
+    const fresh = { ...record, messageId: randomUUID(), receiptHandle: randomUUID() };
+    await this.options.journal?.enqueue(fresh);
     const timer = setTimeout(() => {
       this.retryTimers.delete(timer);
-      if (!this.closed) this.enqueue({ ...record, messageId: randomUUID(), receiptHandle: randomUUID() }, 1);
+      if (!this.closed) this.enqueue(fresh, 1);
     }, delayMs);
     this.retryTimers.add(timer);
   }
 
-  /** Enqueues one object event. */
-  push(event: S3ObjectEvent): void {
-    if (this.closed) return;
-    this.enqueue(sqsRecord(event), 1);
+  /**
+   * Enqueues one object event; resolves once it is durably queued (at once without a journal), which is when its
+   * source may acknowledge it. Rejects when it could not be queued (closed, or the journal write failed); a caller
+   * that does not wait for it gets no unhandled rejection.
+   */
+  push(event: S3ObjectEvent): Promise<void> {
+    let durable: Promise<void>;
+    if (this.closed) durable = Promise.reject(new Error('the intake queue is closed'));
+    else {
+      const record = sqsRecord(event);
+      durable = this.options.journal?.enqueue(record) ?? Promise.resolve();
+      this.enqueue(record, 1);
+    }
+    durable.catch(() => undefined);
+    return durable;
   }
 
   onDeadLetter(cb: (letter: DeadLetter) => void): void {
@@ -102,7 +134,7 @@ export class LocalIntake {
     }
   }
 
-  /** Stops accepting events and drops pending redeliveries; in-flight batches finish. */
+  /** Stops accepting events and drops pending redeliveries (a journal keeps them for the next start); in-flight batches finish. */
   async close(): Promise<void> {
     this.closed = true;
     for (const t of this.retryTimers) clearTimeout(t);
@@ -153,14 +185,20 @@ export class LocalIntake {
       logger.error('start-executions invocation failed; the batch will be delivered again', { error: (err as Error).message });
       failedIds = new Set(batch.map((b) => b.record.messageId));
     }
+    const journal = this.options.journal;
     for (const item of batch) {
-      if (!failedIds.has(item.record.messageId)) continue;
+      if (!failedIds.has(item.record.messageId)) {
+        journal?.done(item.record.messageId);
+        continue;
+      }
       if (item.receiveCount >= (this.options.maxReceiveCount ?? 3)) {
         const letter = { record: item.record, deadAt: new Date().toISOString() };
+        journal?.deadLetter(item.record.messageId, letter.deadAt);
         this.deadLetters.push(letter);
         for (const cb of this.deadLetterListeners) cb(letter);
         continue;
       }
+      journal?.failed(item.record.messageId, item.receiveCount);
       const timer = setTimeout(() => {
         this.retryTimers.delete(timer);
         if (!this.closed) this.enqueue(item.record, item.receiveCount + 1);

@@ -71,3 +71,45 @@ export function isProcessAlive(pid: number): boolean {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/**
+ * The sandbox that still serves `dataDir`, or undefined when its ready file is missing, unreadable or stale: the pid
+ * is gone, is this process, or is no longer a sandbox (the pid was reused: its command line does not name the
+ * sandbox, or its Step Functions endpoint does not answer with the ready file's state machine).
+ */
+export async function runningSandbox(dataDir: string): Promise<ReadyFile | undefined> {
+  let ready: ReadyFile | undefined;
+  try {
+    ready = readReadyFile(dataDir);
+  } catch {
+    return undefined;
+  }
+  if (!ready || ready.pid === process.pid || !isProcessAlive(ready.pid)) return undefined;
+  const cmdline = processCommandLine(ready.pid);
+  if (cmdline !== undefined && !/sandbox|s3gcs|jest|soak/.test(cmdline)) return undefined;
+  return (await servesStateMachine(ready.sfnEndpoint, ready.stateMachineArn)) ? ready : undefined;
+}
+
+/** /proc/<pid>/cmdline where there is one (Linux); undefined elsewhere, and then only the endpoint decides. */
+function processCommandLine(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return undefined;
+  }
+}
+
+async function servesStateMachine(endpoint: string, stateMachineArn: string): Promise<boolean> {
+  try {
+    const res = await fetch(endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'AWSStepFunctions.ListStateMachines' },
+      body: '{}',
+      signal: AbortSignal.timeout(2_000),
+    });
+    const body = (await res.json()) as { stateMachines?: { stateMachineArn?: string }[] };
+    return res.ok && (body.stateMachines ?? []).some((m) => m.stateMachineArn === stateMachineArn);
+  } catch {
+    return false;
+  }
+}

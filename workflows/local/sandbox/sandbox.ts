@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Storage } from '@google-cloud/storage';
@@ -16,6 +16,8 @@ import { localS3Client, startS3Server, type LocalS3Server } from '../s3-server';
 import { LocalStepFunctions, localSfnClient, startSfnApi, type SfnApiServer } from '../sfn-api';
 import type { TierLimits } from '../tier-limits';
 import { LocalIntake } from './intake';
+import { IntakeJournal } from './intake-journal';
+import { alertInterruptedExecutions } from './interrupted-alerts';
 import { removeReadyFile, writeReadyFile, type SandboxEndpoints } from './ready-file';
 
 const MIB = 1024 * 1024;
@@ -25,8 +27,10 @@ export const SANDBOX_ROUTING: RoutingThresholds = { smallMaxBytes: 1 * MIB, larg
 export const SANDBOX_REGION = 'local';
 
 export interface SandboxOptions {
-  /** Everything the sandbox writes: ready file, executions, alerts, logs. */
+  /** Everything the sandbox writes: ready file, alerts, logs and (unless ephemeral) its state, see SANDBOX_STATE_DIRS. */
   dataDir: string;
+  /** Keep S3 and GCS objects, the intake queue and executions in memory: gone when the sandbox stops (Default: false). */
+  ephemeral?: boolean;
   /** Ports on 127.0.0.1 (Default: 0, a free port each). */
   s3Port?: number;
   gcsPort?: number;
@@ -52,6 +56,11 @@ export interface SandboxOptions {
 
 export interface Sandbox extends SandboxEndpoints {
   dataDir: string;
+  ephemeral: boolean;
+  /** The data directory held state of an earlier run when this one started (see hasEarlierState). */
+  earlierState: boolean;
+  /** What this start found: queued events it resumed, executions the previous process left running (now FAILED). */
+  recovered: { queuedEvents: number; interruptedExecutions: string[] };
   s3: S3Client;
   storage: Storage;
   stepFunctions: LocalStepFunctions;
@@ -62,14 +71,35 @@ export interface Sandbox extends SandboxEndpoints {
   close(): Promise<void>;
 }
 
+/** Where, under the data directory, each part of the sandbox keeps its state (none of it with `ephemeral`). */
+export const SANDBOX_STATE_DIRS = { s3: 's3', gcs: 'gcs', intake: 'intake', executions: 'executions' } as const;
+
+/**
+ * Whether `dataDir` holds state an earlier sandbox left: objects, queued events or executions. Issue 14 §3: a sandbox
+ * starting on earlier state runs the reconciliation once (see the call point in startSandbox).
+ */
+export function hasEarlierState(dataDir: string): boolean {
+  return Object.values(SANDBOX_STATE_DIRS).some((sub) => holdsFiles(join(dataDir, sub)));
+}
+
+function holdsFiles(path: string): boolean {
+  if (!existsSync(path)) return false;
+  if (!statSync(path).isDirectory()) return statSync(path).size > 0;
+  return readdirSync(path).some((entry) => holdsFiles(join(path, entry)));
+}
+
 /**
  * Starts the whole local system on 127.0.0.1: S3 server → object events → local intake queue → start-executions →
  * local Step Functions endpoint → asl/backup-object.asl.json run locally → GCS emulator. Same path as in AWS, minus
- * the cloud. Objects live in memory; executions, alerts and logs are kept in `dataDir`.
+ * the cloud. Unless `ephemeral`, S3 and GCS objects, the intake queue and executions are kept in `dataDir` and a
+ * restart on it resumes them (docs/operations.md, "What the sandbox keeps").
  */
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const dataDir = options.dataDir;
   mkdirSync(dataDir, { recursive: true });
+  const ephemeral = options.ephemeral ?? false;
+  const stateDir = (part: keyof typeof SANDBOX_STATE_DIRS): string | undefined => (ephemeral ? undefined : join(dataDir, SANDBOX_STATE_DIRS[part]));
+  const earlierState = !ephemeral && hasEarlierState(dataDir);
   const sourceBucket = options.sourceBucket ?? 'sandbox-source';
   const destinationBucket = options.destinationBucket ?? 'sandbox-backup';
   const restoreBucket = options.restoreBucket ?? 'sandbox-restore';
@@ -82,15 +112,17 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   };
   try {
-    const s3Server: LocalS3Server = await startS3Server({ port: options.s3Port ?? 0 });
+    const s3Dir = stateDir('s3');
+    const s3Server: LocalS3Server = await startS3Server({ port: options.s3Port ?? 0, ...(s3Dir ? { dataDir: s3Dir } : {}) });
     cleanups.push(() => s3Server.close());
-    const gcs: GcsEmulator = await startGcsEmulator({ port: options.gcsPort ?? 0 });
+    const gcsDir = stateDir('gcs');
+    const gcs: GcsEmulator = await startGcsEmulator({ port: options.gcsPort ?? 0, ...(gcsDir ? { dataDir: gcsDir, persist: true } : {}) });
     cleanups.push(() => gcs.close());
     // Object Versioning keeps replaced backups as noncurrent generations, which `s3gcs restore --as-of` reads.
     gcs.createBucket(destinationBucket, { versioning: true });
     const s3 = localS3Client(s3Server.endpoint);
-    await s3.send(new CreateBucketCommand({ Bucket: sourceBucket }));
-    await s3.send(new CreateBucketCommand({ Bucket: restoreBucket }));
+    await ensureS3Bucket(s3, sourceBucket);
+    await ensureS3Bucket(s3, restoreBucket);
     const storage = new Storage({ apiEndpoint: gcs.url, projectId: 'sandbox' });
 
     const alertsFile = join(dataDir, 'alerts.jsonl');
@@ -126,7 +158,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
           },
         },
       ],
-      dataDir: join(dataDir, 'executions'),
+      ...(stateDir('executions') ? { dataDir: stateDir('executions')! } : {}),
       maxConcurrent: options.maxConcurrentExecutions ?? 4,
     });
     alertStoppedExecutions(stepFunctions, alerts);
@@ -139,14 +171,22 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const logger = fileLogger(join(dataDir, 'intake.log'), warn);
     const sfn = localSfnClient(sfnServer.endpoint);
     cleanups.push(async () => sfn.destroy());
-    const intake = new LocalIntake({ sfn, stateMachineArn, logger });
+    const intakeDir = stateDir('intake');
+    const journal = intakeDir ? IntakeJournal.inDirectory(intakeDir) : undefined;
+    if (journal) cleanups.push(async () => journal.close());
+    const intake = new LocalIntake({ sfn, stateMachineArn, logger, ...(journal ? { journal } : {}) });
     intake.onDeadLetter((letter) =>
       warn(`intake: message ${letter.record.messageId} failed ${letter.record.attributes.ApproximateReceiveCount} times; moved to the dead-letter list`),
     );
     cleanups.push(() => intake.close());
-    s3Server.onObjectEvent((event) => {
-      if (event.bucket === sourceBucket) intake.push(event);
-    });
+    // The S3 request that caused an event is answered once the event is durably queued (s3-server/event-acks.ts).
+    s3Server.onObjectEvent((event) => (event.bucket === sourceBucket ? intake.push(event) : undefined));
+    const interrupted = alertInterruptedExecutions(stepFunctions, alerts);
+    // Issue 14 §3: with `earlierState`, the sandbox runs the reconciliation of the source against the destination's
+    // provenance once, HERE (everything is up, the queue resumed): events lost before the crash — an object stored
+    // but killed before its event was queued, whose PUT was therefore never acknowledged — are repaired by it. The
+    // reconciliation is the `reconcile` branch's; until it is merged nothing runs here and `s3gcs verify --repair`
+    // does the same by hand.
 
     const endpoints: SandboxEndpoints = {
       s3Endpoint: s3Server.endpoint,
@@ -174,6 +214,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     return {
       ...endpoints,
       dataDir,
+      ephemeral,
+      earlierState,
+      recovered: { queuedEvents: intake.resumed, interruptedExecutions: interrupted.map((r) => r.name) },
       s3,
       storage,
       stepFunctions,
@@ -188,6 +231,15 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   } catch (err) {
     await closeAll();
     throw err;
+  }
+}
+
+/** The source bucket, kept when an earlier run on the same data directory created it. */
+async function ensureS3Bucket(s3: S3Client, bucket: string): Promise<void> {
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  } catch (err) {
+    if ((err as Error).name !== 'BucketAlreadyOwnedByYou' && (err as Error).name !== 'BucketAlreadyExists') throw err;
   }
 }
 
