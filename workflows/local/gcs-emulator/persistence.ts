@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { fsyncDirectory, replaceFile } from '../durable-file';
 import { fileContent, fileContentStore, type ContentStore } from './content';
 import { ObjectStore, type Bucket, type StoredObject, type StoreWriter } from './store';
 
@@ -52,7 +53,7 @@ class RecordWriter implements StoreWriter {
   constructor(private readonly dirs: { buckets: string; objects: string }) {}
 
   bucketCreated(bucket: Bucket): void {
-    writeAtomically(join(this.dirs.buckets, `${hash(bucket.name)}.json`), { name: bucket.name, timeCreated: bucket.timeCreated });
+    replaceFile(join(this.dirs.buckets, `${hash(bucket.name)}.json`), JSON.stringify({ name: bucket.name, timeCreated: bucket.timeCreated }), { durable: true });
   }
 
   objectSaved(obj: StoredObject): void {
@@ -61,7 +62,7 @@ class RecordWriter implements StoreWriter {
     const { content: _content, ...fields } = obj;
     const record: ObjectRecord = { ...fields, contentFile: basename(path) };
     fsyncDirectory(dirname(path)); // the bytes' file name itself, before a record points to it
-    writeAtomically(this.recordPath(obj), record);
+    replaceFile(this.recordPath(obj), JSON.stringify(record), { durable: true });
   }
 
   objectRemoved(obj: StoredObject): void {
@@ -76,29 +77,6 @@ class RecordWriter implements StoreWriter {
 
 function hash(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
-}
-
-function writeAtomically(path: string, value: unknown): void {
-  const tmp = `${path}.tmp`;
-  const fd = openSync(tmp, 'w');
-  try {
-    writeSync(fd, JSON.stringify(value));
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-  fsyncDirectory(dirname(path));
-}
-
-/** A rename or unlink is durable only once its directory is. */
-function fsyncDirectory(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** Every `*.json` record in `dir`; leftover `*.tmp` files of an interrupted write are removed. */

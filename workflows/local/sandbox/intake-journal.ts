@@ -1,6 +1,7 @@
-import { closeSync, existsSync, fdatasync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fdatasync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { SQSRecord } from 'aws-lambda';
+import { replaceFile } from '../durable-file';
 
 /**
  * The local intake queue on disk: an append-only journal (`<dir>/intake.jsonl`) of what happened to each message —
@@ -159,31 +160,17 @@ export class IntakeJournal {
       if (m.failedDeliveries > 0) lines.push({ op: 'failed', id: m.record.messageId, failedDeliveries: m.failedDeliveries });
     }
     for (const [id, d] of this.dead) lines.push({ op: 'enqueue', record: d.record }, { op: 'dead', id, deadAt: d.deadAt });
-    const tmp = `${this.path}.tmp`;
-    const fd = openSync(tmp, 'w');
-    try {
-      if (lines.length > 0) writeSync(fd, lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, this.path);
-    const dirFd = openSync(dirname(this.path), 'r');
-    try {
-      fsyncSync(dirFd);
-    } finally {
-      closeSync(dirFd);
-    }
+    replaceFile(this.path, lines.map((l) => `${JSON.stringify(l)}\n`).join(''), { durable: true });
     this.lines = lines.length;
     return openSync(this.path, 'a');
   }
 
   private compactIfWorthIt(): void {
-    // Not while a sync is pending: its waiters' lines are in the old file (the rewrite below would sync them, but
-    // keeping the two apart keeps the group commit simple).
-    if (this.syncing || this.lines < COMPACT_MIN_LINES || this.lines < 4 * (this.live.size + 2 * this.dead.size)) return;
+    if (this.lines < COMPACT_MIN_LINES || this.lines < 4 * (this.live.size + 2 * this.dead.size)) return;
     const old = this.fd;
-    this.fd = this.rewrite();
-    closeSync(old);
+    this.fd = this.rewrite(); // fsynced: every line waiting for a sync is in it too
+    // A sync in flight still uses the old descriptor: close it after that sync.
+    if (this.syncing) void this.syncing.then(() => closeSync(old));
+    else closeSync(old);
   }
 }

@@ -1,6 +1,7 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LocalAlert } from '../alert-sink';
+import { replaceFile } from '../durable-file';
 import type { Timeline } from '../timeline';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';
@@ -102,23 +103,7 @@ export class ExecutionStore {
     const machineDir = join(this.dir, record.stateMachineArn.slice(record.stateMachineArn.lastIndexOf(':') + 1));
     mkdirSync(machineDir, { recursive: true });
     const file = join(machineDir, `${record.name}.json`);
-    const fd = openSync(`${file}.tmp`, 'w');
-    try {
-      writeSync(fd, JSON.stringify(record));
-      if (options.durable) fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(`${file}.tmp`, file);
-    if (options.durable) fsyncPath(machineDir);
+    replaceFile(file, JSON.stringify(record), options);
   }
 }
 
-function fsyncPath(path: string): void {
-  const fd = openSync(path, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
