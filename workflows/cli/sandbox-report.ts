@@ -42,7 +42,7 @@ export function banner(sb: Sandbox, flag: string): string {
     `  Step Functions endpoint  ${sb.sfnEndpoint}   state machine  ${sb.stateMachineArn}`,
     `  Web console              ${sb.consoleUrl ?? '(not served)'}   executions, graphs, events, objects`,
     `  Executions as text       ${sb.sfnEndpoint}${CONSOLE_PATH}`,
-    `  Data directory           ${sb.dataDir} (executions, alerts.jsonl, intake.log)`,
+    `  Data directory           ${sb.dataDir} (${sb.ephemeral ? 'ephemeral: objects, queue and executions in memory; ' : 'S3 and GCS objects, intake queue, executions, '}alerts.jsonl, intake.log)`,
     '',
     'Try it (another terminal):',
     '  export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1',

@@ -94,7 +94,8 @@ export async function runDemo(deps: DemoDeps, cases: DemoCase[] = DEMO_CASES, on
 
 function waiterFor(deps: DemoDeps, key: string, since: string, timeoutMs: number): Promise<ExecutionRecord> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no execution for demo object ${key} closed within ${timeoutMs} ms`)), timeoutMs);
+    // unref: after a failed demo the CLI exits at once instead of waiting out every other case's timer.
+    const timer = setTimeout(() => reject(new Error(`no execution for demo object ${key} closed within ${timeoutMs} ms`)), timeoutMs).unref();
     deps.stepFunctions.onExecutionClosed((record) => {
       if (record.startDate < since) return;
       try {
