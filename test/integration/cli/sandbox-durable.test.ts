@@ -8,6 +8,7 @@ import { destinationObjectName } from '../../../workflows/backup/keys';
 import { mapLimit } from '../../../workflows/cli/sfn-ops';
 import type { DestinationLayout } from '../../../workflows/copy/types';
 import { readReadyFile } from '../../../workflows/local/sandbox/ready-file';
+import { hasEarlierState } from '../../../workflows/local/sandbox/sandbox';
 import { localS3Client } from '../../../workflows/local/s3-server';
 import { runCli } from '../../support/cli-io';
 import { spawnSandbox, type SandboxProcess } from '../../support/sandbox-process';
@@ -78,6 +79,7 @@ describe('s3gcs sandbox on a data directory, killed with SIGKILL during a burst'
     // The S3 server's own process stops when its parent is gone; wait for it before a new one opens the same files.
     await waitFor(() => fetch(first.s3Endpoint).then(() => false, () => true), { timeoutMs: 10_000, what: 'the killed sandbox’s S3 server to stop' });
 
+    expect(hasEarlierState(dataDir)).toBe(true); // what the start-up reconciliation (issue 14 §3) is keyed on
     const ready = await start();
     const sourceS3 = localS3Client(ready.s3Endpoint);
     const storage = new Storage({ apiEndpoint: ready.gcsEndpoint, projectId: 'test' });
