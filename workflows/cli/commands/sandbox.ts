@@ -63,16 +63,17 @@ async function runSandbox(ctx: CommandContext, opts: SandboxOptions, out: Output
   if (other) {
     throw unreachable(`another sandbox (pid ${other.pid}) is running with data directory ${dataDir}`, 'Stop it (Ctrl-C in its terminal), or start this one with another --data-dir.');
   }
-  const busy = await findBusyPort({ s3: ports.s3Port, gcs: ports.gcsPort, sfn: ports.sfnPort });
-  if (busy) {
-    throw usageError(
-      `port ${busy.port} on 127.0.0.1 (the ${SERVICE_NAMES[busy.service]} endpoint) is in use`,
-      `Stop what holds it, or choose another port: ${PORT_FLAGS[busy.service]} <port> (0 = any free port).`,
-    );
-  }
+  const wanted: Record<SandboxService, number> = { s3: ports.s3Port, gcs: ports.gcsPort, sfn: ports.sfnPort };
+  const busy = await findBusyPort(wanted);
+  if (busy) throw portInUse(busy.service, busy.port);
   if (!opts.verbose) logger.setLogLevel('SILENT');
 
-  const sb = await startSandbox({ dataDir, ...ports, ephemeral: Boolean(opts.ephemeral), onWarning: (line) => void ctx.io.stderr.write(`${line}\n`) });
+  const sb = await startSandbox({ dataDir, ...ports, ephemeral: Boolean(opts.ephemeral), onWarning: (line) => void ctx.io.stderr.write(`${line}\n`) }).catch((err: unknown) => {
+    // Taken between the check above and the start: the server's own EADDRINUSE names the port.
+    const taken = /EADDRINUSE[^\d]*(?:[\d.]+:)?(\d+)/.exec(String((err as Error).message ?? err))?.[1];
+    const service = (Object.keys(wanted) as SandboxService[]).find((s) => wanted[s] !== 0 && String(wanted[s]) === taken);
+    throw service ? portInUse(service, wanted[service]) : err;
+  });
   let stopRequested: () => void = () => undefined;
   const stopped = new Promise<void>((r) => (stopRequested = r));
   const removeHandler = ctx.io.onInterrupt(() => stopRequested());
@@ -131,4 +132,11 @@ function recoveryLines(sb: Awaited<ReturnType<typeof startSandbox>>, flag: strin
     );
   }
   return lines;
+}
+
+function portInUse(service: SandboxService, port: number): Error {
+  return usageError(
+    `port ${port} on 127.0.0.1 (the ${SERVICE_NAMES[service]} endpoint) is in use`,
+    `Stop what holds it, or choose another port: ${PORT_FLAGS[service]} <port> (0 = any free port).`,
+  );
 }
