@@ -182,11 +182,6 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     // The S3 request that caused an event is answered once the event is durably queued (s3-server/event-acks.ts).
     s3Server.onObjectEvent((event) => (event.bucket === sourceBucket ? intake.push(event) : undefined));
     const interrupted = alertInterruptedExecutions(stepFunctions, alerts);
-    // Issue 14 §3: with `earlierState`, the sandbox runs the reconciliation of the source against the destination's
-    // provenance once, HERE (everything is up, the queue resumed): events lost before the crash — an object stored
-    // but killed before its event was queued, whose PUT was therefore never acknowledged — are repaired by it. The
-    // reconciliation is the `reconcile` branch's; until it is merged nothing runs here and `s3gcs verify --repair`
-    // does the same by hand.
 
     const endpoints: SandboxEndpoints = {
       s3Endpoint: s3Server.endpoint,
@@ -209,6 +204,11 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     }
     writeReadyFile(dataDir, endpoints);
     cleanups.push(async () => removeReadyFile(dataDir));
+    // Issue 14 §3 call point: with `earlierState`, the reconciliation of the source against the destination's
+    // provenance runs once HERE (everything is up, queued events resumed, interrupted executions announced), given
+    // `{ ...endpoints, s3, storage }`. It repairs what the crash lost before it was acknowledged: an object stored whose
+    // event was not yet queued (its PUT was never answered). The reconciliation is the `reconcile` branch's; until it
+    // is merged nothing runs here and `s3gcs verify --sandbox s3://<source> --repair` does the same by hand.
 
     let closed: Promise<void> | undefined;
     return {
