@@ -86,7 +86,9 @@ beforeAll(async () => {
     [SRC_ROOT]: new LocalIntake({ sfn, stateMachineArn: LOCAL_ARNS.stateMachine, logger: intakeLogger }),
     [SRC_PREFIXED]: new LocalIntake({ sfn, stateMachineArn: PREFIXED_ARN, logger: intakeLogger }),
   };
-  s3fx.server.onObjectEvent((event) => intakes[event.bucket as keyof typeof intakes]?.push(event));
+  // Not awaited: the intakes are closed after setup, and later PUTs here must succeed without one (a closed intake
+  // refuses events, which would fail a PUT that waited for it).
+  s3fx.server.onObjectEvent((event) => void intakes[event.bucket as keyof typeof intakes]?.push(event));
   for (const [, bucket, key, body] of OBJECTS) await s3fx.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: Buffer.from(body) }));
   await waitFor(() => stepFunctions.executions().length >= OBJECTS.length, {
     timeoutMs: 20_000,
