@@ -60,6 +60,33 @@ describe('GCS emulator with a persistent data directory', () => {
     expect(stored).toHaveLength(bodies.size);
   });
 
+  it('keeps the noncurrent generations of a versioned bucket across a restart', async () => {
+    const first = await startTestGcs({ dataDir: dir, persist: true });
+    first.emulator.createBucket('versioned', { versioning: true });
+    const file = first.storage.bucket('versioned').file('report.txt');
+    await file.save('one', BIN);
+    const g1 = String((await file.getMetadata())[0].generation);
+    await file.save('two', { resumable: false, preconditionOpts: { ifGenerationMatch: Number(g1) } });
+    const g2 = String((await file.getMetadata())[0].generation);
+    await file.delete({ ifGenerationMatch: Number(g2) });
+    await first.emulator.close();
+
+    const second = await startTestGcs({ dataDir: dir, persist: true });
+    try {
+      const bucket = storageFor(second.emulator).bucket('versioned');
+      const [versions] = await bucket.getFiles({ versions: true });
+      expect(versions.map((f) => [f.name, String(f.metadata.generation), f.metadata.timeDeleted !== undefined]).sort()).toEqual([
+        ['report.txt', g1, true],
+        ['report.txt', g2, true],
+      ]);
+      const [old] = await bucket.file('report.txt', { generation: Number(g1) }).download();
+      expect(old.toString()).toBe('one');
+      expect((await bucket.getFiles())[0]).toEqual([]);
+    } finally {
+      await second.emulator.close();
+    }
+  });
+
   it('drops bytes no record points to and a record write cut short, at the next start', async () => {
     const first = await startTestGcs({ dataDir: dir, persist: true, buckets: ['kept'] });
     await first.storage.bucket('kept').file('one').save('1', BIN);

@@ -7,9 +7,9 @@ import { ObjectStore, type Bucket, type StoredObject, type StoreWriter } from '.
 
 /**
  * The emulator's objects on disk, so they survive a restart (the sandbox's --data-dir):
- *   <dir>/buckets/<sha256(name)>.json           { name, timeCreated }
- *   <dir>/objects/<sha256(bucket \n name)>.json  the object resource (generation, metageneration, crc32c, md5, metadata…)
- *                                                and `contentFile`, the file of its bytes
+ *   <dir>/buckets/<sha256(name)>.json           { name, timeCreated, versioning }
+ *   <dir>/objects/<sha256(bucket \n name \n generation)>.json  one generation's resource (metageneration, crc32c,
+ *                                                md5, metadata…, `timeDeleted` when noncurrent) and `contentFile`
  *   <dir>/content/<uuid>.bin                     the bytes of one generation, fsynced before its record is written
  * A name never becomes a path: `../../x`, `a/../b` and `b` are three hashes. Records are written to a temporary file,
  * fsynced and renamed over the old one (then the directory is fsynced), so a crash leaves the old or the new record,
@@ -29,9 +29,10 @@ interface ObjectRecord extends Omit<StoredObject, 'content'> {
 export function openPersistentStore(dir: string): PersistentStore {
   const dirs = { buckets: join(dir, 'buckets'), objects: join(dir, 'objects'), content: join(dir, 'content') };
   for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
-  const store = new ObjectStore(new RecordWriter(dirs));
-  const buckets = readRecords<{ name: string; timeCreated: string }>(dirs.buckets);
-  const known = new Set(buckets.map((b) => b.name));
+  const writer = new RecordWriter(dirs);
+  const store = new ObjectStore(writer);
+  const buckets = readRecords<{ name: string; timeCreated: string; versioning?: boolean }>(dirs.buckets);
+  const known = new Map(buckets.map((b) => [b.name, b]));
   const objects: StoredObject[] = [];
   const referenced = new Set<string>();
   for (const record of readRecords<ObjectRecord>(dirs.objects)) {
@@ -44,8 +45,10 @@ export function openPersistentStore(dir: string): PersistentStore {
     referenced.add(basename(path));
     objects.push({ ...fields, content: fileContent(path, record.size) });
   }
+  const settled = settleLiveGenerations(objects, known, writer);
+  for (const obj of objects) if (!settled.includes(obj)) referenced.delete(basename(obj.content.path!));
   for (const file of readdirSync(dirs.content)) if (!referenced.has(file)) rmSync(join(dirs.content, file), { force: true });
-  store.reload(buckets, objects);
+  store.reload(buckets, settled);
   return { store, contents: fileContentStore(dirs.content, { durable: true }) };
 }
 
@@ -53,7 +56,9 @@ class RecordWriter implements StoreWriter {
   constructor(private readonly dirs: { buckets: string; objects: string }) {}
 
   bucketCreated(bucket: Bucket): void {
-    replaceFile(join(this.dirs.buckets, `${hash(bucket.name)}.json`), JSON.stringify({ name: bucket.name, timeCreated: bucket.timeCreated }), { durable: true });
+    replaceFile(join(this.dirs.buckets, `${hash(bucket.name)}.json`), JSON.stringify({ name: bucket.name, timeCreated: bucket.timeCreated, versioning: bucket.versioning }), {
+      durable: true,
+    });
   }
 
   objectSaved(obj: StoredObject): void {
@@ -70,9 +75,39 @@ class RecordWriter implements StoreWriter {
     fsyncDirectory(this.dirs.objects);
   }
 
-  private recordPath(obj: { bucket: string; name: string }): string {
-    return join(this.dirs.objects, `${hash(`${obj.bucket}\n${obj.name}`)}.json`);
+  private recordPath(obj: { bucket: string; name: string; generation: string }): string {
+    return join(this.dirs.objects, `${hash(`${obj.bucket}\n${obj.name}\n${obj.generation}`)}.json`);
   }
+}
+
+/**
+ * A crash between writing a new generation's record and retiring the one it replaced leaves two live records for one
+ * name: the newest stays live; the older becomes noncurrent in a versioned bucket (deleted when the newer one was
+ * created), and is removed otherwise — what the interrupted commit would have done.
+ */
+function settleLiveGenerations(objects: StoredObject[], buckets: Map<string, { versioning?: boolean }>, writer: RecordWriter): StoredObject[] {
+  const live = new Map<string, StoredObject>();
+  const kept: StoredObject[] = [];
+  const byGeneration = [...objects].sort((a, b) => (BigInt(a.generation) < BigInt(b.generation) ? -1 : 1));
+  for (const obj of byGeneration) {
+    if (obj.timeDeleted !== undefined) {
+      kept.push(obj);
+      continue;
+    }
+    const key = `${obj.bucket}\n${obj.name}`;
+    const older = live.get(key);
+    live.set(key, obj);
+    kept.push(obj);
+    if (!older) continue;
+    if (buckets.get(obj.bucket)?.versioning) {
+      older.timeDeleted = obj.timeCreated;
+      writer.objectSaved(older);
+    } else {
+      writer.objectRemoved(older);
+      kept.splice(kept.indexOf(older), 1);
+    }
+  }
+  return kept;
 }
 
 function hash(text: string): string {
