@@ -51,6 +51,18 @@ export function backfillExecutionName(object: { bucket: string; key: string; eta
   return withFragment('backfill', object.key, hash.slice(0, HASH_LENGTH));
 }
 
+/**
+ * Deterministic name for a reconciliation's repair of one object: `reconcile-<readable tail>-<hash>`, the hash covering
+ * the source object (bucket, key, ETag) and the destination state it found (generation and metageneration, or none).
+ * A later run that finds the same state again (the repair still running, or failed and alerted) gets
+ * ExecutionAlreadyExists instead of a second copy; once the destination changes, the name changes with it.
+ */
+export function reconcileExecutionName(object: { bucket: string; key: string; etag: string; destinationGeneration?: string; destinationMetageneration?: string }): string {
+  const state = [object.destinationGeneration ?? '', object.destinationMetageneration ?? ''];
+  const hash = base32(sha256(JSON.stringify(['s3-gcs-backup/reconcile/v1', object.bucket, object.key, object.etag, ...state])));
+  return withFragment('reconcile', object.key, hash.slice(0, HASH_LENGTH));
+}
+
 /** `<verb>-<fragment>-<suffix>`, the fragment being as much of the key's tail as fits in 80 characters. */
 function withFragment(verb: string, key: string, suffix: string): string {
   const budget = MAX_EXECUTION_NAME_LENGTH - verb.length - suffix.length - 2;

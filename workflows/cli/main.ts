@@ -9,6 +9,7 @@ import { registerDrill } from './commands/drill';
 import { registerConsole } from './commands/console';
 import { registerExecutions } from './commands/executions';
 import { registerHistory } from './commands/history';
+import { registerReconcile } from './commands/reconcile';
 import { registerRedrive } from './commands/redrive';
 import { registerReplay } from './commands/replay';
 import { registerRestore } from './commands/restore';
@@ -43,6 +44,7 @@ export function buildProgram(ctx: CommandContext): Command {
   registerRestore(program, ctx);
   registerDrill(program, ctx);
   registerConsole(program, ctx);
+  registerReconcile(program, ctx);
   return program;
 }
 

@@ -118,7 +118,7 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
 }
 
 /** Where the backups of `sourceBucket` are and how they are named: --destination and --legacy-layout over the stage's. */
-function backupsOf(opts: VerifyOptions, target: Target, sourceBucket: string): CopyTarget {
+export function backupsOf(opts: Pick<VerifyOptions, 'destination' | 'legacyLayout'>, target: Target, sourceBucket: string): CopyTarget {
   const location = opts.destination ? parseGcsUrl(opts.destination) : target.destination;
   if (!location) throw usageError('where are the backups? no destination is known for this stage', 'Pass --destination gs://BUCKET/PREFIX (the stage\'s destination), or set S3GCS_DESTINATION.');
   const layout: DestinationLayout = opts.legacyLayout ? { kind: 'legacy', sourceBucket } : (target.destination?.layout ?? { kind: 'by-source-bucket' });
@@ -132,7 +132,7 @@ function backupsOf(opts: VerifyOptions, target: Target, sourceBucket: string): C
   return destination;
 }
 
-function parseExcludes(patterns: string[]): ((key: string) => string | undefined) | undefined {
+export function parseExcludes(patterns: string[]): ((key: string) => string | undefined) | undefined {
   try {
     return patterns.length > 0 ? compileSkipRules(patterns) : undefined;
   } catch (err) {

@@ -2,7 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Storage } from '@google-cloud/storage';
 import { destinationPrefixOf, sourceKeyOf } from '../../backup/keys';
 import type { CopyTarget } from '../../copy/types';
-import { compareObject, misplacedBackup, namingOf, type DestinationEntry, type Difference, type SourceEntry } from './compare';
+import { compareObject, destinationEntry, misplacedBackup, namingOf, type DestinationEntry, type Difference, type SourceEntry } from './compare';
 import { compareNames, items, listDestination, listSource } from './listing';
 
 export interface VerifyScope {
@@ -90,4 +90,17 @@ async function* countPages<T>(pages: AsyncGenerator<T[]>, onPage: (n: number) =>
     onPage(page.length);
     yield page;
   }
+}
+
+/**
+ * Compares one source object with its backup by looking the backup up by name: for sources that are not sorted like
+ * the destination listing (an S3 Inventory report) and for the check after a repair.
+ */
+export async function compareWithDestination(storage: Storage, scope: VerifyScope, source: SourceEntry): Promise<Difference | undefined> {
+  const naming = namingOf(scope.destination, scope.sourceBucket, source.key);
+  if ('invalid' in naming) return compareObject(scope.sourceBucket, source, naming, undefined);
+  const file = storage.bucket(scope.destination.bucket).file(naming.name);
+  const [exists] = await file.exists();
+  const dest = exists ? destinationEntry((await file.getMetadata())[0] as Record<string, unknown>) : undefined;
+  return compareObject(scope.sourceBucket, source, naming, dest);
 }

@@ -56,6 +56,7 @@ export class LocalIntake {
   readonly deadLetters: DeadLetter[] = [];
   private readonly deadLetterListeners: ((letter: DeadLetter) => void)[] = [];
   private closed = false;
+  private paused = false;
 
   private readonly startExecutions: ReturnType<typeof startExecutionsHandler>;
   /** Batches being delivered now, and those waiting for a free starter. */
@@ -125,13 +126,35 @@ export class LocalIntake {
     this.deadLetterListeners.push(cb);
   }
 
-  /** Resolves once every queued message was delivered and no redelivery is pending. */
+  /** Resolves once every queued message was delivered (or is held by `pause()`) and no redelivery is pending. */
   async idle(): Promise<void> {
-    while (this.queue.length > 0 || this.waitingBatches.length > 0 || this.inFlight.size > 0 || this.retryTimers.size > 0) {
+    while ((this.queue.length > 0 && !this.paused) || this.waitingBatches.length > 0 || this.inFlight.size > 0 || this.retryTimers.size > 0) {
       if (this.queue.length > 0) this.flush();
       if (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
       else await new Promise((r) => setTimeout(r, 10)); // a redelivery is pending: let its timer fire
     }
+  }
+
+  /** Holds queued messages undelivered until `resume()` (an event source mapping disabled by hand). */
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    if (this.queue.length > 0) this.flush();
+  }
+
+  /**
+   * Drops every message not yet delivered, as SQS PurgeQueue does, and returns how many: their objects are written but
+   * no execution will ever start for them (what `s3gcs reconcile` repairs).
+   */
+  purge(): number {
+    const dropped = this.queue.length;
+    // Gone for good, from the journal too: a purged message does not come back at the next start.
+    for (const m of this.queue) this.options.journal?.done(m.record.messageId);
+    this.queue = [];
+    return dropped;
   }
 
   /** Stops accepting events and drops pending redeliveries (a journal keeps them for the next start); in-flight batches finish. */
@@ -156,6 +179,7 @@ export class LocalIntake {
   private flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.paused) return;
     while (this.queue.length > 0) this.waitingBatches.push(this.queue.splice(0, this.options.batchSize ?? 10));
     this.startWaitingBatches();
   }
