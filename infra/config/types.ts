@@ -157,6 +157,26 @@ export interface AlertsConfig {
   readonly maxSupersededPerHour?: number;
 }
 
+/**
+ * A scheduled reconciliation (workflows/reconcile): compares each source bucket with its backups and starts the backup
+ * workflow for every object missing, stale or unverified — what lost events missed. Alarms when it finds anything.
+ */
+export interface ReconcileConfig {
+  /**
+   * EventBridge Scheduler expression, e.g. 'rate(1 day)' or 'cron(0 3 * * ? *)' (UTC).
+   * https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html
+   */
+  readonly schedule: string;
+  /** StartExecution calls per second while repairing (1-300). (Default: 20) */
+  readonly ratePerSecond?: number;
+  /**
+   * Per source bucket, the S3 Inventory configuration folder (`s3://INVENTORY-BUCKET/PREFIX/SOURCE-BUCKET/CONFIG-ID/`)
+   * whose newest CSV report is read instead of listing the bucket: for buckets too big to list within the run's
+   * 15 minutes. (Default: ListObjectsV2 for every bucket)
+   */
+  readonly inventory?: Readonly<Record<string, string>>;
+}
+
 export interface StageConfig {
   readonly stage: StageName;
   /** AWS account to deploy to; omit for an environment-agnostic template. */
@@ -196,6 +216,8 @@ export interface StageConfig {
    */
   readonly deletePolicy?: 'retain' | 'mirror';
   readonly alerts?: AlertsConfig;
+  /** Run a reconciliation on a schedule. (Default: none; `s3gcs reconcile` runs one on demand) */
+  readonly reconcile?: ReconcileConfig;
   /** Retention of every log group, in days (a CloudWatch Logs retention value). (Default: 90) */
   readonly logRetentionDays?: number;
   /** A scheduled restore drill (s3gcs drill, run by a Lambda) that alerts on any difference. (Default: none) */

@@ -11,6 +11,7 @@ import type {
   HeavyTierConfig,
   IntakeMode,
   LambdaTierConfig,
+  ReconcileConfig,
   SourceBucketConfig,
   StageConfig,
   StageName,
@@ -62,6 +63,7 @@ export interface DeploymentConfig {
   readonly deletePolicy: 'retain' | 'mirror';
   readonly alerts: Required<Pick<AlertsConfig, AlertDefaults>> &
     Omit<AlertsConfig, AlertDefaults | 'flood'> & { readonly flood: { readonly maxAlerts: number; readonly windowSeconds: number } };
+  readonly reconcile?: { readonly schedule: string; readonly ratePerSecond: number; readonly inventory: Readonly<Record<string, string>> };
   readonly logRetentionDays: number;
   readonly restoreDrill?: { readonly sample: number; readonly schedule: string };
 }
@@ -229,6 +231,8 @@ export function validateStageConfig(config: StageConfig): DeploymentConfig {
   const maxSupersededPerHour = alerts.maxSupersededPerHour ?? 100;
   checkInteger('alerts.maxSupersededPerHour', maxSupersededPerHour, 0, 1_000_000, fail);
 
+  const reconcile = config.reconcile && validateReconcile(config.reconcile, config.sourceBuckets.map((b) => b.name), fail);
+
   const logRetentionDays = config.logRetentionDays ?? 90;
   if (!LOG_RETENTION_DAYS.includes(logRetentionDays)) {
     fail('logRetentionDays', `must be a CloudWatch Logs retention (${LOG_RETENTION_DAYS.join(', ')}), got ${logRetentionDays}`);
@@ -268,9 +272,27 @@ export function validateStageConfig(config: StageConfig): DeploymentConfig {
     skipPatterns,
     deletePolicy,
     alerts: { ...alerts, maxQueueAgeSeconds, flood, maxSourceGonePerHour, maxSupersededPerHour },
+    ...(reconcile && { reconcile }),
     logRetentionDays,
     ...(drill && { restoreDrill: drill }),
   };
+}
+
+/** EventBridge Scheduler's rate(), cron() (six fields) or at() expressions. */
+const SCHEDULE = /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(\S+( \S+){5}\)|at\(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\))$/;
+
+function validateReconcile(r: ReconcileConfig, buckets: readonly string[], fail: Fail): NonNullable<DeploymentConfig['reconcile']> {
+  if (typeof r.schedule !== 'string' || !SCHEDULE.test(r.schedule)) {
+    fail('reconcile.schedule', `must be an EventBridge Scheduler expression like 'rate(1 day)' or 'cron(0 3 * * ? *)', got ${JSON.stringify(r.schedule)}`);
+  }
+  const ratePerSecond = r.ratePerSecond ?? 20;
+  checkInteger('reconcile.ratePerSecond', ratePerSecond, 1, 300, fail);
+  const inventory = r.inventory ?? {};
+  for (const [bucket, url] of Object.entries(inventory)) {
+    if (!buckets.includes(bucket)) fail(`reconcile.inventory.${bucket}`, 'is not one of the source buckets');
+    if (!/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+\/$/.test(url)) fail(`reconcile.inventory.${bucket}`, `must be s3://BUCKET/PREFIX/SOURCE-BUCKET/CONFIG-ID/, got ${JSON.stringify(url)}`);
+  }
+  return { schedule: r.schedule, ratePerSecond, inventory };
 }
 
 type Fail = (path: string, message: string) => void;

@@ -15,6 +15,7 @@ import { GcsCredentials } from '../constructs/gcs-credentials';
 import { giveDeployTimeHandlersLogRetention } from '../constructs/handler-log-groups';
 import { HeavyTask } from '../constructs/heavy-task';
 import { Intake } from '../constructs/intake';
+import { Reconciliation } from '../constructs/reconciliation';
 import { RestoreDrill } from '../constructs/restore-drill';
 import { SlackNotifier, type SlackWebhookSource } from '../constructs/slack-notifier';
 import { SourceBuckets, withPhysicalBucketNames } from '../constructs/source-buckets';
@@ -245,6 +246,44 @@ export class BackupStack extends Stack {
       maxSourceGonePerHour: config.alerts.maxSourceGonePerHour,
       maxSupersededPerHour: config.alerts.maxSupersededPerHour,
     });
+    // The scheduled reconciliation: repairs what lost events missed (workflows/reconcile, `s3gcs reconcile`).
+    let reconciliation: Reconciliation | undefined;
+    let reconcileRole: iam.IRole | undefined;
+    if (config.reconcile) {
+      const reconcileFn = fn('Reconcile', 'handlers/reconcile.ts', 'Starts the backup workflow for objects the events missed', {
+        memoryMiB: 1024,
+        timeout: Duration.minutes(15),
+        // One run at a time: two would start the same repairs (deduplicated by name, but twice the listing).
+        reservedConcurrency: 1,
+        environment: {
+          STATE_MACHINE_ARN: this.workflow.stateMachine.stateMachineArn,
+          ...destination,
+          SKIP_PATTERNS: JSON.stringify(config.skipPatterns),
+          RECONCILE_SOURCES: JSON.stringify(
+            config.sourceBuckets.map((b) => ({
+              bucket: b.name,
+              prefixes: b.prefixes.length > 0 ? b.prefixes : [''],
+              ...(config.reconcile!.inventory[b.name] && { inventory: config.reconcile!.inventory[b.name] }),
+            })),
+          ),
+          RECONCILE_RATE: String(config.reconcile.ratePerSecond),
+          ...gcs.environment,
+        },
+      });
+      gcs.grantRead(reconcileFn.role);
+      reconcileRole = reconcileFn.role;
+      reconciliation = new Reconciliation(this, 'Reconciliation', {
+        fn: reconcileFn,
+        sources,
+        stateMachine: this.workflow.stateMachine,
+        schedule: config.reconcile.schedule,
+        inventory: config.reconcile.inventory,
+        topic: alerts.topic,
+        metricsNamespace: METRICS_NAMESPACE,
+        serviceName: SERVICE_NAME,
+      });
+    }
+
     const dashboard = new BackupDashboard(this, 'Dashboard', {
       dashboardName: prefix,
       stateMachine: this.workflow.stateMachine,
@@ -254,7 +293,7 @@ export class BackupStack extends Stack {
       queue: intake.queue,
       deadLetterQueue: intake.deadLetterQueue,
       alertTopic: alerts.topic,
-      alarms: [...alarms.all, executionAlerts.deadLetters, executionAlerts.deliveryFailed],
+      alarms: [...alarms.all, executionAlerts.deadLetters, executionAlerts.deliveryFailed, ...(reconciliation?.alarms ?? [])],
     });
 
     if (config.restoreDrill) {
@@ -295,7 +334,7 @@ export class BackupStack extends Stack {
     });
     new CfnOutput(this, 'AlertTopicArn', { value: alerts.topic.topicArn, description: 'Subscribe to receive alerts' });
     new CfnOutput(this, 'GcsCopierRoleNames', {
-      value: [small.role.roleName, large.role.roleName, heavy.taskDefinition.taskRole.roleName].join(','),
+      value: [small.role.roleName, large.role.roleName, heavy.taskDefinition.taskRole.roleName, ...(reconcileRole ? [reconcileRole.roleName] : [])].join(','),
       description: 'The IAM roles that sign in to Google Cloud: allow these in the Workload Identity pool (docs/deploy.md)',
     });
     new CfnOutput(this, 'IntakeQueueUrl', { value: intake.queue.queueUrl });

@@ -76,7 +76,7 @@ export function heavyTaskLine(template: Template, print: (sink: Metrics) => void
 }
 
 export type TemplateResource = { Type: string; Properties: Record<string, unknown> };
-export type PolicyStatementJson = { Action: string | string[]; Resource: unknown; Effect: string };
+export type PolicyStatementJson = { Sid?: string; Action: string | string[]; Resource: unknown; Condition?: unknown; Effect: string };
 
 export const resourcesOf = (template: Template) => template.toJSON().Resources as Record<string, TemplateResource>;
 
