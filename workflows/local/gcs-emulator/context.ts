@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ContentStore } from './content';
 import type { Fault, FaultInjector } from './faults';
+import type { BucketIam } from './iam';
 import type { ObjectStore } from './store';
 import type { UploadSessions } from './resumable';
 
@@ -10,6 +11,8 @@ export interface EmulatorState {
   store: ObjectStore;
   contents: ContentStore;
   faults: FaultInjector;
+  /** What buckets.testIamPermissions answers (iam.ts). */
+  iam: BucketIam;
   sessions: UploadSessions;
   /**
    * Requests being handled, including those a stall fault holds after their client gave up: a stalled request still

@@ -3,11 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { fileContentStore, memoryContentStore } from './content';
 import type { EmulatorState } from './context';
 import { FaultInjector } from './faults';
+import { BucketIam } from './iam';
 import { createRequestListener } from './router';
 import { openPersistentStore } from './persistence';
+import { parseSoftDeletePolicy } from './soft-delete';
 import { ObjectStore, type BucketSettings } from './store';
 
 export { FaultInjector } from './faults';
+export { BucketIam } from './iam';
 export type { FaultInstruction, FiredFault, RetryTest } from './faults';
 export type { BucketSettings } from './store';
 
@@ -34,6 +37,10 @@ export interface GcsEmulator {
   readonly requestsInFlight: number;
   /** Creates the bucket (with Object Versioning when asked); a bucket that already exists is kept as it is. */
   createBucket(name: string, settings?: BucketSettings): void;
+  /** Sets the bucket's soft delete retention (0 = off), as a bucket patch of softDeletePolicy would (soft-delete.ts). */
+  setSoftDeletePolicy(bucket: string, retentionDurationSeconds: number): void;
+  /** What buckets.testIamPermissions answers per bucket (iam.ts). */
+  readonly iam: BucketIam;
   close(): Promise<void>;
 }
 
@@ -45,6 +52,7 @@ export async function startGcsEmulator(opts: StartGcsEmulatorOptions = {}): Prom
     store: persistent?.store ?? new ObjectStore(),
     contents: persistent?.contents ?? (opts.dataDir ? fileContentStore(opts.dataDir) : memoryContentStore()),
     faults: new FaultInjector(),
+    iam: new BucketIam(),
     sessions: new Map(),
     inFlight: 0,
   };
@@ -68,6 +76,11 @@ export async function startGcsEmulator(opts: StartGcsEmulatorOptions = {}): Prom
       return state.inFlight;
     },
     createBucket: (name, settings) => void state.store.ensureBucket(name, settings),
+    setSoftDeletePolicy: (bucket, seconds) => {
+      const policy = parseSoftDeletePolicy({ retentionDurationSeconds: seconds }, new Date());
+      state.store.bucket(bucket).softDeletePolicy = policy?.retentionDurationSeconds ? policy : undefined;
+    },
+    iam: state.iam,
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

@@ -1,3 +1,4 @@
+import { softDeletePolicyResource } from './soft-delete';
 import type { Bucket, StoredObject } from './store';
 
 /** The JSON API representation of an object (`storage#object`); int64 fields are strings, as on the wire. */
@@ -50,6 +51,7 @@ export function bucketResource(b: Bucket, baseUrl: string): Record<string, unkno
     locationType: 'multi-region',
     storageClass: 'STANDARD',
     versioning: { enabled: b.versioning },
+    ...softDeletePolicyResource(b.softDeletePolicy),
     etag: 'CAE=',
   };
 }

@@ -6,6 +6,7 @@ import { controlRequest } from './control';
 import { badRequest, GcsHttpError, notFound, sendError } from './errors';
 import { baseUrlOf, drain, hasBody } from './http-util';
 import { deleteObject, downloadObject, getObjectMetadata, listObjects, patchObject } from './objects';
+import { matchProtectionRoute } from './protection-routes';
 import { sessionRequest, startResumable } from './resumable';
 import { mediaUpload, multipartUpload } from './simple-upload';
 
@@ -25,6 +26,8 @@ interface Route {
 const PATH = /^(?:\/(upload|download|resumable\/upload))?(?:\/storage\/v1)?\/b(?:\/([^/]+)(?:(\/o)(?:\/(.+))?)?)?\/?$/;
 
 export function resolveRoute(state: EmulatorState, method: string, url: URL, req: IncomingMessage): Route | undefined {
+  const protection = matchProtectionRoute(method, url);
+  if (protection) return { ...protection, carriesData: false };
   const m = PATH.exec(url.pathname);
   if (!m) return undefined;
   const [, api, rawBucket, objectsSegment, rawObject] = m;

@@ -2,6 +2,7 @@ import type { Content } from './content';
 import { conditionNotMet, GcsHttpError, notFound } from './errors';
 import type { ObjectHashes } from './hashes';
 import { listVersions, NoncurrentVersions } from './versioning';
+import { SoftDeletedObjects, type SoftDeletePolicy } from './soft-delete';
 
 /** Object fields a client may set on insert or patch. */
 export interface WritableObjectFields {
@@ -46,6 +47,9 @@ export interface Bucket {
   /** Object Versioning: keep replaced and deleted generations as noncurrent (versioning.ts). */
   versioning: boolean;
   noncurrent: NoncurrentVersions;
+  /** Soft delete (soft-delete.ts): deleted and overwritten generations are kept for its duration. (Default: off) */
+  softDeletePolicy?: SoftDeletePolicy;
+  softDeleted: SoftDeletedObjects;
 }
 
 export interface BucketSettings {
@@ -128,7 +132,14 @@ export class ObjectStore {
 
   createBucket(name: string, settings: BucketSettings = {}): Bucket {
     if (this.buckets.has(name)) throw new GcsHttpError(409, 'conflict', `The bucket ${name} already exists.`);
-    const bucket: Bucket = { name, timeCreated: new Date().toISOString(), objects: new Map(), versioning: Boolean(settings.versioning), noncurrent: new NoncurrentVersions() };
+    const bucket: Bucket = {
+      name,
+      timeCreated: new Date().toISOString(),
+      objects: new Map(),
+      versioning: Boolean(settings.versioning),
+      noncurrent: new NoncurrentVersions(),
+      softDeleted: new SoftDeletedObjects(),
+    };
     this.writer?.bucketCreated(bucket);
     this.buckets.set(name, bucket);
     return bucket;
@@ -214,8 +225,9 @@ export class ObjectStore {
       this.retire(b, obj, new Date().toISOString(), Boolean(generation));
     } else {
       this.writer?.objectRemoved(obj);
+      // A noncurrent generation deleted by number is soft-deleted in turn (https://cloud.google.com/storage/docs/soft-delete).
       b.noncurrent.remove(name, obj.generation);
-      obj.content.dispose();
+      if (!b.softDeleted.keep(obj, b.softDeletePolicy)) obj.content.dispose();
     }
   }
 
@@ -276,18 +288,22 @@ export class ObjectStore {
 
   /** Releases every stored byte (files in a dataDir are removed). */
   disposeAll(): void {
-    for (const b of this.buckets.values()) for (const o of [...b.objects.values(), ...b.noncurrent.all()]) o.content.dispose();
+    for (const b of this.buckets.values()) for (const o of [...b.objects.values(), ...b.noncurrent.all(), ...b.softDeleted.all()]) o.content.dispose();
     this.buckets.clear();
   }
 
-  /** A generation that stopped being live: noncurrent in a versioned bucket (unless deleted by number), else gone. */
+  /**
+   * A generation that stopped being live: noncurrent in a versioned bucket (unless deleted by number); otherwise
+   * soft-deleted when the bucket's policy says so (soft-delete.ts); else gone.
+   */
   private retire(b: Bucket, obj: StoredObject, at: string, forGood = false): void {
     if (b.versioning && !forGood) {
       b.noncurrent.retire(obj, at);
       this.writer?.objectSaved(obj);
     } else {
       this.writer?.objectRemoved(obj);
-      obj.content.dispose();
+      // Soft-deleted generations are kept in memory only: a restart of a persistent emulator forgets them.
+      if (!b.softDeleted.keep(obj, b.softDeletePolicy)) obj.content.dispose();
     }
   }
 
