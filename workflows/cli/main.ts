@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import type { CommandContext } from './command-kit';
 import { registerBackfill } from './commands/backfill';
+import { registerDoctor } from './commands/doctor';
 import { registerDrill } from './commands/drill';
 import { registerConsole } from './commands/console';
 import { registerExecutions } from './commands/executions';
@@ -45,6 +46,7 @@ export function buildProgram(ctx: CommandContext): Command {
   registerDrill(program, ctx);
   registerConsole(program, ctx);
   registerReconcile(program, ctx);
+  registerDoctor(program, ctx);
   return program;
 }
 

@@ -42,6 +42,8 @@ export interface Target {
   sourceBucket?: string;
   /** The sandbox's unwatched bucket to restore into. */
   restoreBucket?: string;
+  /** The deployed stack, when --stack-outputs named it: its name and outputs (doctor reads AlertTopicArn, GcsCopierRoleNames). */
+  stack?: { name: string; outputs: Record<string, string> };
   /** The stage's asl/backfill.asl.json state machine (stack output BackfillStateMachineArn). */
   backfillStateMachineArn?: string;
   /** The page to open for an execution: the AWS console, or the sandbox's stand-in. */
@@ -108,7 +110,8 @@ export function targetOfSandbox(ready: SandboxEndpoints, dataDir: string): Targe
 }
 
 function awsTarget(opts: TargetOptions, io: Pick<CliIo, 'env' | 'cwd'>): Target {
-  const outputs = opts.stackOutputs ? readStackOutputs(resolvePath(opts.stackOutputs, io.cwd), opts.stack) : {};
+  const stack = opts.stackOutputs ? readStackOutputs(resolvePath(opts.stackOutputs, io.cwd), opts.stack) : undefined;
+  const outputs = stack?.outputs ?? {};
   const stateMachineArn = opts.stateMachineArn ?? outputs['StateMachineArn'];
   if (!stateMachineArn) throw usageError(`${opts.stackOutputs} has no StateMachineArn output`, 'Deploy the stack with `cdk deploy --outputs-file outputs.json`, or pass --state-machine-arn.');
   const m = /^arn:(aws[a-z-]*):states:([a-z0-9-]+):(\d{12}):stateMachine:[A-Za-z0-9_-]+$/.exec(stateMachineArn);
@@ -130,6 +133,7 @@ function awsTarget(opts: TargetOptions, io: Pick<CliIo, 'env' | 'cwd'>): Target 
     storage: () => (storage ??= new Storage()),
     ...(destinationText ? { destination: { ...parseGcsUrl(destinationText), ...layoutFromOutputs(outputs) } } : {}),
     ...(backfillStateMachineArn ? { backfillStateMachineArn } : {}),
+    ...(stack ? { stack } : {}),
     consoleUrl: (arn) => `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${arn}`,
     close: () => {
       sfn.destroy();
@@ -139,7 +143,7 @@ function awsTarget(opts: TargetOptions, io: Pick<CliIo, 'env' | 'cwd'>): Target 
 }
 
 /** `cdk deploy --outputs-file` JSON: {StackName: {OutputKey: value}}. */
-function readStackOutputs(path: string, stack: string | undefined): Record<string, string> {
+function readStackOutputs(path: string, stack: string | undefined): { name: string; outputs: Record<string, string> } {
   if (!existsSync(path)) throw usageError(`--stack-outputs ${path} does not exist`, 'Write it with `cdk deploy --outputs-file outputs.json`.');
   let parsed: Record<string, Record<string, string>>;
   try {
@@ -150,9 +154,9 @@ function readStackOutputs(path: string, stack: string | undefined): Record<strin
   const stacks = Object.keys(parsed).filter((name) => typeof parsed[name]?.['StateMachineArn'] === 'string');
   if (stack) {
     if (!parsed[stack]) throw usageError(`--stack ${stack} is not in ${path}`, `Stacks there: ${Object.keys(parsed).join(', ') || '(none)'}`);
-    return parsed[stack];
+    return { name: stack, outputs: parsed[stack] };
   }
-  if (stacks.length === 1) return parsed[stacks[0]!]!;
+  if (stacks.length === 1) return { name: stacks[0]!, outputs: parsed[stacks[0]!]! };
   throw usageError(
     stacks.length === 0 ? `${path} holds no stack with a StateMachineArn output` : `${path} holds several stages: ${stacks.join(', ')}`,
     stacks.length === 0 ? 'Deploy the backup stack with `cdk deploy --outputs-file outputs.json`.' : 'Choose one with --stack NAME.',

@@ -33,6 +33,16 @@ export async function controlRequest(state: EmulatorState, ctx: RequestContext):
     ctx.res.end();
     return true;
   }
+  if (pathname === '/_emulator/iam' && method === 'POST') {
+    // What buckets.testIamPermissions answers for a bucket from now on (iam.ts); permissions null = all again.
+    const body = await readJson(ctx.req);
+    if (typeof body.bucket !== 'string' || !(body.permissions === null || (Array.isArray(body.permissions) && body.permissions.every((p) => typeof p === 'string')))) {
+      throw badRequest('Body must be {"bucket": "<name>", "permissions": ["storage.objects.create", ...] | null}');
+    }
+    state.iam.setPermissions(body.bucket, body.permissions === null ? undefined : (body.permissions as string[]));
+    sendJson(ctx.res, 200, { bucket: body.bucket, permissions: body.permissions });
+    return true;
+  }
   if (pathname === '/_emulator/faults') {
     if (method === 'POST') {
       faults.inject((await readJson(ctx.req)) as unknown as FaultInstruction);
