@@ -1,3 +1,4 @@
+import { Fn, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
@@ -28,6 +29,19 @@ export class GcsCredentials extends Construct {
       this.readable = secretsmanager.Secret.fromSecretNameV2(this, 'ServiceAccountKey', auth.secretName);
       this.environment = { GCS_AUTH_MODE: auth.mode, GCS_CREDENTIALS_SECRET: auth.secretName };
     }
+  }
+
+  /**
+   * The attribute condition the Workload Identity pool provider must have so that only `roles` can obtain Google
+   * credentials from this AWS account: `attribute.aws_role in [...]`, with the provider's default AWS attribute mapping
+   * (attribute.aws_role = arn:aws:sts::ACCOUNT:assumed-role/ROLE). Set it with
+   * `gcloud iam workload-identity-pools providers update-aws … --attribute-condition=…` (docs/deploy.md).
+   * https://cloud.google.com/iam/docs/workload-identity-federation-with-other-clouds#conditions
+   */
+  attributeConditionFor(roles: readonly iam.IRole[]): string {
+    const account = Stack.of(this).account;
+    const partition = Stack.of(this).partition;
+    return Fn.join('', ['attribute.aws_role in [', Fn.join(', ', roles.map((r) => Fn.join('', [`'arn:`, partition, ':sts::', account, ':assumed-role/', r.roleName, `'`]))), ']']);
   }
 
   /** Lets `grantee` read the credential configuration (and nothing else in SSM / Secrets Manager). */

@@ -333,9 +333,15 @@ export class BackupStack extends Stack {
       description: 'How source buckets and keys become destination names (DEST_LAYOUT; s3gcs verify reads it)',
     });
     new CfnOutput(this, 'AlertTopicArn', { value: alerts.topic.topicArn, description: 'Subscribe to receive alerts' });
+    // Every role that signs in to Google: the copiers, and the reconciliation (it lists the backups).
+    const googleRoles: iam.IRole[] = [small.role, large.role, heavy.taskDefinition.taskRole, ...(reconcileRole ? [reconcileRole] : [])];
     new CfnOutput(this, 'GcsCopierRoleNames', {
-      value: [small.role.roleName, large.role.roleName, heavy.taskDefinition.taskRole.roleName, ...(reconcileRole ? [reconcileRole.roleName] : [])].join(','),
+      value: googleRoles.map((r) => r.roleName).join(','),
       description: 'The IAM roles that sign in to Google Cloud: allow these in the Workload Identity pool (docs/deploy.md)',
+    });
+    new CfnOutput(this, 'GcsWifAttributeCondition', {
+      value: gcs.attributeConditionFor(googleRoles),
+      description: "The Workload Identity pool provider's attribute condition admitting only these roles (docs/deploy.md)",
     });
     new CfnOutput(this, 'IntakeQueueUrl', { value: intake.queue.queueUrl });
     new CfnOutput(this, 'IntakeDeadLetterQueueUrl', { value: intake.deadLetterQueue.queueUrl });

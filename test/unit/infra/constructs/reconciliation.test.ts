@@ -92,6 +92,16 @@ describe('scheduled reconciliation', () => {
     expect(JSON.stringify(output.Value)).toContain(idOf('AWS::IAM::Role', 'ReconcileRole'));
   });
 
+  it('expect a Workload Identity attribute condition output naming exactly the roles that sign in to Google', () => {
+    const output = template.toJSON().Outputs['GcsWifAttributeCondition'] as { Value: unknown };
+    const text = JSON.stringify(output.Value);
+    const roles = ['SmallCopierRole', 'LargeCopierRole', 'HeavyTaskDefinitionTaskRole', 'ReconcileRole'].map((prefix) => idOf('AWS::IAM::Role', prefix));
+    for (const role of roles) expect(text).toContain(`{"Ref":"${role}"}`);
+    expect(text.match(/assumed-role\//g)).toHaveLength(roles.length);
+    expect(text).toContain('attribute.aws_role in [');
+    expect(text).toContain('{"Ref":"AWS::AccountId"}');
+  });
+
   it('expect no reconciliation resources when the stage schedules none', () => {
     const { stacks } = buildTestApp({ stages: { staging: TEST_STAGE } });
     expect(Object.keys(Template.fromStack(stacks[0]!).findResources('AWS::Scheduler::Schedule'))).toEqual([]);
