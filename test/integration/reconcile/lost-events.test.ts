@@ -9,6 +9,7 @@ import { startSandbox, type Sandbox } from '../../../workflows/local/sandbox/san
 import type { ReconcileReport } from '../../../workflows/reconcile/reconcile';
 import { reconcileOnce } from '../../../workflows/reconcile/reconcile-once';
 import { runCli } from '../../support/cli-io';
+import { waitFor } from '../../support/wait-for';
 
 /**
  * Events lost on purpose: objects reach the local S3 server, but their events are purged from the intake queue before
@@ -45,6 +46,8 @@ describe('reconcile repairs what lost events missed (sandbox)', () => {
       bodies.set(key, randomBytes(key.endsWith('.bin') ? 2 * 1024 * 1024 : 4096));
       await put(key, bodies.get(key)!);
     }
+    // The S3 server reports events after it answers; lose them only once all are queued.
+    await waitFor(() => sandbox.intake.queued === lost.length, { timeoutMs: 10_000, what: `${lost.length} queued object events`, detail: () => `${sandbox.intake.queued} queued` });
     expect(sandbox.intake.purge()).toBe(lost.length);
     sandbox.intake.resume();
     // A backup whose copier died before verifying: no verified mark.
@@ -94,7 +97,8 @@ describe('reconcile repairs what lost events missed (sandbox)', () => {
   it('starts one execution per repair, however often it runs before the repair lands', async () => {
     sandbox.intake.pause();
     await put('lost/twice.txt', randomBytes(100));
-    sandbox.intake.purge();
+    await waitFor(() => sandbox.intake.queued === 1, { timeoutMs: 10_000, what: 'the queued object event' });
+    expect(sandbox.intake.purge()).toBe(1);
     sandbox.intake.resume();
     const first = await reconcileOnce(sandbox);
     const second = await reconcileOnce(sandbox); // the repair is still queued or running: same destination state, same name

@@ -140,6 +140,11 @@ export class LocalIntake {
     this.paused = true;
   }
 
+  /** Messages queued and not yet delivered (held ones included). */
+  get queued(): number {
+    return this.queue.length;
+  }
+
   resume(): void {
     this.paused = false;
     if (this.queue.length > 0) this.flush();
