@@ -29,8 +29,15 @@ export interface ReconcileInvocationResult {
   runs: ReturnType<typeof summarizeReport>[];
 }
 
-export function reconcileHandler(config: ReconcileConfig, deps: ReconcileDeps): (event?: { dryRun?: boolean }) => Promise<ReconcileInvocationResult> {
-  return async (event = {}) => {
+/** Time kept back from the Lambda's limit: repairs not started by then are left `deferred` for the next run. */
+export const STOP_STARTING_BEFORE_END_MS = 60_000;
+
+export function reconcileHandler(
+  config: ReconcileConfig,
+  deps: ReconcileDeps,
+): (event?: { dryRun?: boolean }, context?: { getRemainingTimeInMillis(): number }) => Promise<ReconcileInvocationResult> {
+  return async (event = {}, context) => {
+    const shouldStop = () => (context ? context.getRemainingTimeInMillis() < STOP_STARTING_BEFORE_END_MS : false);
     const storage = await deps.storage();
     const limiter = new RateLimiter(config.ratePerSecond);
     const runs: ReconcileInvocationResult['runs'] = [];
@@ -46,6 +53,7 @@ export function reconcileHandler(config: ReconcileConfig, deps: ReconcileDeps): 
               ...(inventoryManifest ? { inventoryManifest } : {}),
               ...(event.dryRun ? { dryRun: true } : {}),
               limiter,
+              shouldStop,
             },
           );
           if (!report.dryRun) publishReconcileMetrics(report, source.bucket, deps.metrics);

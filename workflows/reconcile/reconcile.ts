@@ -35,6 +35,8 @@ export interface ReconcileOptions {
   /** Paces StartExecution (a RateLimiter). (Default: none) */
   limiter?: { acquire(): Promise<void> };
   progress?: VerifyProgress & { started?(start: RepairStart): void };
+  /** Checked before each start: true leaves the rest `deferred` (a Lambda near its time limit). (Default: never) */
+  shouldStop?: () => boolean;
   now?: () => Date;
 }
 
@@ -44,8 +46,9 @@ export interface ReconcileOptions {
  *   and alerted — see its history, redrive it.
  * - failed: StartExecution refused (throttled past the SDK's retries, access denied); the next run tries again.
  * - dry-run: would have been started.
+ * - deferred: not started, the run ran out of time (`shouldStop`); the next run finds it again.
  */
-export type StartStatus = 'started' | 'already-started' | 'failed' | 'dry-run';
+export type StartStatus = 'started' | 'already-started' | 'failed' | 'dry-run' | 'deferred';
 
 export interface RepairStart {
   key: string;
@@ -123,6 +126,7 @@ async function startRepair(clients: ReconcileClients, bucket: string, diff: Diff
   const executionArn = `${clients.stateMachineArn.replace(':stateMachine:', ':execution:')}:${executionName}`;
   const base = { key: diff.key, kind: diff.kind, executionName, executionArn };
   if (options.dryRun) return { ...base, status: 'dry-run' };
+  if (options.shouldStop?.()) return { ...base, status: 'deferred' };
   await options.limiter?.acquire();
   try {
     const out = await clients.sfn.send(

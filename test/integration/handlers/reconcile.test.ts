@@ -88,6 +88,14 @@ describe('reconcile handler', () => {
     expect(metrics.published.map((l) => l.values['ReconcileStartFailures']!.value)).toEqual([0, 1]);
   });
 
+  it('leaves the repairs it has no time left to start deferred, for the next run', async () => {
+    const { handler } = handlerFor({ RECONCILE_SOURCES: JSON.stringify([{ bucket: 'data', prefixes: ['in/'] }]) });
+    let remaining = 120_000;
+    const result = await handler({}, { getRemainingTimeInMillis: () => (remaining -= 40_000) });
+    expect(result.runs[0]!.starts).toEqual({ started: 1, deferred: 1 });
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
+  });
+
   it('fails the invocation when a bucket cannot be listed, after reconciling the others', async () => {
     const { handler, metrics } = handlerFor({ RECONCILE_SOURCES: JSON.stringify([{ bucket: 'no-such-bucket' }, { bucket: 'data', prefixes: ['in/'] }]) });
     await expect(handler()).rejects.toThrow(/reconciliation failed for 1 scope\(s\): s3:\/\/no-such-bucket\//);
