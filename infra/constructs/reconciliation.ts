@@ -66,9 +66,10 @@ export class Reconciliation extends Construct {
     });
 
     const action = new SnsAction(props.topic);
+    // By position: a bucket the stack creates has a deploy-time name (account and region), no construct id.
     const found = props.sources.names.map(
-      (bucket) =>
-        new cloudwatch.Alarm(this, `Found-${bucket}`, {
+      (bucket, i) =>
+        new cloudwatch.Alarm(this, `Found${i}`, {
           alarmDescription:
             `Reconciliation of s3://${bucket} found objects the events missed (or backups gone bad) and started their backups. ` +
             'See the function log line "Reconciliation found objects the events missed" for the keys, and why events were lost (intake DLQs, EventBridge rule).',

@@ -260,11 +260,11 @@ export class BackupStack extends Stack {
           ...destination,
           SKIP_PATTERNS: JSON.stringify(config.skipPatterns),
           RECONCILE_SOURCES: JSON.stringify(
-            config.sourceBuckets.map((b) => ({
-              bucket: b.name,
-              prefixes: b.prefixes.length > 0 ? b.prefixes : [''],
-              ...(config.reconcile!.inventory[b.name] && { inventory: config.reconcile!.inventory[b.name] }),
-            })),
+            config.sourceBuckets.map((b, i) => {
+              // The inventory is configured by the bucket's configured name; a created bucket's physical name differs.
+              const inventory = config.reconcile!.inventory[props.config.sourceBuckets[i]!.name];
+              return { bucket: b.name, prefixes: b.prefixes.length > 0 ? b.prefixes : [''], ...(inventory && { inventory }) };
+            }),
           ),
           RECONCILE_RATE: String(config.reconcile.ratePerSecond),
           ...gcs.environment,

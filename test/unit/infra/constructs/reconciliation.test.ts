@@ -3,8 +3,10 @@ import type { StageConfig } from '../../../../infra/config/types';
 import { validateStageConfig } from '../../../../infra/config/validate';
 import { actionsOf, buildTestApp, idOf as idIn, resourcesOf, statementsOf as statementsIn, TEST_STAGE } from '../support';
 
+/** Existing buckets only: a bucket the stack creates has a deploy-time name (a token), asserted elsewhere. */
 const STAGE: StageConfig = {
   ...TEST_STAGE,
+  sourceBuckets: [TEST_STAGE.sourceBuckets[0]!, { name: 'second-existing' }],
   reconcile: { schedule: 'cron(0 3 * * ? *)', ratePerSecond: 50, inventory: { 'existing-data': 's3://acme-inventory/reports/existing-data/daily/' } },
 };
 
@@ -47,7 +49,7 @@ describe('scheduled reconciliation', () => {
     });
     expect(JSON.parse(env['RECONCILE_SOURCES'] as string)).toEqual([
       { bucket: 'existing-data', prefixes: ['invoices/', 'photos/'], inventory: 's3://acme-inventory/reports/existing-data/daily/' },
-      { bucket: 'created-by-the-stack', prefixes: [''] },
+      { bucket: 'second-existing', prefixes: [''] },
     ]);
     expect(reconcileFunction().Properties).toMatchObject({ Timeout: 900, ReservedConcurrentExecutions: 1 });
   });
@@ -69,7 +71,7 @@ describe('scheduled reconciliation', () => {
   });
 
   it('expect an alarm per source bucket on ReconcileFound > 0 and one on failed runs, each notifying the alert topic', () => {
-    for (const bucket of ['existing-data', 'created-by-the-stack']) {
+    for (const bucket of ['existing-data', 'second-existing']) {
       expectResource('AWS::CloudWatch::Alarm', {
         MetricName: 'ReconcileFound',
         Namespace: 'S3GcsBackup',
@@ -100,6 +102,17 @@ describe('scheduled reconciliation', () => {
     expect(text.match(/assumed-role\//g)).toHaveLength(roles.length);
     expect(text).toContain('attribute.aws_role in [');
     expect(text).toContain('{"Ref":"AWS::AccountId"}');
+  });
+
+  it('expect a bucket the stack creates (named at deploy time) reconciled and alarmed like the others', () => {
+    const { stacks } = buildTestApp({ stages: { staging: { ...TEST_STAGE, reconcile: { schedule: 'rate(1 day)' } } } });
+    const created = Template.fromStack(stacks[0]!);
+    const found = Object.values(created.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'ReconcileFound' } }));
+    expect(found).toHaveLength(2);
+    const fn = Object.values(created.findResources('AWS::Lambda::Function')).find((f) => JSON.stringify(f).includes('RECONCILE_SOURCES'))!;
+    const sources = JSON.stringify((fn as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment.Variables['RECONCILE_SOURCES']);
+    expect(sources).toContain('created-by-the-stack-');
+    expect(sources).toContain('{"Ref":"AWS::AccountId"}');
   });
 
   it('expect no reconciliation resources when the stage schedules none', () => {
