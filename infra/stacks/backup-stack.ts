@@ -296,6 +296,7 @@ export class BackupStack extends Stack {
       alarms: [...alarms.all, executionAlerts.deadLetters, executionAlerts.deliveryFailed, ...(reconciliation?.alarms ?? [])],
     });
 
+    let drillRole: iam.IRole | undefined;
     if (config.restoreDrill) {
       const drill = new RestoreDrill(this, 'RestoreDrill', {
         ...config.restoreDrill,
@@ -309,6 +310,7 @@ export class BackupStack extends Stack {
         metricsNamespace: METRICS_NAMESPACE,
         logRetention,
       });
+      drillRole = drill.function.role;
       new CfnOutput(this, 'RestoreDrillRoleName', {
         value: drill.function.role.roleName,
         description: 'Signs in to Google Cloud to READ the backups: allow it in the Workload Identity pool with a read-only binding (docs/deploy.md)',
@@ -340,8 +342,9 @@ export class BackupStack extends Stack {
       description: 'The IAM roles that sign in to Google Cloud: allow these in the Workload Identity pool (docs/deploy.md)',
     });
     new CfnOutput(this, 'GcsWifAttributeCondition', {
-      value: gcs.attributeConditionFor(googleRoles),
-      description: "The Workload Identity pool provider's attribute condition admitting only these roles (docs/deploy.md)",
+      // The drill signs in too (read-only binding), so the provider must admit it as well.
+      value: gcs.attributeConditionFor([...googleRoles, ...(drillRole ? [drillRole] : [])]),
+      description: "The Workload Identity pool provider's attribute condition admitting only the roles that sign in to Google (docs/deploy.md)",
     });
     new CfnOutput(this, 'IntakeQueueUrl', { value: intake.queue.queueUrl });
     new CfnOutput(this, 'IntakeDeadLetterQueueUrl', { value: intake.deadLetterQueue.queueUrl });

@@ -21,7 +21,7 @@ export interface BucketFacts {
   softDeleteSeconds: number;
   /** undefined: the emulator does not model it. */
   versioning?: boolean;
-  /** Lifecycle rules that delete noncurrent generations, with their age in days (daysSinceNoncurrentTime). */
+  /** Lifecycle rules that delete noncurrent generations, with their age in days (daysSinceNoncurrentTime); undefined: not modeled. */
   noncurrentDeleteDays?: number[];
   retention?: { periodSeconds: number; locked: boolean } | 'not-modeled';
 }
@@ -61,8 +61,10 @@ export function checkBucket(b: BucketFacts): Finding[] {
       detail: 'off: overwritten backups are kept only for the soft delete window, and restore --as-of cannot go back in time',
       fix: `gcloud storage buckets update ${url} --versioning   # then the lifecycle rule below`,
     });
+  } else if (b.noncurrentDeleteDays === undefined) {
+    findings.push({ area: 'bucket', check: 'object versioning', status: 'info', detail: 'on; lifecycle rules are not modeled by the sandbox emulator' });
   } else {
-    const ages = b.noncurrentDeleteDays ?? [];
+    const ages = b.noncurrentDeleteDays;
     findings.push(
       ages.length === 0
         ? {

@@ -5,7 +5,7 @@ import type { BucketFacts } from './checks';
 /** Transport of `s3gcs doctor` on the Google side: the bucket's settings, an identity's permissions, the WIF provider. */
 
 /** storage.buckets.get → the facts checkBucket needs. `modeled` false: the sandbox emulator, whose bucket may not report them. */
-export async function readBucketFacts(storage: Storage, bucket: string, modeled: { versioning: boolean; retention: boolean }): Promise<BucketFacts> {
+export async function readBucketFacts(storage: Storage, bucket: string, modeled: { versioning: boolean; lifecycle: boolean; retention: boolean }): Promise<BucketFacts> {
   const [meta] = (await storage.bucket(bucket).getMetadata()) as unknown as [Record<string, unknown>];
   const softDelete = meta['softDeletePolicy'] as { retentionDurationSeconds?: string } | undefined;
   const versioning = meta['versioning'] as { enabled?: boolean } | undefined;
@@ -16,7 +16,9 @@ export async function readBucketFacts(storage: Storage, bucket: string, modeled:
   return {
     name: bucket,
     softDeleteSeconds: Number(softDelete?.retentionDurationSeconds ?? 0),
-    ...(modeled.versioning || versioning !== undefined ? { versioning: Boolean(versioning?.enabled), noncurrentDeleteDays: rules.map((r) => Number(r.condition?.['daysSinceNoncurrentTime'] ?? 0)) } : {}),
+    ...(modeled.versioning || versioning !== undefined ? { versioning: Boolean(versioning?.enabled) } : {}),
+    // The emulator models versioning but not lifecycle rules: leave them unknown there rather than absent.
+    ...(modeled.lifecycle ? { noncurrentDeleteDays: rules.map((r) => Number(r.condition?.['daysSinceNoncurrentTime'] ?? 0)) } : {}),
     ...(!modeled.retention ? { retention: 'not-modeled' as const } : retention ? { retention: { periodSeconds: Number(retention.retentionPeriod ?? 0), locked: Boolean(retention.isLocked) } } : {}),
   };
 }

@@ -7,7 +7,7 @@ import { startSandbox, type Sandbox } from '../../../workflows/local/sandbox/san
 import { runCli } from '../../support/cli-io';
 
 /**
- * `s3gcs doctor` against the sandbox checks what the emulator models: the bucket's soft delete and what
+ * `s3gcs doctor` against the sandbox checks what the emulator models: the bucket's soft delete, versioning and what
  * testIamPermissions answers for the copier. A fresh sandbox is not hardened (no soft delete; the emulator grants
  * every permission); once the bucket keeps deleted generations and the copier holds only the writer's permissions,
  * nothing is missing.

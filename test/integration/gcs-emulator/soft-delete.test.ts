@@ -73,6 +73,22 @@ describe('soft delete', () => {
   });
 });
 
+describe('soft delete with object versioning', () => {
+  it('keeps a deleted live generation as noncurrent, and soft-deletes a noncurrent one deleted by number', async () => {
+    emulator.createBucket('versioned', { versioning: true });
+    emulator.setSoftDeletePolicy('versioned', WEEK);
+    const file = storage.bucket('versioned').file('v');
+    await file.save('one', { preconditionOpts: { ifGenerationMatch: 0 } });
+    const [{ generation }] = await file.getMetadata();
+    await file.delete();
+    expect((await storage.bucket('versioned').getFiles({ versions: true }))[0].map((f) => f.metadata.generation)).toEqual([String(generation)]);
+    expect((await storage.bucket('versioned').getFiles({ softDeleted: true }))[0]).toEqual([]);
+    await storage.bucket('versioned').file('v', { generation: generation! }).delete();
+    expect((await storage.bucket('versioned').getFiles({ versions: true }))[0]).toEqual([]);
+    expect((await storage.bucket('versioned').getFiles({ softDeleted: true }))[0].map((f) => f.metadata.generation)).toEqual([String(generation)]);
+  });
+});
+
 describe('buckets.testIamPermissions', () => {
   const ASKED = ['storage.objects.create', 'storage.objects.delete', 'storage.buckets.update'];
 

@@ -52,7 +52,7 @@ export function registerDoctor(program: Command, ctx: CommandContext): void {
         if (!location) throw usageError('which bucket holds the backups? no destination is known for this stage', "Pass --destination gs://BUCKET/, or --stack-outputs with the stage's outputs.");
         const sandbox = target.kind === 'sandbox';
         out.note(`Checking ${target.label} (backups in gs://${location.bucket}) …`);
-        const bucket = await readBucketFacts(target.storage(), location.bucket, { versioning: !sandbox, retention: !sandbox }).catch((err: unknown) => {
+        const bucket = await readBucketFacts(target.storage(), location.bucket, { versioning: !sandbox, lifecycle: !sandbox, retention: !sandbox }).catch((err: unknown) => {
           throw fromServiceError(err, `get gs://${location.bucket}`);
         });
         const findings: Finding[] = [...checkBucket(bucket), ...(await copierFindings(target, opts, bucket)), ...(await wifFindings(target, opts)), ...(await alertingFindings(target))];
@@ -94,7 +94,9 @@ async function copierFindings(target: Target, opts: DoctorOptions, bucket: Bucke
 async function wifFindings(target: Target, opts: DoctorOptions): Promise<Finding[]> {
   if (target.kind === 'sandbox') return [{ area: 'wif', check: 'attribute condition', status: 'info', detail: 'not modeled by the sandbox (no Workload Identity Federation locally)' }];
   if (!opts.wifProvider) return [{ area: 'wif', check: 'attribute condition', status: 'info', detail: 'not checked (pass --wif-provider NAME when the stage uses Workload Identity Federation)' }];
-  const roles = (target.stack?.outputs['GcsCopierRoleNames'] ?? '').split(',').filter(Boolean);
+  // Every role that signs in to Google: the copiers (and reconciliation), and the restore drill when the stage has one.
+  const outputs = target.stack?.outputs ?? {};
+  const roles = [...(outputs['GcsCopierRoleNames'] ?? '').split(','), outputs['RestoreDrillRoleName'] ?? ''].filter(Boolean);
   if (roles.length === 0) {
     return [{ area: 'wif', check: 'attribute condition', status: 'warn', detail: 'the roles to admit are unknown', fix: 'pass --stack-outputs outputs.json (its GcsCopierRoleNames output)' }];
   }

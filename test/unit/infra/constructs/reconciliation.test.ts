@@ -104,6 +104,15 @@ describe('scheduled reconciliation', () => {
     expect(text).toContain('{"Ref":"AWS::AccountId"}');
   });
 
+  it('expect the restore drill role admitted by the attribute condition too, but not listed among the copiers', () => {
+    const { stacks } = buildTestApp({ stages: { staging: { ...STAGE, restoreDrill: {} } } });
+    const withDrill = Template.fromStack(stacks[0]!);
+    const outputs = withDrill.toJSON().Outputs as Record<string, { Value: unknown }>;
+    const drillRole = JSON.stringify(outputs['RestoreDrillRoleName']!.Value);
+    expect(JSON.stringify(outputs['GcsWifAttributeCondition']!.Value)).toContain(drillRole);
+    expect(JSON.stringify(outputs['GcsCopierRoleNames']!.Value)).not.toContain(drillRole);
+  });
+
   it('expect a bucket the stack creates (named at deploy time) reconciled and alarmed like the others', () => {
     const { stacks } = buildTestApp({ stages: { staging: { ...TEST_STAGE, reconcile: { schedule: 'rate(1 day)' } } } });
     const created = Template.fromStack(stacks[0]!);
