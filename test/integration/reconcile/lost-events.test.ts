@@ -109,6 +109,31 @@ describe('reconcile repairs what lost events missed (sandbox)', () => {
     expect((await reconcileOnce(sandbox)).foundCount).toBe(0);
   });
 
+  it('runs once at start-up on earlier state: a restarted sandbox backs up what lost events missed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'reconcile-restart-'));
+    try {
+      const first = await startSandbox({ dataDir: dir });
+      first.intake.pause();
+      await first.s3.send(new PutObjectCommand({ Bucket: first.sourceBucket, Key: 'lost/before-restart.txt', Body: 'kept by S3, never by an event' }));
+      await waitFor(() => first.intake.queued === 1, { timeoutMs: 10_000, what: 'the queued object event' });
+      expect(first.intake.purge()).toBe(1);
+      await first.close();
+
+      const second = await startSandbox({ dataDir: dir });
+      try {
+        expect(second.earlierState).toBe(true);
+        expect(second.recovered.reconciled).toMatchObject({ foundCount: 1, found: { missing: 1 } });
+        await second.idle();
+        const name = destinationObjectName({ bucket: second.destinationBucket, prefix: second.destinationPrefix, layout: { kind: 'by-source-bucket' } }, second.sourceBucket, 'lost/before-restart.txt');
+        expect((await second.storage.bucket(second.destinationBucket).file(name).download())[0].toString()).toBe('kept by S3, never by an event');
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   async function exists(name: string): Promise<boolean> {
     return (await sandbox.storage.bucket(sandbox.destinationBucket).file(name).exists())[0];
   }

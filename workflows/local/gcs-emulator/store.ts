@@ -272,7 +272,7 @@ export class ObjectStore {
    * others live. Later generations stay above every reloaded one.
    */
   reload(buckets: { name: string; timeCreated: string; versioning?: boolean }[], objects: StoredObject[]): void {
-    for (const b of buckets) this.buckets.set(b.name, { name: b.name, timeCreated: b.timeCreated, objects: new Map(), versioning: Boolean(b.versioning), noncurrent: new NoncurrentVersions() });
+    for (const b of buckets) this.buckets.set(b.name, { name: b.name, timeCreated: b.timeCreated, objects: new Map(), versioning: Boolean(b.versioning), noncurrent: new NoncurrentVersions(), softDeleted: new SoftDeletedObjects() });
     for (const obj of objects) {
       const b = this.bucket(obj.bucket);
       if (obj.timeDeleted !== undefined) b.noncurrent.retire(obj, obj.timeDeleted);

@@ -5,6 +5,8 @@ import { Storage } from '@google-cloud/storage';
 import type { StartLogger } from '../../backup/start-executions';
 import type { RoutingThresholds } from '../../backup/routing';
 import type { DestinationLayout, TierName } from '../../copy/types';
+import { reconcileOnce } from '../../reconcile/reconcile-once';
+import type { ReconcileReport } from '../../reconcile/reconcile';
 import { targetOfSandbox } from '../../cli/target';
 import { startConsole } from '../../console/server';
 import { LocalAlertSink } from '../alert-sink';
@@ -59,8 +61,11 @@ export interface Sandbox extends SandboxEndpoints {
   ephemeral: boolean;
   /** The data directory held state of an earlier run when this one started (see hasEarlierState). */
   earlierState: boolean;
-  /** What this start found: queued events it resumed, executions the previous process left running (now FAILED). */
-  recovered: { queuedEvents: number; interruptedExecutions: string[] };
+  /**
+   * What this start found: queued events it resumed, executions the previous process left running (now FAILED), and,
+   * on earlier state, the reconciliation it ran (objects whose events were lost, their backups started).
+   */
+  recovered: { queuedEvents: number; interruptedExecutions: string[]; reconciled?: ReconcileReport };
   s3: S3Client;
   storage: Storage;
   stepFunctions: LocalStepFunctions;
@@ -204,11 +209,14 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     }
     writeReadyFile(dataDir, endpoints);
     cleanups.push(async () => removeReadyFile(dataDir));
-    // Issue 14 §3 call point: with `earlierState`, the reconciliation of the source against the destination's
-    // provenance runs once HERE (everything is up, queued events resumed, interrupted executions announced), given
-    // `{ ...endpoints, s3, storage }`. It repairs what the crash lost before it was acknowledged: an object stored whose
-    // event was not yet queued (its PUT was never answered). The reconciliation is the `reconcile` branch's; until it
-    // is merged nothing runs here and `s3gcs verify --sandbox s3://<source> --repair` does the same by hand.
+    // Issue 14 §3: on earlier state, reconcile the source against the destination's provenance once, now that
+    // everything is up (queued events resumed, interrupted executions announced). It repairs what the crash lost before
+    // it was acknowledged: an object stored whose event was not yet queued (its PUT was never answered).
+    const reconciled = earlierState ? await reconcileOnce({ ...endpoints, s3, storage }) : undefined;
+    if (reconciled && reconciled.foundCount > 0) {
+      const kinds = Object.entries(reconciled.found).map(([kind, n]) => `${kind} ${n}`).join(', ');
+      warn(`reconcile: ${reconciled.foundCount} object(s) the events missed (${kinds}); their backups were started`);
+    }
 
     let closed: Promise<void> | undefined;
     return {
@@ -216,7 +224,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       dataDir,
       ephemeral,
       earlierState,
-      recovered: { queuedEvents: intake.resumed, interruptedExecutions: interrupted.map((r) => r.name) },
+      recovered: { queuedEvents: intake.resumed, interruptedExecutions: interrupted.map((r) => r.name), ...(reconciled ? { reconciled } : {}) },
       s3,
       storage,
       stepFunctions,
