@@ -9,6 +9,8 @@ import { ConfigurationError } from '../backup/errors';
 
 /** The deployed state machine definition. */
 export const BACKUP_ASL_PATH = join(__dirname, '..', '..', 'asl', 'backup-object.asl.json');
+/** The Express fast path, which hands everything it does not finish to BACKUP_ASL_PATH. */
+export const FAST_PATH_ASL_PATH = join(__dirname, '..', '..', 'asl', 'fast-path.asl.json');
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };

@@ -13,6 +13,7 @@ import type { TaskHandler } from './local-sfn';
 export const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
 export const ECS_RUN_TASK_WAIT_FOR_TOKEN = 'arn:aws:states:::ecs:runTask.waitForTaskToken';
 export const SNS_PUBLISH = 'arn:aws:states:::sns:publish';
+export const STATES_START_EXECUTION = 'arn:aws:states:::states:startExecution';
 
 /** The task token local executions hand out (the ASL passes $$.Task.Token to the container). */
 export const LOCAL_TASK_TOKEN = 'local-task-token';
@@ -29,11 +30,19 @@ export interface LocalContainer {
 
 export type LocalTopic = (message: { topicArn: string; subject?: string; message: string }) => { MessageId: string };
 
+/**
+ * StartExecution of a local state machine (the local endpoint's): resolves with the new execution, or rejects with the
+ * API's error, named by its code (ExecutionAlreadyExists…), which the binding names as the service integration does.
+ */
+export type LocalStartExecution = (params: { stateMachineArn: string; name?: string; input: string }) => Promise<{ executionArn: string; startDate: number }>;
+
 /** What a local "account" hosts, by ARN — the counterpart of the deployed stack. */
 export interface LocalDeployment {
   functions: Record<string, LocalFunction>;
   taskDefinitions: Record<string, LocalContainer>;
   topics: Record<string, LocalTopic>;
+  /** State machines another machine may start (states:startExecution), by ARN. */
+  stateMachines: Record<string, LocalStartExecution>;
 }
 
 /** An error as it crosses a service boundary: name and message only (Lambda's errorType/errorMessage). */
@@ -68,6 +77,10 @@ export function bindTaskStates(definition: JsonObject, deployment: LocalDeployme
       const topic = staticString(params, 'TopicArn');
       if (topic !== undefined && !deployment.topics[topic]) problems.push(`${where} publishes to ${topic}, which has no local topic`);
       else handlers[task.name] = topicHandler(deployment);
+    } else if (task.resource === STATES_START_EXECUTION) {
+      const machine = staticString(params, 'StateMachineArn');
+      if (machine !== undefined && !deployment.stateMachines[machine]) problems.push(`${where} starts ${machine}, which no local state machine answers`);
+      else handlers[task.name] = startExecutionHandler(deployment);
     } else {
       problems.push(`${where} uses resource ${task.resource}, which has no local implementation (the library would call real AWS)`);
     }
@@ -197,6 +210,28 @@ function topicHandler(deployment: LocalDeployment): TaskHandler {
     if (!topic) throw new RemoteError('SNS.NotFoundException', `Topic does not exist: ${String(TopicArn)}`);
     if (typeof Message !== 'string' || Message.length === 0) throw new RemoteError('SNS.InvalidParameterException', 'Empty message');
     return topic({ topicArn: TopicArn as string, message: Message, ...(typeof Subject === 'string' ? { subject: Subject } : {}) });
+  };
+}
+
+/**
+ * states:startExecution (request-response): the output is `{ExecutionArn, StartDate}`; a refusal fails the state with
+ * the API's error under the integration's name, `StepFunctions.<Code>Exception` (e.g.
+ * StepFunctions.ExecutionAlreadyExistsException, the name Catch matches in AWS).
+ */
+function startExecutionHandler(deployment: LocalDeployment): TaskHandler {
+  return async (input) => {
+    const { StateMachineArn, Name, Input } = (isObject(input) ? input : {}) as { StateMachineArn?: unknown; Name?: unknown; Input?: Json };
+    const start = typeof StateMachineArn === 'string' ? deployment.stateMachines[StateMachineArn] : undefined;
+    if (!start) throw new RemoteError('StepFunctions.StateMachineDoesNotExistException', `State Machine Does Not Exist: '${String(StateMachineArn)}'`);
+    try {
+      // Input may be given as JSON (an object) or as a string holding JSON, as in AWS.
+      const text = typeof Input === 'string' ? Input : JSON.stringify(Input ?? {});
+      const started = await start({ stateMachineArn: StateMachineArn as string, input: text, ...(typeof Name === 'string' ? { name: Name } : {}) });
+      return { ExecutionArn: started.executionArn, StartDate: new Date(started.startDate * 1000).toISOString() };
+    } catch (err) {
+      const code = err instanceof Error ? err.name : 'Error';
+      throw new RemoteError(`StepFunctions.${code.endsWith('Exception') ? code : `${code}Exception`}`, err instanceof Error ? err.message : String(err));
+    }
   };
 }
 

@@ -18,7 +18,7 @@ import { heavyTaskHandler } from '../handlers/heavy-task';
 import { prepareBackupHandler } from '../handlers/prepare-backup';
 import { LocalAlertSink } from './alert-sink';
 import type { Json } from './asl-definition';
-import type { LocalDeployment } from './bindings';
+import type { LocalDeployment, LocalStartExecution } from './bindings';
 import { LocalMetricsSink } from './metrics-sink';
 import { ConcurrencyLimit, DEFAULT_LOCAL_TIER_LIMITS, runWithinTierLimits, type MemoryModel, type TierLimits, type TierLimitsByName } from './tier-limits';
 
@@ -37,6 +37,8 @@ export const LOCAL_ARNS = {
   heavyTaskDefinition: `arn:aws:ecs:${LOCAL_REGION}:${LOCAL_ACCOUNT}:task-definition/backup-heavy-copy:1`,
   alertTopic: `arn:aws:sns:${LOCAL_REGION}:${LOCAL_ACCOUNT}:backup-alerts`,
   stateMachine: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:backup-object`,
+  /** The Express fast path (asl/fast-path.asl.json), which hands off to `stateMachine`. */
+  fastPathStateMachine: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:backup-fast-path`,
 } as const;
 export const LOCAL_HEAVY_CONTAINER = 'heavy-copy';
 
@@ -74,6 +76,11 @@ export interface LocalEnvironment {
   retryIntervalMs?: number;
   /** Draw each such pause from 0 to retryIntervalMs, like JitterStrategy FULL (Default: false, exactly retryIntervalMs). */
   retryJitter?: boolean;
+  /**
+   * StartExecution of the Standard machine (LOCAL_ARNS.stateMachine), for the fast path's hand-off: normally the local
+   * endpoint's. (Default: none — a definition that hands off is refused before it runs)
+   */
+  startExecution?: LocalStartExecution;
 }
 
 export interface ResolvedLocalEnvironment {
@@ -111,6 +118,7 @@ export function resolveLocalEnvironment(env: LocalEnvironment): ResolvedLocalEnv
     SmallMaxBytes: String(routing.smallMaxBytes),
     LargeMaxBytes: String(routing.largeMaxBytes),
     DeletePolicy: env.deletePolicy ?? 'retain',
+    BackupStateMachineArn: LOCAL_ARNS.stateMachine,
   };
 
   const skip = compileSkipRules(env.skipPatterns ?? []);
@@ -168,6 +176,7 @@ export function resolveLocalEnvironment(env: LocalEnvironment): ResolvedLocalEnv
     topics: {
       [LOCAL_ARNS.alertTopic]: ({ topicArn, subject, message }) => alerts.publish({ topicArn, message, ...(subject ? { subject } : {}) }),
     },
+    stateMachines: env.startExecution ? { [LOCAL_ARNS.stateMachine]: env.startExecution } : {},
   };
   return { substitutions, deployment, tiers, concurrency, heavyTasks, alerts, metrics };
 }

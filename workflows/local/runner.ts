@@ -8,7 +8,7 @@
  * run. An environment is read when it is first run: change it by passing a new object.
  */
 import { randomUUID } from 'node:crypto';
-import { BACKUP_ASL_PATH, loadDefinition, resolveSubstitutions, type Json, type JsonObject } from './asl-definition';
+import { BACKUP_ASL_PATH, FAST_PATH_ASL_PATH, loadDefinition, resolveSubstitutions, type Json, type JsonObject } from './asl-definition';
 import { executionAlert } from '../alerting/execution-alert';
 import { collectAlerts, type LocalAlert, type LocalAlertSink } from './alert-sink';
 import { bindTaskStates, LOCAL_TASK_TOKEN } from './bindings';
@@ -96,6 +96,30 @@ function validatedStateMachine(definition: JsonObject): StateMachine {
   if (validatedDefinitions.size >= MAX_VALIDATED_DEFINITIONS) validatedDefinitions.clear();
   validatedDefinitions.add(text);
   return machine;
+}
+
+/**
+ * One execution of the Express fast path (asl/fast-path.asl.json) under `executionArn` (an Express execution's ARN,
+ * given by the local endpoint). No alert is published from outside: Express executions emit no status-change events
+ * (the stack alarms on the machine's ExecutionsFailed metric instead), and the fast path hands every failure it
+ * cannot finish to the Standard machine, which alerts. `env.startExecution` must be the Standard machine's.
+ */
+export async function runFastPathExecution(
+  input: unknown,
+  env: LocalEnvironment,
+  execution: { name: string; arn: string },
+  options: Pick<LocalRunOptions, 'onStep' | 'onEvent'> = {},
+): Promise<LocalExecutionResult> {
+  const { machine, handlers, retryIntervalOverrides } = preparedFor(env, FAST_PATH_ASL_PATH);
+  const runOptions: RunOptions = {
+    overrides: { taskResourceLocalHandlers: handlers, ...(retryIntervalOverrides ? { retryIntervalOverrides } : {}) },
+    context: {
+      Execution: { Id: execution.arn, Name: execution.name },
+      StateMachine: { Id: LOCAL_ARNS.fastPathStateMachine, Name: 'backup-fast-path' },
+    },
+  };
+  const timeline = await runToTimeline(() => machine.run(input as Json, runOptions), execution.name, options);
+  return { executionName: execution.name, executionArn: execution.arn, ...runOutcome(timeline), timeline, alerts: [] };
 }
 
 export async function runBackupExecution(input: unknown, env: LocalEnvironment, options: LocalRunOptions = {}): Promise<LocalExecutionResult> {

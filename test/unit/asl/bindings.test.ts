@@ -20,6 +20,7 @@ function deployment(over: Partial<LocalDeployment> = {}): LocalDeployment {
     functions: { [FN]: async (p) => ({ echoed: p, dropped: undefined }) },
     taskDefinitions: { [TD]: { containerName: 'c', run: async (_env, reporter) => reporter.success({ outcome: 'copied', bytes: 1, durationMs: 1, destination: 'gs://b/k' }) } },
     topics: { [TOPIC]: ({ message }) => ({ MessageId: `id:${message}` }) },
+    stateMachines: {},
     ...over,
   };
 }

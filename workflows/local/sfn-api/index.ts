@@ -5,3 +5,4 @@ export { startSfnApi, localSfnClient, CONSOLE_PATH, type SfnApiServer } from './
 export type { ExecutionRecord, ExecutionStatus, RunRecord } from './execution-store';
 export { currentRun, INTERRUPTED_CAUSE, INTERRUPTED_ERROR } from './execution-store';
 export { SfnApiError } from './protocol';
+export { ExpressLog, readExpressLog, type ExpressExecution } from './express-log';

@@ -29,6 +29,17 @@ export function executionArnFor(stateMachineArn: string, name: string): string {
   return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
 }
 
+/** An Express execution's ARN: `arn:aws:states:<region>:<account>:express:<machine>:<name>:<id>`. */
+const EXPRESS_EXECUTION_ARN = /^arn:aws[a-z-]*:states:[^:]*:[^:]*:express:[^:]+:[^:]+:[^:]+$/;
+
+export function expressExecutionArnFor(stateMachineArn: string, name: string, id: string): string {
+  return `${stateMachineArn.replace(':stateMachine:', ':express:')}:${name}:${id}`;
+}
+
+export function isExpressExecutionArn(arn: string): boolean {
+  return EXPRESS_EXECUTION_ARN.test(arn);
+}
+
 export function assertExecutionArn(arn: string): { stateMachineName: string; name: string } {
   const m = EXECUTION_ARN.exec(arn);
   if (!m) throw new SfnApiError('InvalidArn', `Invalid Arn: '${arn}' is not an execution ARN`);

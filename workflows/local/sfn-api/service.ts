@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { LocalAlert } from '../alert-sink';
 import type { Timeline } from '../timeline';
+import { ExpressLog, type ExpressExecution } from './express-log';
 import { currentRun, ExecutionStore, type ExecutionRecord, type ExecutionStatus, type RunRecord } from './execution-store';
 import { historyEvents } from './history-events';
 import { statusChangeEvent, type ExecutionStatusChangeDetail, type StatusChangeListener } from './status-change';
-import { assertExecutionArn, assertStateMachineArn, assertValidExecutionName, executionArnFor } from './names';
+import { assertExecutionArn, assertStateMachineArn, assertValidExecutionName, executionArnFor, expressExecutionArnFor, isExpressExecutionArn } from './names';
 import {
   decodeListToken,
   decodeToken,
@@ -58,9 +59,15 @@ export interface LocalStepFunctionsOptions {
   maxConcurrent?: number;
   /** Epoch milliseconds now (Default: Date.now): dates of executions and the 14-day redrive window. */
   clock?: () => number;
+  /** Where EXPRESS executions log their events, their only record (Default: a log in memory). */
+  expressLog?: ExpressLog;
+  /** An EXPRESS execution's time limit in ms (Default: 5 minutes, as in AWS). */
+  expressTimeLimitMs?: number;
 }
 
 const MAX_INPUT_BYTES = 256 * 1024;
+/** "Express workflows can run for up to five minutes" (https://docs.aws.amazon.com/step-functions/latest/dg/choosing-workflow-type.html). */
+const EXPRESS_TIME_LIMIT_MS = 5 * 60 * 1000;
 const REDRIVE_WINDOW_MS = 14 * 24 * 3600 * 1000;
 /** ListExecutions' statusFilter values (API_ListExecutions); PENDING_REDRIVE only with a mapRunArn (see listExecutions). */
 const STATUS_FILTERS = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE'] as const;
@@ -91,8 +98,13 @@ export class LocalStepFunctions {
   private readonly inFlight = new Set<Promise<void>>();
   /** The runs StopExecution can stop: execution ARN → its run's abort. */
   private readonly stops = new Map<string, AbortController>();
+  /** The log group of the EXPRESS machines: their executions' only record. */
+  readonly expressLog: ExpressLog;
+  private readonly expressTimeLimitMs: number;
 
   constructor(options: LocalStepFunctionsOptions) {
+    this.expressLog = options.expressLog ?? new ExpressLog();
+    this.expressTimeLimitMs = options.expressTimeLimitMs ?? EXPRESS_TIME_LIMIT_MS;
     const createdAt = new Date();
     this.machines = new Map(options.stateMachines.map((m) => [m.arn, { ...m, createdAt, resources: taskResources(m.definition) }]));
     this.store = new ExecutionStore(options.dataDir);
@@ -178,6 +190,7 @@ export class LocalStepFunctions {
     assertValidExecutionName(name);
     const input = optionalString(params, 'input') ?? '{}';
     const parsed = parseInput(input);
+    if (machine.type === 'EXPRESS') return this.startExpressExecution(machine, name, input, parsed);
     const executionArn = executionArnFor(machine.arn, name);
     const existing = this.store.get(executionArn);
     if (existing) {
@@ -231,7 +244,11 @@ export class LocalStepFunctions {
       throw new SfnApiError('ResourceNotFound', 'Map Run Does Not Exist: the local endpoint runs no Distributed Map (mapRunArn)');
     }
     const stateMachineArn = requiredString(params, 'stateMachineArn');
-    this.machine(stateMachineArn);
+    if (this.machine(stateMachineArn).type === 'EXPRESS') {
+      // "This API action is not supported by EXPRESS state machines" (API_ListExecutions): their executions are read
+      // from their log group (here: expressLog), as the console does.
+      throw new SfnApiError('StateMachineTypeNotSupported', `This operation is not supported by EXPRESS state machines: '${stateMachineArn}'`);
+    }
     const statusFilter = optionalString(params, 'statusFilter');
     if (statusFilter !== undefined && !(STATUS_FILTERS as readonly string[]).includes(statusFilter)) {
       throw new SfnApiError('ValidationException', `1 validation error detected: Value '${statusFilter}' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [${STATUS_FILTERS.join(', ')}]`);
@@ -286,7 +303,12 @@ export class LocalStepFunctions {
    * Anything else is ExecutionNotRedrivable, with the reason DescribeExecution gives as redriveStatusReason.
    */
   private redriveExecution(params: JsonObject): JsonObject {
-    const record = this.record(requiredString(params, 'executionArn'));
+    const arn = requiredString(params, 'executionArn');
+    if (isExpressExecutionArn(arn)) {
+      // "This API action is not supported by EXPRESS state machines" (API_RedriveExecution).
+      throw new SfnApiError('ExecutionNotRedrivable', `Execution of an EXPRESS state machine cannot be redriven: '${arn}'`);
+    }
+    const record = this.record(arn);
     const redrive = this.redriveStatus(record);
     if (redrive.status !== 'REDRIVABLE') {
       throw new SfnApiError('ExecutionNotRedrivable', `${redrive.reason}: '${record.executionArn}'`);
@@ -457,6 +479,60 @@ export class LocalStepFunctions {
     })();
     this.inFlight.add(task);
     void task.finally(() => this.inFlight.delete(task));
+  }
+
+  /**
+   * An EXPRESS execution: never deduplicated by name (each start is a new execution with its own ARN), kept only in
+   * the log, and ended TIMED_OUT at the five-minute limit. Asynchronous Express is at-least-once: the same event may
+   * run twice, which is why the fast path's work is idempotent.
+   */
+  private startExpressExecution(machine: LocalStateMachine, name: string, input: string, parsed: unknown): JsonObject {
+    const startDate = new Date(this.now()).toISOString();
+    const execution: ExpressExecution = {
+      executionArn: expressExecutionArnFor(machine.arn, name, randomUUID()),
+      stateMachineArn: machine.arn,
+      name,
+      input,
+      startDate,
+      status: 'RUNNING',
+    };
+    this.expressLog.started(execution);
+    const task = (async () => {
+      await this.slot();
+      try {
+        let timer: NodeJS.Timeout | undefined;
+        const limit = new Promise<LocalRunResult>((resolve) => {
+          timer = setTimeout(
+            () => resolve({ status: 'TIMED_OUT', error: 'States.Timeout', cause: 'The Express execution ran longer than five minutes', timeline: { executionName: name, status: 'TIMED_OUT', startedAt: startDate, durationMs: this.expressTimeLimitMs, steps: [] } }),
+            this.expressTimeLimitMs,
+          );
+          timer.unref();
+        });
+        const run = machine.run(parsed, { name, arn: execution.executionArn }).catch(
+          (err: unknown): LocalRunResult => ({
+            status: 'FAILED',
+            error: err instanceof Error ? err.name : 'States.Runtime',
+            cause: err instanceof Error ? err.message : String(err),
+            timeline: { executionName: name, status: 'FAILED', startedAt: startDate, durationMs: 0, steps: [] },
+          }),
+        );
+        const result = await Promise.race([run, limit]);
+        clearTimeout(timer);
+        this.expressLog.closed({
+          ...execution,
+          status: result.status,
+          stopDate: new Date(this.now()).toISOString(),
+          timeline: result.timeline,
+          ...(result.output !== undefined ? { output: JSON.stringify(result.output) } : {}),
+          ...(result.error !== undefined ? { error: result.error, cause: result.cause ?? '' } : {}),
+        });
+      } finally {
+        this.release();
+      }
+    })();
+    this.inFlight.add(task);
+    void task.finally(() => this.inFlight.delete(task));
+    return { executionArn: execution.executionArn, startDate: epochSeconds(startDate) };
   }
 
   private announceClosed(record: ExecutionRecord): void {
