@@ -8,3 +8,6 @@ export const BACKUP_OBJECT_ASL = path.join(REPO_ROOT, 'asl', 'backup-object.asl.
 
 /** The distributed backfill: a Distributed Map starting one backup-object execution per listed object. */
 export const BACKFILL_ASL = path.join(REPO_ROOT, 'asl', 'backfill.asl.json');
+
+/** The Express fast path of `express-first`: copies small objects, hands the rest to BACKUP_OBJECT_ASL's machine. */
+export const FAST_PATH_ASL = path.join(REPO_ROOT, 'asl', 'fast-path.asl.json');

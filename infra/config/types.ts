@@ -44,6 +44,17 @@ export interface SourceBucketConfig {
 export type IntakeMode = 'eventbridge' | 's3-notifications';
 
 /**
+ * Which state machine the intake starts for each object event.
+ * - 'express-first': the Express fast path (asl/fast-path.asl.json) copies small objects whose size the event gives,
+ *   billed per request and duration, and hands everything else — larger, size unknown, any failure or escalation —
+ *   to the Standard machine under the same deterministic name. Its executions are kept only in its log group.
+ * - 'standard-only': every event is a Standard execution (asl/backup-object.asl.json): 90-day history, redrive and an
+ *   alert for every object, at about eight times the cost per small object (docs/benchmarks.md).
+ * Manual replays and backfills start the Standard machine in both modes.
+ */
+export type ExecutionMode = 'express-first' | 'standard-only';
+
+/**
  * How the copiers authenticate to Google Cloud Storage. Only NAMES are configured; values never enter the template.
  * - 'workload-identity': keyless Workload Identity Federation. The SSM String parameter holds the external-account
  *   credential configuration JSON produced by `gcloud iam workload-identity-pools create-cred-config --aws`.
@@ -187,6 +198,8 @@ export interface StageConfig {
   readonly sourceBuckets: readonly SourceBucketConfig[];
   /** (Default: 'eventbridge') */
   readonly intake?: IntakeMode;
+  /** (Default: 'express-first') */
+  readonly executionMode?: ExecutionMode;
   /**
    * Most start-executions Lambdas running at once (2-1000): paces the StartExecution rate. Each one starts a batch of
    * up to 10 executions, so at most ceil((small + large reservedConcurrency) / 10) is allowed: one round of batches

@@ -9,6 +9,7 @@ import type {
   GcsAuthConfig,
   GcsStorageClass,
   HeavyTierConfig,
+  ExecutionMode,
   IntakeMode,
   LambdaTierConfig,
   ReconcileConfig,
@@ -43,6 +44,7 @@ export interface DeploymentConfig {
   readonly region?: string;
   readonly sourceBuckets: readonly ResolvedSourceBucket[];
   readonly intake: IntakeMode;
+  readonly executionMode: ExecutionMode;
   readonly intakeMaxConcurrency: number;
   readonly maxExecutionsInFlight: number;
   readonly destination: {
@@ -125,6 +127,10 @@ export function validateStageConfig(config: StageConfig): DeploymentConfig {
 
   checkSourceBuckets(config.sourceBuckets, fail, createdBucketSuffixLength(config));
 
+  const executionMode = config.executionMode ?? 'express-first';
+  if (executionMode !== 'express-first' && executionMode !== 'standard-only') {
+    fail('executionMode', `must be 'express-first' or 'standard-only', got ${JSON.stringify(executionMode)}`);
+  }
   const intake = config.intake ?? 'eventbridge';
   if (!INTAKE_MODES.includes(intake)) fail('intake', `must be one of ${INTAKE_MODES.join(', ')}, got ${JSON.stringify(intake)}`);
 
@@ -254,6 +260,7 @@ export function validateStageConfig(config: StageConfig): DeploymentConfig {
       ...(b.kmsKeyArn !== undefined && { kmsKeyArn: b.kmsKeyArn }),
     })),
     intake,
+    executionMode,
     intakeMaxConcurrency,
     maxExecutionsInFlight,
     destination: {

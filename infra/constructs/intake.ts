@@ -22,6 +22,11 @@ export interface IntakeProps {
   /** Route Object Deleted / ObjectRemoved events too (only useful with the 'mirror' delete policy). */
   readonly includeDeletes: boolean;
   readonly stateMachine: sfn.IStateMachine;
+  /**
+   * The state machine whose RUNNING executions the in-flight bound counts (Default: `stateMachine`). With the Express
+   * fast path first, the Standard machine: ListExecutions refuses Express machines, and hand-offs run there.
+   */
+  readonly countedStateMachine?: sfn.IStateMachine;
   readonly skipPatterns: readonly string[];
   /** Most starter invocations at once; paces the StartExecution rate (sized from the copiers' concurrency by validation). */
   readonly maxConcurrency: number;
@@ -115,13 +120,14 @@ export class Intake extends Construct {
         MAX_EXECUTIONS_IN_FLIGHT: String(props.maxExecutionsInFlight),
         INTAKE_MAX_CONCURRENCY: String(props.maxConcurrency),
         INTAKE_QUEUE_URL: this.queue.queueUrl,
+        ...(props.countedStateMachine ? { COUNTED_STATE_MACHINE_ARN: props.countedStateMachine.stateMachineArn } : {}),
       },
     });
     props.stateMachine.grantStartExecution(this.starter.role);
     // Counting RUNNING executions (ListExecutions is granted on the state machine ARN), and sending a message that
     // waited for capacity back to the queue (sqs:SendMessage + the intake key).
     this.starter.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ sid: 'CountRunningExecutions', actions: ['states:ListExecutions'], resources: [props.stateMachine.stateMachineArn] }),
+      new iam.PolicyStatement({ sid: 'CountRunningExecutions', actions: ['states:ListExecutions'], resources: [(props.countedStateMachine ?? props.stateMachine).stateMachineArn] }),
     );
     this.starter.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'SendWaitingMessagesBack', actions: ['sqs:SendMessage'], resources: [this.queue.queueArn] }));
     // SendMessage to a KMS-encrypted queue: a data key from the intake key (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html).

@@ -1,4 +1,5 @@
 import { Aws, Fn, RemovalPolicy } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 
@@ -6,6 +7,8 @@ export interface StateMachineLogGroupProps {
   /** The state machine's name, repeated in the log group's. (Default: a name CloudFormation generates) */
   readonly stateMachineName?: string;
   readonly retention: logs.RetentionDays;
+  /** (Default: CloudWatch Logs' own encryption) */
+  readonly encryptionKey?: kms.IKey;
 }
 
 /**
@@ -19,6 +22,7 @@ export function stateMachineLogGroup(scope: Construct, id: string, props: StateM
   return new logs.LogGroup(scope, id, {
     ...(props.stateMachineName && { logGroupName: `/aws/vendedlogs/states/${props.stateMachineName}-${stackUuid}` }),
     retention: props.retention,
+    ...(props.encryptionKey && { encryptionKey: props.encryptionKey }),
     removalPolicy: RemovalPolicy.RETAIN,
   });
 }

@@ -10,6 +10,7 @@ import { ExecutionAlerts } from '../constructs/execution-alerts';
 import { BackfillStateMachine } from '../constructs/backfill-state-machine';
 import { BackupFunction } from '../constructs/backup-function';
 import { BackupStateMachine } from '../constructs/backup-state-machine';
+import { FastPathStateMachine } from '../constructs/fast-path-state-machine';
 import { BackupDashboard } from '../constructs/dashboard';
 import { GcsCredentials } from '../constructs/gcs-credentials';
 import { giveDeployTimeHandlersLogRetention } from '../constructs/handler-log-groups';
@@ -19,7 +20,7 @@ import { Reconciliation } from '../constructs/reconciliation';
 import { RestoreDrill } from '../constructs/restore-drill';
 import { SlackNotifier, type SlackWebhookSource } from '../constructs/slack-notifier';
 import { SourceBuckets, withPhysicalBucketNames } from '../constructs/source-buckets';
-import { BACKFILL_ASL, BACKUP_OBJECT_ASL } from '../paths';
+import { BACKFILL_ASL, BACKUP_OBJECT_ASL, FAST_PATH_ASL } from '../paths';
 
 export interface BackupStackProps extends StackProps {
   /** A validated stage configuration (validateStageConfig). */
@@ -48,6 +49,8 @@ const METRICS_NAMESPACE = 'S3GcsBackup';
 export class BackupStack extends Stack {
   public readonly workflow: BackupStateMachine;
   public readonly backfill: BackfillStateMachine;
+  /** The Express fast path the intake starts, in executionMode 'express-first'. */
+  public readonly fastPath: FastPathStateMachine | undefined;
 
   constructor(scope: Construct, id: string, props: BackupStackProps) {
     super(scope, id, props);
@@ -219,11 +222,38 @@ export class BackupStack extends Stack {
       logRetention,
     });
 
+    // express-first: the intake starts the Express fast path, which hands what it does not finish to the workflow
+    // under the same name. standard-only: the intake starts the workflow itself. Replays go to the workflow either way.
+    if (config.executionMode === 'express-first') {
+      const fastAliases = { PrepareFunctionArn: prepare.alias, SmallCopyFunctionArn: small.alias, DeleteFunctionArn: small.alias };
+      this.fastPath = new FastPathStateMachine(this, 'FastPath', {
+        definitionFile: FAST_PATH_ASL,
+        stateMachineName: `${prefix}-fast-path`,
+        logRetention,
+        alertTopic: alerts.topic,
+        backupStateMachine: this.workflow.stateMachine,
+        substitutions: {
+          ...Object.fromEntries(Object.entries(fastAliases).map(([name, alias]) => [name, alias.functionArn])),
+          SmallMaxBytes: String(config.thresholds.smallMaxBytes),
+          DeletePolicy: config.deletePolicy,
+          BackupStateMachineArn: this.workflow.stateMachine.stateMachineArn,
+        },
+      });
+      this.fastPath.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'InvokeTheFastPathStepsByAlias',
+          actions: ['lambda:InvokeFunction'],
+          resources: [...new Set(Object.values(fastAliases))].map((alias) => alias.functionArn),
+        }),
+      );
+    }
+
     const intake = new Intake(this, 'Intake', {
       sources,
       mode: config.intake,
       includeDeletes: config.deletePolicy === 'mirror',
-      stateMachine: this.workflow.stateMachine,
+      stateMachine: this.fastPath?.stateMachine ?? this.workflow.stateMachine,
+      ...(this.fastPath ? { countedStateMachine: this.workflow.stateMachine } : {}),
       skipPatterns: config.skipPatterns,
       maxConcurrency: config.intakeMaxConcurrency,
       maxExecutionsInFlight: config.maxExecutionsInFlight,
@@ -293,7 +323,7 @@ export class BackupStack extends Stack {
       queue: intake.queue,
       deadLetterQueue: intake.deadLetterQueue,
       alertTopic: alerts.topic,
-      alarms: [...alarms.all, executionAlerts.deadLetters, executionAlerts.deliveryFailed, ...(reconciliation?.alarms ?? [])],
+      alarms: [...alarms.all, executionAlerts.deadLetters, executionAlerts.deliveryFailed, ...(reconciliation?.alarms ?? []), ...(this.fastPath ? [this.fastPath.failedAlarm] : [])],
     });
 
     let drillRole: iam.IRole | undefined;
@@ -326,6 +356,10 @@ export class BackupStack extends Stack {
       value: this.backfill.stateMachine.stateMachineArn,
       description: 'Backfills existing objects: s3gcs backfill --stack-outputs outputs.json s3://BUCKET/PREFIX/ --distributed',
     });
+    if (this.fastPath) {
+      new CfnOutput(this, 'FastPathStateMachineArn', { value: this.fastPath.stateMachine.stateMachineArn, description: 'The Express fast path the intake starts (executionMode express-first)' });
+      new CfnOutput(this, 'FastPathLogGroupName', { value: this.fastPath.logGroup.logGroupName, description: 'The fast path executions (their only record): Logs Insights or the Step Functions console' });
+    }
     new CfnOutput(this, 'BackfillReportBucket', { value: this.backfill.reportBucket.bucketName, description: 'Per-item results of distributed backfills' });
     new CfnOutput(this, 'DestinationBucket', { value: config.destination.bucket, description: 'The GCS bucket holding the backups' });
     // CloudFormation refuses an empty output value; the CLI reads a missing DestinationPrefix as ''.

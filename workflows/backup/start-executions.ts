@@ -27,7 +27,7 @@ export interface StartExecutionsConfig {
   /** The matching skip pattern for a key, or undefined. */
   skipReason: (key: string) => string | undefined;
   /** The bound on executions in flight (./in-flight-gate.ts) and the queue a message waits in; none: unbounded. */
-  inFlight?: { maxInFlight: number; starters: number; queueUrl: string };
+  inFlight?: { maxInFlight: number; starters: number; queueUrl: string; countedStateMachineArn?: string };
 }
 
 /** Reads STATE_MACHINE_ARN and SKIP_PATTERNS once; fails fast naming the variable. */
@@ -62,7 +62,12 @@ function readInFlightConfig(env: NodeJS.ProcessEnv): StartExecutionsConfig['inFl
   const maxInFlight = integer('MAX_EXECUTIONS_IN_FLIGHT', 1000);
   const starters = integer('INTAKE_MAX_CONCURRENCY', 1000);
   if (starters > maxInFlight) throw new ConfigurationError(`INTAKE_MAX_CONCURRENCY (${starters}) must not exceed MAX_EXECUTIONS_IN_FLIGHT (${maxInFlight}): each starter needs a share of at least one`);
-  return { maxInFlight, starters, queueUrl: env['INTAKE_QUEUE_URL']! };
+  // The machine whose RUNNING executions are counted, when not the one started (an Express machine cannot be listed).
+  const counted = env['COUNTED_STATE_MACHINE_ARN'];
+  if (counted !== undefined && counted !== '' && !/^arn:aws[a-z-]*:states:[^:]*:[^:]*:stateMachine:[^:]+$/.test(counted)) {
+    throw new ConfigurationError(`COUNTED_STATE_MACHINE_ARN is not a state machine ARN: ${JSON.stringify(counted)}`);
+  }
+  return { maxInFlight, starters, queueUrl: env['INTAKE_QUEUE_URL']!, ...(counted ? { countedStateMachineArn: counted } : {}) };
 }
 
 /** The slice of Powertools Logger used here (also handed to the BatchProcessor). */

@@ -41,8 +41,8 @@ export interface LocalDeployment {
   functions: Record<string, LocalFunction>;
   taskDefinitions: Record<string, LocalContainer>;
   topics: Record<string, LocalTopic>;
-  /** State machines another machine may start (states:startExecution), by ARN. */
-  stateMachines: Record<string, LocalStartExecution>;
+  /** State machines another machine may start (states:startExecution), by ARN (Default: none). */
+  stateMachines?: Record<string, LocalStartExecution>;
 }
 
 /** An error as it crosses a service boundary: name and message only (Lambda's errorType/errorMessage). */
@@ -79,7 +79,7 @@ export function bindTaskStates(definition: JsonObject, deployment: LocalDeployme
       else handlers[task.name] = topicHandler(deployment);
     } else if (task.resource === STATES_START_EXECUTION) {
       const machine = staticString(params, 'StateMachineArn');
-      if (machine !== undefined && !deployment.stateMachines[machine]) problems.push(`${where} starts ${machine}, which no local state machine answers`);
+      if (machine !== undefined && !deployment.stateMachines?.[machine]) problems.push(`${where} starts ${machine}, which no local state machine answers`);
       else handlers[task.name] = startExecutionHandler(deployment);
     } else {
       problems.push(`${where} uses resource ${task.resource}, which has no local implementation (the library would call real AWS)`);
@@ -221,7 +221,7 @@ function topicHandler(deployment: LocalDeployment): TaskHandler {
 function startExecutionHandler(deployment: LocalDeployment): TaskHandler {
   return async (input) => {
     const { StateMachineArn, Name, Input } = (isObject(input) ? input : {}) as { StateMachineArn?: unknown; Name?: unknown; Input?: Json };
-    const start = typeof StateMachineArn === 'string' ? deployment.stateMachines[StateMachineArn] : undefined;
+    const start = typeof StateMachineArn === 'string' ? deployment.stateMachines?.[StateMachineArn] : undefined;
     if (!start) throw new RemoteError('StepFunctions.StateMachineDoesNotExistException', `State Machine Does Not Exist: '${String(StateMachineArn)}'`);
     try {
       // Input may be given as JSON (an object) or as a string holding JSON, as in AWS.

@@ -296,6 +296,14 @@ describe('the bound on executions in flight', () => {
       /must not exceed MAX_EXECUTIONS_IN_FLIGHT/,
     );
   });
+
+  it('counts the executions of COUNTED_STATE_MACHINE_ARN when set (express-first: the Standard machine), refusing a non-ARN', () => {
+    const url = 'https://sqs.us-east-1.amazonaws.com/111122223333/intake';
+    const counted = 'arn:aws:states:us-east-1:111122223333:stateMachine:backup-object';
+    const env = { STATE_MACHINE_ARN, MAX_EXECUTIONS_IN_FLIGHT: '29', INTAKE_MAX_CONCURRENCY: '2', INTAKE_QUEUE_URL: url };
+    expect(readStartExecutionsConfig({ ...env, COUNTED_STATE_MACHINE_ARN: counted }).inFlight?.countedStateMachineArn).toBe(counted);
+    expect(() => readStartExecutionsConfig({ ...env, COUNTED_STATE_MACHINE_ARN: 'backup-object' })).toThrow(/COUNTED_STATE_MACHINE_ARN is not a state machine ARN/);
+  });
 });
 
 describe('StartExecution failures, recorded from @aws-sdk/client-sfn (test/fixtures/errors/sfn.json)', () => {

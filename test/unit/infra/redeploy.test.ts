@@ -95,7 +95,8 @@ describe('a deploy can be repeated', () => {
 
   test('expect the sweep to see the named resources it judges (state machines, their log groups, the created bucket)', () => {
     const template = Template.fromStack(shipped.stacks.find((s) => s.stackName.endsWith('staging'))!);
-    expect(Object.keys(template.findResources('AWS::StepFunctions::StateMachine'))).toHaveLength(2);
+    // The Standard workflow, the backfill and the Express fast path (executionMode express-first).
+    expect(Object.keys(template.findResources('AWS::StepFunctions::StateMachine'))).toHaveLength(3);
     const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup')) as CfnResource[];
     const named = logGroups.filter((g) => g.Properties?.['LogGroupName'] !== undefined);
     expect(named.length).toBeGreaterThanOrEqual(2);

@@ -12,6 +12,8 @@ export interface LocalIntakeOptions {
   /** A client of the local Step Functions endpoint (the one start-executions calls StartExecution on). */
   sfn: SFNClient;
   stateMachineArn: string;
+  /** The machine whose RUNNING executions `inFlight` counts (Default: stateMachineArn; an Express machine cannot be listed). */
+  countedStateMachineArn?: string;
   skipReason?: (key: string) => string | undefined;
   logger: StartLogger;
   /** Messages per batch, as the SQS event source's BatchSize (Default: 10). */
@@ -70,7 +72,7 @@ export class LocalIntake {
     if (inFlight && maxConcurrency === undefined) throw new Error('LocalIntake: inFlight needs maxConcurrency (the starters that share the bound)');
     // One gate per starter instance on AWS; locally the starters are one process, so they share one (the stricter case:
     // every start it grants is remembered, whichever starter asked).
-    const gate = inFlight && new InFlightGate(sfnRunningExecutionCounter(sfn, stateMachineArn), { maxInFlight: inFlight.maxInFlight, starters: maxConcurrency! }, inFlight.gate);
+    const gate = inFlight && new InFlightGate(sfnRunningExecutionCounter(sfn, options.countedStateMachineArn ?? stateMachineArn), { maxInFlight: inFlight.maxInFlight, starters: maxConcurrency! }, inFlight.gate);
     this.startExecutions = startExecutionsHandler({
       sfn,
       logger,

@@ -35,6 +35,7 @@ describe('validateStageConfig', () => {
     expect(validateStageConfig(minimal)).toMatchObject({
       sourceBuckets: [{ name: 'my-data', create: false, prefixes: [] }],
       intake: 'eventbridge',
+      executionMode: 'express-first',
       // floor((100 + 20 reserved) / 10 per batch)
       intakeMaxConcurrency: 12,
       destination: { bucket: 'my-backup', prefix: '', layout: { kind: 'by-source-bucket' } },
@@ -199,6 +200,11 @@ describe('validateStageConfig', () => {
 
   it('expect skip patterns to compile, with the reason when they do not', () => {
     expect(problemsOf({ ...valid, skipPatterns: ['!keep/**'] })).toEqual([expect.stringMatching(/^skipPatterns: .*negated patterns are not supported/)]);
+  });
+
+  it('expect an execution mode of express-first or standard-only', () => {
+    expect(validateStageConfig({ ...valid, executionMode: 'standard-only' }).executionMode).toBe('standard-only');
+    expect(problemsOf({ ...valid, executionMode: 'express' as never })).toEqual([expect.stringMatching(/^executionMode: must be 'express-first' or 'standard-only'/)]);
   });
 
   it('expect a known delete policy, a plausible e-mail and a CloudWatch retention value', () => {
