@@ -63,7 +63,8 @@ export function banner(sb: Sandbox, flag: string): string {
 
 export function demoResultText(r: DemoResult, index: number, total: number): string {
   const lines = [`-- demo ${index + 1}/${total}: ${r.case.title}: s3 key ${JSON.stringify(shortKey(r.case.key))} (${formatBytes(r.case.bytes)})`];
-  lines.push(r.timeline ? formatTimeline(r.timeline) : `${r.status}${r.error ? ` ${r.error}` : ''}`);
+  const path = { 'fast path': 'Finished on the Express fast path:', 'handed off': 'Handed off by the fast path to the Standard machine:', standard: 'Standard execution:' }[r.path];
+  lines.push(path, r.timeline ? formatTimeline(r.timeline) : `${r.status}${r.error ? ` ${r.error}` : ''}`);
   for (const alert of r.alerts) {
     lines.push('Alert published:', ...alert.message.split('\n').map((l) => `  | ${l}`));
   }
@@ -73,6 +74,8 @@ export function demoResultText(r: DemoResult, index: number, total: number): str
 
 export interface SummaryRow {
   key: string;
+  /** Where the backup finished: the Express fast path, the Standard machine after a hand-off, or Standard alone. */
+  path: string;
   outcome: string;
   tier: string;
   bytes: number;
@@ -89,6 +92,7 @@ export function summaryRows(results: DemoResult[]): SummaryRow[] {
     const bytes = r.outcome?.bytes ?? 0;
     return {
       key: r.case.key,
+      path: r.path,
       outcome: r.outcome?.outcome ?? `${r.status} ${r.error ?? ''}`.trim(),
       tier: r.outcome?.tier ?? '-',
       bytes: r.outcome ? bytes : r.case.bytes,

@@ -8,7 +8,8 @@ import { readLayout } from '../backup/settings';
 import type { DestinationLayout } from '../copy/types';
 import { localS3Client } from '../local/s3-server';
 import { CONSOLE_PATH } from '../local/sfn-api/server';
-import { isProcessAlive, readReadyFile, type SandboxEndpoints } from '../local/sandbox/ready-file';
+import { EXPRESS_LOG_FILE, isProcessAlive, readReadyFile, type SandboxEndpoints } from '../local/sandbox/ready-file';
+import { readExpressLog, type ExpressExecution } from '../local/sfn-api/express-log';
 import { unreachable, usageError } from './errors';
 import type { CliIo } from './io';
 import { parseGcsUrl, type GcsLocation } from './s3-url';
@@ -48,6 +49,12 @@ export interface Target {
   backfillStateMachineArn?: string;
   /** The page to open for an execution: the AWS console, or the sandbox's stand-in. */
   consoleUrl(executionArn: string): string;
+  /**
+   * The fast path's executions still in its log (Express executions have no history in the service, and
+   * ListExecutions refuses Express machines). The sandbox reads its log file; a deployed stage's log group is not read
+   * yet (Default: none).
+   */
+  expressExecutions?(): ExpressExecution[];
   close(): void;
 }
 
@@ -102,6 +109,7 @@ export function targetOfSandbox(ready: SandboxEndpoints, dataDir: string): Targe
     sourceBucket: ready.sourceBucket,
     ...(ready.restoreBucket ? { restoreBucket: ready.restoreBucket } : {}),
     consoleUrl: (arn) => (ready.consoleUrl ? `${ready.consoleUrl}#execution?arn=${encodeURIComponent(arn)}` : `${ready.sfnEndpoint}${CONSOLE_PATH}${encodeURIComponent(arn)}`),
+    expressExecutions: () => readExpressLog(join(dataDir, EXPRESS_LOG_FILE)),
     close: () => {
       sfn.destroy();
       s3.destroy();

@@ -46,9 +46,14 @@ export function localStateMachines(env: LocalEnvironment, opts: LocalMachinesOpt
       arn: LOCAL_ARNS.stateMachine,
       definition: JSON.stringify(standard.definition, null, 2),
       // A redrive passes the failed state to resume at (RedriveExecution never re-runs the states that succeeded).
-      run: async (input, execution, resume) => {
+      // StopExecution aborts the run through `signal`.
+      run: async (input, execution, resume, signal) => {
         const own = new LocalAlertSink(opts.alertsFile);
-        const result = await runBackupExecution(input, { ...env, alerts: own }, { executionName: execution.name, ...(resume ? { startAt: resume.startAt } : {}) });
+        const result = await runBackupExecution(
+          input,
+          { ...env, alerts: own },
+          { executionName: execution.name, ...(resume ? { startAt: resume.startAt } : {}), ...(signal ? { signal } : {}) },
+        );
         alerts.alerts.push(...own.alerts);
         return result;
       },

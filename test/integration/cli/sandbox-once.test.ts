@@ -19,7 +19,9 @@ describe('s3gcs sandbox --once', () => {
         sourceBucket: 'sandbox-source',
         destinationBucket: 'sandbox-backup',
       });
-      const demo = (await sandbox.nextLine()) as { ok: boolean; demo: { key: string; outcome: string; tier: string; bytes: number; asExpected: boolean }[] };
+      const demo = (await sandbox.nextLine()) as { ok: boolean; demo: { key: string; path: string; outcome: string; tier: string; bytes: number; asExpected: boolean }[] };
+      // express-first: the small object finishes on the Express fast path; the rest are handed off to Standard.
+      expect(demo.demo.map((r) => r.path)).toEqual(['fast path', 'handed off', 'handed off', 'handed off']);
       expect(demo.demo.map((r) => [r.outcome, r.tier])).toEqual([
         ['copied', 'small'],
         ['copied', 'large'],

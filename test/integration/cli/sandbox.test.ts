@@ -100,6 +100,14 @@ describe('s3gcs sandbox, driven with the AWS SDK, the GCS client and the CLI', (
     expect(rows.filter((r) => r.status === 'SUCCEEDED').map((r) => r.object?.key)).toEqual(expect.arrayContaining([smallKey, largeKey]));
   });
 
+  it('lists the fast path executions from its log: the small copy finished there, the large one was handed off', async () => {
+    const rows = (await cli('executions', '--json')).json<{ executions: { type: string; object?: { key: string }; handedOffTo?: string }[] }>().executions;
+    const fast = (key: string) => rows.find((r) => r.type === 'express' && r.object?.key === key);
+    expect(fast(smallKey)).toMatchObject({ type: 'express' });
+    expect(fast(smallKey)?.handedOffTo).toBeUndefined();
+    expect(fast(largeKey)?.handedOffTo).toMatch(/:execution:backup-object:copy-media-big-12MiB-bin-/);
+  });
+
   it('prints the history of an object: the tier that copied it and the outcome', async () => {
     const run = await cli('history', `s3://${ready.sourceBucket}/${largeKey}`);
     expect(run.code).toBe(0);
@@ -107,6 +115,8 @@ describe('s3gcs sandbox, driven with the AWS SDK, the GCS client and the CLI', (
     expect(run.stdout).toMatch(/Copy the object with the large Lambda +Task .* ok/);
     expect(run.stdout).toContain('"outcome":"copied"');
     expect(run.stdout).toContain(`Console: ${ready.consoleUrl}#execution?arn=`);
+    // One command, in order: the Express execution that handed the object off, then the Standard one it started.
+    expect(run.stdout).toMatch(/Fast path \(Express\) execution [^\n]+:express:backup-fast-path:copy-media-big-12MiB-bin-[\s\S]*Handed off to [^\n]+\n[\s\S]*Execution copy-media-big-12MiB-bin-[a-z2-7]+: SUCCEEDED/);
   });
 
   it('replays an object and waits: the backup is already current', async () => {

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { addCommonOptions, examples, runCommand, type CommandContext, type CommonOptions } from '../command-kit';
 import { usageError } from '../errors';
 import { findExecutions, type ExecutionWithObject } from '../execution-lookup';
+import { expressExecutions, type ExpressWithObject } from '../express-executions';
 import { EXIT } from '../exit-codes';
 import { table } from '../io';
 import { formatDuration, parsePositive, parseSince } from '../time-window';
@@ -52,10 +53,12 @@ export function registerExecutions(program: Command, ctx: CommandContext): void 
       opts,
       () => ({ status: parseStatus(opts.status), since: opts.since ? parseSince(opts.since) : undefined, limit: parsePositive(opts.limit, '--limit', { integer: true }) }),
       async (out, target, { status, since, limit }) => {
-        const keep = (e: ExecutionWithObject): boolean =>
+        const keep = (e: Pick<ExecutionWithObject, 'object'>): boolean =>
           (opts.keyPrefix === undefined || (e.object?.key.startsWith(opts.keyPrefix) ?? false)) && (opts.bucket === undefined || e.object?.bucket === opts.bucket);
         const found = await findExecutions(target, { ...(status ? { status } : {}), ...(since ? { since } : {}) }, keep, limit);
-        const rows = found.map(toRow);
+        // The fast path's executions come from its log (ListExecutions refuses Express machines); newest first, merged.
+        const fast = expressExecutions(target, { ...(status ? { status } : {}), ...(since ? { since } : {}) }).filter(keep);
+        const rows = [...found.map(toRow), ...fast.map(expressRow)].sort((a, b) => b.startDate.localeCompare(a.startDate)).slice(0, limit);
         out.result({ executions: rows });
         if (rows.length === 0) {
           out.line('No executions match.');
@@ -63,9 +66,10 @@ export function registerExecutions(program: Command, ctx: CommandContext): void 
         }
         out.line(
           table(
-            ['STATUS', 'STARTED', 'DURATION', 'OBJECT', 'NAME'],
+            ['STATUS', 'TYPE', 'STARTED', 'DURATION', 'OBJECT', 'NAME'],
             rows.map((r) => [
               r.status,
+              r.type === 'express' ? `express${r.handedOffTo ? ' -> standard' : ''}` : 'standard',
               r.startDate.replace(/\.\d{3}Z$/, 'Z'),
               r.durationMs === undefined ? '-' : formatDuration(r.durationMs),
               r.object ? `${r.object.action === 'delete' ? 'delete ' : ''}s3://${r.object.bucket}/${r.object.key}` : '-',
@@ -79,16 +83,51 @@ export function registerExecutions(program: Command, ctx: CommandContext): void 
   );
 }
 
-function toRow(e: ExecutionWithObject) {
+interface Row {
+  type: 'standard' | 'express';
+  name: string;
+  executionArn: string;
+  status: string;
+  startDate: string;
+  stopDate?: string;
+  durationMs: number | undefined;
+  redriveCount: number;
+  object?: { action: string; bucket: string; key: string; versionId?: string };
+  error?: string;
+  handedOffTo?: string;
+}
+
+function objectRow(object: ExpressWithObject['object']): Pick<Row, 'object'> {
+  return object ? { object: { action: object.action, bucket: object.bucket, key: object.key, ...(object.versionId ? { versionId: object.versionId } : {}) } } : {};
+}
+
+function expressRow(e: ExpressWithObject): Row {
+  const { execution } = e;
+  return {
+    type: 'express',
+    name: execution.name,
+    executionArn: execution.executionArn,
+    status: execution.status,
+    startDate: new Date(execution.startDate).toISOString(),
+    ...(execution.stopDate ? { stopDate: execution.stopDate, durationMs: Date.parse(execution.stopDate) - Date.parse(execution.startDate) } : { durationMs: undefined }),
+    redriveCount: 0,
+    ...objectRow(e.object),
+    ...(execution.error !== undefined ? { error: execution.error } : {}),
+    ...(e.handedOffTo ? { handedOffTo: e.handedOffTo } : {}),
+  };
+}
+
+function toRow(e: ExecutionWithObject): Row {
   const start = e.item.startDate ?? new Date(0);
   return {
+    type: 'standard',
     name: e.item.name!,
     executionArn: e.item.executionArn!,
     status: e.item.status!,
     startDate: start.toISOString(),
     ...(e.item.stopDate ? { stopDate: e.item.stopDate.toISOString(), durationMs: e.item.stopDate.getTime() - start.getTime() } : { durationMs: undefined }),
     redriveCount: e.item.redriveCount ?? 0,
-    ...(e.object ? { object: { action: e.object.action, bucket: e.object.bucket, key: e.object.key, ...(e.object.versionId ? { versionId: e.object.versionId } : {}) } } : {}),
+    ...objectRow(e.object),
     ...(e.error !== undefined ? { error: e.error } : {}),
   };
 }

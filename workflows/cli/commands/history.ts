@@ -3,6 +3,7 @@ import { formatTimeline, type Timeline } from '../../local/timeline';
 import { addCommonOptions, examples, runCommand, type CommandContext, type CommonOptions } from '../command-kit';
 import { refused } from '../errors';
 import { findExecutions } from '../execution-lookup';
+import { expressExecutions, type ExpressWithObject } from '../express-executions';
 import { EXIT } from '../exit-codes';
 import { timelineFromHistory } from '../history-timeline';
 import { parseS3Url, type S3Location } from '../s3-url';
@@ -42,9 +43,20 @@ export function registerHistory(program: Command, ctx: CommandContext): void {
           ? { object: parseS3Url(what, { requireKey: true }), since: parseSince(opts.since), limit: opts.all ? parsePositive(opts.limit, '--limit', { integer: true }) : 1 }
           : undefined,
       async (out, target, search) => {
-        const arns = search ? await executionsOfObject(target, search, opts.since) : [executionArnOf(target, what)];
+        const picked = search ? await executionsOfObject(target, search, opts.since) : [{ arn: executionArnOf(target, what) }];
         const results = [];
-        for (const arn of arns) {
+        for (const { arn, express } of picked) {
+          if (express) {
+            // A fast path execution: its log is its only record (no DescribeExecution, no redrive).
+            const e = express.execution;
+            const timeline: Timeline = e.timeline ?? { executionName: e.name, status: e.status, startedAt: e.startDate, durationMs: 0, steps: [] };
+            results.push({ executionArn: e.executionArn, type: 'express', status: e.status, input: e.input, ...(express.handedOffTo ? { handedOffTo: express.handedOffTo } : {}), timeline });
+            if (results.length > 1) out.line('');
+            out.line(`Fast path (Express) execution ${e.executionArn}`);
+            out.line(formatTimeline(timeline));
+            out.line(express.handedOffTo ? `Handed off to ${express.handedOffTo}` : 'Kept only in the fast path log: it cannot be redriven; replay the object with `s3gcs replay`.');
+            continue;
+          }
           const described = await describeExecution(target, arn);
           const timeline: Timeline = timelineFromHistory(described.name ?? arn, await executionHistory(target, arn));
           results.push({ executionArn: arn, status: described.status, consoleUrl: target.consoleUrl(arn), input: described.input, redriveCount: described.redriveCount ?? 0, timeline });
@@ -60,11 +72,27 @@ export function registerHistory(program: Command, ctx: CommandContext): void {
   );
 }
 
-async function executionsOfObject(target: Target, search: { object: S3Location; since: Date; limit: number }, sinceText: string): Promise<string[]> {
+/**
+ * The object's latest `limit` executions — Standard ones from ListExecutions, fast path ones from its log — plus the
+ * Standard execution each fast path one handed off to, oldest first: one command shows the whole story of an event.
+ */
+async function executionsOfObject(
+  target: Target,
+  search: { object: S3Location; since: Date; limit: number },
+  sinceText: string,
+): Promise<{ arn: string; express?: ExpressWithObject }[]> {
   const { object, since, limit } = search;
-  const found = await findExecutions(target, { since }, (e) => e.object?.bucket === object.bucket && e.object.key === object.key, limit);
-  if (found.length === 0) {
+  const isIt = (o: { bucket: string; key: string } | undefined): boolean => o?.bucket === object.bucket && o.key === object.key;
+  const standard = (await findExecutions(target, { since }, (e) => isIt(e.object), limit)).map((e) => ({ arn: e.item.executionArn!, startDate: e.item.startDate?.toISOString() ?? '' }));
+  const fast = expressExecutions(target, { since }).filter((e) => isIt(e.object)).map((e) => ({ arn: e.execution.executionArn, startDate: e.execution.startDate, express: e }));
+  const latest: { arn: string; startDate: string; express?: ExpressWithObject }[] = [...standard, ...fast].sort((a, b) => b.startDate.localeCompare(a.startDate)).slice(0, limit);
+  if (latest.length === 0) {
     throw refused(`no execution for s3://${object.bucket}/${object.key} started in the last ${sinceText}`, 'Widen the window with --since 30d, or start one with `s3gcs replay`.');
   }
-  return found.map((e) => e.item.executionArn!);
+  // Each picked execution's other half: the Standard execution a fast path one handed off to, and the reverse.
+  const handedOffTo = latest.flatMap((e) => (e.express?.handedOffTo ? [standard.find((s) => s.arn === e.express!.handedOffTo) ?? { arn: e.express.handedOffTo, startDate: e.express.execution.startDate }] : []));
+  const handedOffFrom = fast.filter((f) => latest.some((e) => !e.express && e.arn === f.express.handedOffTo));
+  const picked = new Map<string, { arn: string; startDate: string; express?: ExpressWithObject }>();
+  for (const e of [...latest, ...handedOffTo, ...handedOffFrom]) if (!picked.has(e.arn)) picked.set(e.arn, e);
+  return [...picked.values()].sort((a, b) => a.startDate.localeCompare(b.startDate) || (a.express ? -1 : 1)).map(({ arn, express }) => ({ arn, ...(express ? { express } : {}) }));
 }

@@ -23,6 +23,7 @@ interface SandboxOptions {
   dataDir?: string;
   ephemeral?: boolean;
   verbose?: boolean;
+  standardOnly?: boolean;
 }
 
 const PORT_FLAGS: Record<SandboxService, string> = { s3: '--s3-port', gcs: '--gcs-port', sfn: '--sfn-port' };
@@ -40,7 +41,8 @@ export function registerSandbox(program: Command, ctx: CommandContext): void {
     .option('--sfn-port <port>', 'Step Functions endpoint port on 127.0.0.1 (0 = any free port)', String(SANDBOX_DEFAULT_PORTS.sfn))
     .option('--data-dir <dir>', 'where S3 and GCS objects, the intake queue, executions, alerts, logs and the ready file are kept (Default: $S3GCS_DATA_DIR or .tmp/sandbox)')
     .option('--ephemeral', 'keep objects, the intake queue and executions in memory only: gone when the sandbox stops')
-    .option('--verbose', "print the workflow's own structured logs too");
+    .option('--verbose', "print the workflow's own structured logs too")
+    .option('--standard-only', 'start a Standard execution for every event (executionMode standard-only) instead of the Express fast path first');
   addCommonOptions(cmd, { target: false }).addHelpText(
     'after',
     examples([
@@ -68,7 +70,7 @@ async function runSandbox(ctx: CommandContext, opts: SandboxOptions, out: Output
   if (busy) throw portInUse(busy.service, busy.port);
   if (!opts.verbose) logger.setLogLevel('SILENT');
 
-  const sb = await startSandbox({ dataDir, ...ports, ephemeral: Boolean(opts.ephemeral), onWarning: (line) => void ctx.io.stderr.write(`${line}\n`) }).catch((err: unknown) => {
+  const sb = await startSandbox({ dataDir, ...ports, ephemeral: Boolean(opts.ephemeral), executionMode: opts.standardOnly ? 'standard-only' : 'express-first', onWarning: (line) => void ctx.io.stderr.write(`${line}\n`) }).catch((err: unknown) => {
     // Taken between the check above and the start: the server's own EADDRINUSE names the port.
     const taken = /EADDRINUSE[^\d]*(?:[\d.]+:)?(\d+)/.exec(String((err as Error).message ?? err))?.[1];
     const service = (Object.keys(wanted) as SandboxService[]).find((s) => wanted[s] !== 0 && String(wanted[s]) === taken);
@@ -89,7 +91,7 @@ async function runSandbox(ctx: CommandContext, opts: SandboxOptions, out: Output
       // Executions finish in any order; print each timeline as soon as those before it in the demo are printed.
       const finished = new Map<number, DemoResult>();
       let printed = 0;
-      const demo = runDemo({ s3: sb.s3, sourceBucket: sb.sourceBucket, stepFunctions: sb.stepFunctions }, DEMO_CASES, (r) => {
+      const demo = runDemo({ s3: sb.s3, sourceBucket: sb.sourceBucket, stepFunctions: sb.stepFunctions, fastPath: sb.fastPathStateMachineArn !== undefined }, DEMO_CASES, (r) => {
         finished.set(DEMO_CASES.indexOf(r.case), r);
         for (let next = finished.get(printed); next; next = finished.get(printed)) {
           out.line('');

@@ -9,7 +9,7 @@ import {
 import { normalizeExecutionInput } from '../../backup/normalize';
 import type { CopyOutcome, TierName } from '../../copy/types';
 import type { LocalAlert } from '../alert-sink';
-import { currentRun, type ExecutionRecord, type LocalStepFunctions } from '../sfn-api';
+import { currentRun, type ExecutionRecord, type ExpressExecution, type LocalStepFunctions } from '../sfn-api';
 import type { Timeline } from '../timeline';
 
 const KIB = 1024;
@@ -23,23 +23,30 @@ export interface DemoCase {
   key: string;
   bytes: number;
   contentType: string;
-  expect: { status: 'SUCCEEDED'; outcome: 'copied'; tier: TierName } | { status: 'FAILED'; error: string; alert: true };
+  expect: ({ status: 'SUCCEEDED'; outcome: 'copied'; tier: TierName } | { status: 'FAILED'; error: string; alert: true }) & {
+    /** With the fast path (express-first): whether it finishes there or is handed off to the Standard machine. */
+    path: 'fast path' | 'handed off';
+  };
 }
+
+/** Where an object's backup finished: on the Express fast path, on the Standard machine after a hand-off, or there alone. */
+export type DemoPath = 'fast path' | 'handed off' | 'standard';
 
 /**
  * Small, large, heavy and a permanent failure — with SANDBOX_ROUTING. The failure is a key of S3's maximum length
  * (1024 bytes): its GCS name, `<source-bucket>/<key>`, is longer than the 1024 bytes GCS allows.
  */
 export const DEMO_CASES: DemoCase[] = [
-  { title: 'a small object', key: 'demo/small/hello.txt', bytes: 64 * KIB, contentType: 'text/plain', expect: { status: 'SUCCEEDED', outcome: 'copied', tier: 'small' } },
-  { title: 'a large object', key: 'demo/large/report 2026.bin', bytes: 6 * MIB, contentType: 'application/octet-stream', expect: { status: 'SUCCEEDED', outcome: 'copied', tier: 'large' } },
-  { title: 'an object for the heavy tier', key: 'demo/heavy/video.bin', bytes: 40 * MIB, contentType: 'video/mp4', expect: { status: 'SUCCEEDED', outcome: 'copied', tier: 'heavy' } },
+  { title: 'a small object', key: 'demo/small/hello.txt', bytes: 64 * KIB, contentType: 'text/plain', expect: { status: 'SUCCEEDED', outcome: 'copied', tier: 'small', path: 'fast path' } },
+  { title: 'a large object', key: 'demo/large/report 2026.bin', bytes: 6 * MIB, contentType: 'application/octet-stream', expect: { status: 'SUCCEEDED', outcome: 'copied', tier: 'large', path: 'handed off' } },
+  { title: 'an object for the heavy tier', key: 'demo/heavy/video.bin', bytes: 40 * MIB, contentType: 'video/mp4', expect: { status: 'SUCCEEDED', outcome: 'copied', tier: 'heavy', path: 'handed off' } },
   {
     title: 'an object GCS cannot name: its key is 1024 bytes, too long once the bucket is in its name (fails permanently, raises an alert)',
     key: `demo/too-long/${'k'.repeat(1010)}`,
     bytes: 1 * KIB,
     contentType: 'text/plain',
-    expect: { status: 'FAILED', error: 'InvalidDestinationName', alert: true },
+    // Small enough for the fast path, which cannot finish it: handed off, the Standard machine fails and alerts.
+    expect: { status: 'FAILED', error: 'InvalidDestinationName', alert: true, path: 'handed off' },
   },
 ];
 
@@ -47,6 +54,7 @@ export interface DemoResult {
   case: DemoCase;
   executionArn: string;
   executionName: string;
+  path: DemoPath;
   status: string;
   outcome?: CopyOutcome;
   error?: string;
@@ -68,6 +76,8 @@ export interface DemoDeps {
   stepFunctions: LocalStepFunctions;
   /** (Default: 120 s) */
   timeoutMs?: number;
+  /** The intake starts the Express fast path (express-first): objects finish there or are handed off (Default: false). */
+  fastPath?: boolean;
 }
 
 /**
@@ -83,8 +93,10 @@ export async function runDemo(deps: DemoDeps, cases: DemoCase[] = DEMO_CASES, on
       const md5 = createHash('md5').update(body).digest('base64');
       await upload(deps.s3, deps.sourceBucket, c, body);
       const uploadedAt = Date.now();
-      const record = await waiters.get(c.key)!;
-      const result = toResult(c, record, md5, Date.parse(currentRun(record).stopDate ?? new Date().toISOString()) - uploadedAt);
+      const ended = await waiters.get(c.key)!;
+      const path: DemoPath = 'express' in ended ? 'fast path' : deps.fastPath ? 'handed off' : 'standard';
+      const closed = 'express' in ended ? ended.express : fromRecord(ended);
+      const result = toResult(c, closed, path, deps.fastPath ?? false, md5, Date.parse(closed.stopDate ?? new Date().toISOString()) - uploadedAt);
       onResult?.(result);
       return result;
     }),
@@ -92,20 +104,51 @@ export async function runDemo(deps: DemoDeps, cases: DemoCase[] = DEMO_CASES, on
   return results;
 }
 
-function waiterFor(deps: DemoDeps, key: string, since: string, timeoutMs: number): Promise<ExecutionRecord> {
+/** What the demo reads of a closed execution, Standard or Express. */
+interface Closed {
+  executionArn: string;
+  name: string;
+  status: string;
+  stopDate?: string;
+  output?: string;
+  error?: string;
+  cause?: string;
+  timeline?: Timeline;
+  alerts: LocalAlert[];
+}
+
+function fromRecord(record: ExecutionRecord): Closed {
+  const run = currentRun(record);
+  return { executionArn: record.executionArn, name: record.name, ...run };
+}
+
+/**
+ * The end of the object's backup: a Standard execution that closed, or an Express one that finished without handing
+ * off (one that handed off is followed by the Standard execution it started).
+ */
+function waiterFor(deps: DemoDeps, key: string, since: string, timeoutMs: number): Promise<ExecutionRecord | { express: Closed }> {
   return new Promise((resolve, reject) => {
     // unref: after a failed demo the CLI exits at once instead of waiting out every other case's timer.
     const timer = setTimeout(() => reject(new Error(`no execution for demo object ${key} closed within ${timeoutMs} ms`)), timeoutMs).unref();
-    deps.stepFunctions.onExecutionClosed((record) => {
-      if (record.startDate < since) return;
+    const isDemoObject = (startDate: string, input: string): boolean => {
+      if (startDate < since) return false;
       try {
-        const ev = normalizeExecutionInput(JSON.parse(record.input));
-        if (ev.bucket !== deps.sourceBucket || ev.key !== key || ev.action !== 'copy') return;
+        const ev = normalizeExecutionInput(JSON.parse(input));
+        return ev.bucket === deps.sourceBucket && ev.key === key && ev.action === 'copy';
       } catch {
-        return;
+        return false;
       }
+    };
+    deps.stepFunctions.onExecutionClosed((record) => {
+      if (!isDemoObject(record.startDate, record.input)) return;
       clearTimeout(timer);
       resolve(record);
+    });
+    deps.stepFunctions.onExpressExecutionClosed((execution: ExpressExecution) => {
+      if (!isDemoObject(execution.startDate, execution.input)) return;
+      if ((JSON.parse(execution.output ?? 'null') as { outcome?: string } | null)?.outcome === 'handed-off') return;
+      clearTimeout(timer);
+      resolve({ express: { ...execution, alerts: [] } });
     });
   });
 }
@@ -124,13 +167,13 @@ async function upload(s3: S3Client, bucket: string, c: DemoCase, body: Buffer): 
   await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: c.key, UploadId, MultipartUpload: { Parts: parts } }));
 }
 
-function toResult(c: DemoCase, record: ExecutionRecord, md5: string, durationMs: number): DemoResult {
-  const run = currentRun(record);
+function toResult(c: DemoCase, run: Closed, path: DemoPath, fastPath: boolean, md5: string, durationMs: number): DemoResult {
   const outcome = run.output ? (JSON.parse(run.output) as CopyOutcome) : undefined;
   const result: DemoResult = {
     case: c,
-    executionArn: record.executionArn,
-    executionName: record.name,
+    executionArn: run.executionArn,
+    executionName: run.name,
+    path,
     status: run.status,
     ...(outcome ? { outcome } : {}),
     ...(run.error !== undefined ? { error: run.error, cause: run.cause ?? '' } : {}),
@@ -140,7 +183,7 @@ function toResult(c: DemoCase, record: ExecutionRecord, md5: string, durationMs:
     md5,
     asExpected: false,
   };
-  result.mismatch = mismatchOf(c, result);
+  result.mismatch = fastPath && path !== c.expect.path ? `expected it to finish ${c.expect.path === 'fast path' ? 'on the fast path' : 'after a hand-off'}, it finished ${path}` : mismatchOf(c, result);
   result.asExpected = result.mismatch === undefined;
   return result;
 }

@@ -18,6 +18,8 @@ export interface SandboxEndpoints {
   /** An unwatched S3 bucket to restore into (`s3gcs restore`, `s3gcs drill`). */
   restoreBucket?: string;
   stateMachineArn: string;
+  /** The Express fast path the intake starts, in express-first mode (Default: none, standard-only). */
+  fastPathStateMachineArn?: string;
   region: string;
   /** The web console (workflows/console), when the sandbox serves one. */
   consoleUrl?: string;
@@ -29,6 +31,8 @@ export interface ReadyFile extends SandboxEndpoints {
 }
 
 export const READY_FILE_NAME = 'sandbox.json';
+/** The fast path's log in the data directory: its executions' only record (workflows/local/sfn-api/express-log.ts). */
+export const EXPRESS_LOG_FILE = 'express-executions.jsonl';
 
 export function readyFilePath(dataDir: string): string {
   return join(dataDir, READY_FILE_NAME);

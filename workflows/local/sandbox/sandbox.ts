@@ -13,14 +13,14 @@ import { LocalAlertSink } from '../alert-sink';
 import { alertStoppedExecutions } from './stopped-alerts';
 import { LOCAL_ARNS, type LocalEnvironment } from '../deployment';
 import { startGcsEmulator, type GcsEmulator } from '../gcs-emulator';
-import { prepareLocalStateMachine, runBackupExecution } from '../runner';
+import { intakeStateMachineArn, localStateMachines, type ExecutionMode } from '../machines';
 import { localS3Client, startS3Server, type LocalS3Server } from '../s3-server';
-import { LocalStepFunctions, localSfnClient, startSfnApi, type SfnApiServer } from '../sfn-api';
+import { ExpressLog, LocalStepFunctions, localSfnClient, startSfnApi, type SfnApiServer } from '../sfn-api';
 import type { TierLimits } from '../tier-limits';
 import { LocalIntake } from './intake';
 import { IntakeJournal } from './intake-journal';
 import { alertInterruptedExecutions } from './interrupted-alerts';
-import { removeReadyFile, writeReadyFile, type SandboxEndpoints } from './ready-file';
+import { EXPRESS_LOG_FILE, removeReadyFile, writeReadyFile, type SandboxEndpoints } from './ready-file';
 
 const MIB = 1024 * 1024;
 
@@ -52,6 +52,8 @@ export interface SandboxOptions {
   /** Serve the web console (Default: true) on this port of 127.0.0.1 (Default: 0, a free port). */
   console?: boolean;
   consolePort?: number;
+  /** Which machine the intake starts (Default: 'express-first', the Express fast path). */
+  executionMode?: ExecutionMode;
   /** Warnings worth a person's attention (dead letters, intake failures). */
   onWarning?: (line: string) => void;
 }
@@ -140,31 +142,16 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       ...(options.tiers ? { tiers: options.tiers } : {}),
       alerts,
     };
-    // Fails now, not at the first object, when the ASL has a Task without a local binding or an unresolved substitution.
-    const { definition } = prepareLocalStateMachine(env);
+    // Fails now, not at the first object, when an ASL has a Task without a local binding or an unresolved substitution.
+    // Replays (s3gcs replay, start-execution) go to the Standard machine; the intake starts the one its mode names.
     const stateMachineArn = LOCAL_ARNS.stateMachine;
-    const stepFunctions = new LocalStepFunctions({
-      stateMachines: [
-        {
-          name: 'backup-object',
-          arn: stateMachineArn,
-          definition: JSON.stringify(definition, null, 2),
-          // A sink per run: the runner reports the alerts of ITS execution even while others publish concurrently.
-          // A redrive passes the failed state to resume at (RedriveExecution never re-runs the states that succeeded).
-          run: async (input, execution, resume, signal) => {
-            const own = new LocalAlertSink(alertsFile);
-            const result = await runBackupExecution(
-              input,
-              { ...env, alerts: own },
-              { executionName: execution.name, ...(resume ? { startAt: resume.startAt } : {}), ...(signal ? { signal } : {}) },
-            );
-            alerts.alerts.push(...own.alerts);
-            return result;
-          },
-        },
-      ],
+    const executionMode = options.executionMode ?? 'express-first';
+    const stepFunctions: LocalStepFunctions = new LocalStepFunctions({
+      stateMachines: localStateMachines(env, { stepFunctions: () => stepFunctions, alertsFile }),
       ...(stateDir('executions') ? { dataDir: stateDir('executions')! } : {}),
       maxConcurrent: options.maxConcurrentExecutions ?? 4,
+      // The fast path's log group: its executions' only record, read by `s3gcs executions` and `s3gcs history`.
+      expressLog: new ExpressLog(join(dataDir, EXPRESS_LOG_FILE)),
     });
     alertStoppedExecutions(stepFunctions, alerts);
     const sfnServer: SfnApiServer = await startSfnApi(stepFunctions, { port: options.sfnPort ?? 0 });
@@ -179,7 +166,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const intakeDir = stateDir('intake');
     const journal = intakeDir ? IntakeJournal.inDirectory(intakeDir) : undefined;
     if (journal) cleanups.push(async () => journal.close());
-    const intake = new LocalIntake({ sfn, stateMachineArn, logger, ...(journal ? { journal } : {}) });
+    const intake = new LocalIntake({ sfn, stateMachineArn: intakeStateMachineArn(executionMode), countedStateMachineArn: stateMachineArn, logger, ...(journal ? { journal } : {}) });
     intake.onDeadLetter((letter) =>
       warn(`intake: message ${letter.record.messageId} failed ${letter.record.attributes.ApproximateReceiveCount} times; moved to the dead-letter list`),
     );
@@ -198,6 +185,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       destinationLayout,
       restoreBucket,
       stateMachineArn,
+      ...(executionMode === 'express-first' ? { fastPathStateMachineArn: LOCAL_ARNS.fastPathStateMachine } : {}),
       region: SANDBOX_REGION,
     };
     if (options.console !== false) {

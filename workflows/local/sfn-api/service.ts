@@ -93,6 +93,7 @@ export class LocalStepFunctions {
   private running = 0;
   private readonly waiting: (() => void)[] = [];
   private readonly closedListeners: ((record: ExecutionRecord) => void)[] = [];
+  private readonly expressClosedListeners: ((execution: ExpressExecution) => void)[] = [];
   private readonly statusListeners: StatusChangeListener[] = [];
   private readonly now: () => number;
   private readonly inFlight = new Set<Promise<void>>();
@@ -138,6 +139,11 @@ export class LocalStepFunctions {
             'ListExecutions, GetExecutionHistory, RedriveExecution, StopExecution, ListStateMachines and DescribeStateMachine',
         );
     }
+  }
+
+  /** Called whenever an EXPRESS execution ends, after its log line is written. */
+  onExpressExecutionClosed(cb: (execution: ExpressExecution) => void): void {
+    this.expressClosedListeners.push(cb);
   }
 
   /** Called whenever a run of an execution ends (also after a redrive). */
@@ -497,6 +503,7 @@ export class LocalStepFunctions {
       status: 'RUNNING',
     };
     this.expressLog.started(execution);
+    let closed: ExpressExecution = execution;
     const task = (async () => {
       await this.slot();
       try {
@@ -518,17 +525,19 @@ export class LocalStepFunctions {
         );
         const result = await Promise.race([run, limit]);
         clearTimeout(timer);
-        this.expressLog.closed({
+        closed = {
           ...execution,
           status: result.status,
           stopDate: new Date(this.now()).toISOString(),
           timeline: result.timeline,
           ...(result.output !== undefined ? { output: JSON.stringify(result.output) } : {}),
           ...(result.error !== undefined ? { error: result.error, cause: result.cause ?? '' } : {}),
-        });
+        };
+        this.expressLog.closed(closed);
       } finally {
         this.release();
       }
+      for (const cb of this.expressClosedListeners) cb(closed);
     })();
     this.inFlight.add(task);
     void task.finally(() => this.inFlight.delete(task));
