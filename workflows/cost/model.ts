@@ -26,6 +26,10 @@ export interface Assumptions {
   lambdaLogBytesPerInvocation: number;
   /** X-Ray default sampling: about this fraction of executions is traced. */
   xraySampledFraction: number;
+  /** Step Functions invoking a Lambda and reading its result, per Task: billed as Express duration. */
+  lambdaInvokeSeconds: number;
+  /** An Express execution's billed memory: 64 MB, the smallest chunk (~50 MB + definition + small data). */
+  expressBilledMemoryMiB: number;
   /** The old design: 256 MB x86 Lambda, then a 2 GB one from the DLQ topic; asynchronous invocations retry twice. */
   oldDesign: { firstMemoryMiB: number; secondMemoryMiB: number; asyncAttempts: number; firstMaxBytes: number; secondMaxBytes: number };
 }
@@ -39,6 +43,8 @@ export const DEFAULT_ASSUMPTIONS: Assumptions = {
   starterSecondsPerBatch: 0.2,
   lambdaLogBytesPerInvocation: 1500,
   xraySampledFraction: 0.05,
+  lambdaInvokeSeconds: 0.02,
+  expressBilledMemoryMiB: 64,
   oldDesign: {
     firstMemoryMiB: 256,
     secondMemoryMiB: 2048,
@@ -62,6 +68,8 @@ export interface Measured {
   oldBytesPerSecond: number;
   /** Execution event log bytes (logging level ALL with execution data; the bench logs so to measure it). */
   eventLogBytesPerExecution: number;
+  /** The same for a fast path (Express) execution that copies a 1 KiB object: its log is ALL with execution data. */
+  expressEventLogBytesPerExecution?: number;
 }
 
 /** Conservative stand-ins when no bench result is given (`npm run cost` without --from). */
@@ -72,10 +80,12 @@ export const DEFAULT_MEASURED: Measured = {
   engineBytesPerSecond: 100e6,
   oldBytesPerSecond: 60e6,
   eventLogBytesPerExecution: 30_000,
+  expressEventLogBytesPerExecution: 6_000,
 };
 
 export type CostLine =
   | 'Step Functions transitions'
+  | 'Step Functions Express'
   | 'Lambda compute'
   | 'Lambda requests'
   | 'Fargate'
@@ -164,6 +174,44 @@ export function ourDesignCost(inputs: CostInputs, sizeBytes: number, path: PathN
   const logBytes = executionEventLogBytes(settings, measured) + invocations * a.lambdaLogBytesPerInvocation;
   add('Logs and traces', (logBytes / GB) * aws.cloudWatchLogsIngestPerGb.usd + a.xraySampledFraction * aws.xrayPerTraceRecorded.usd);
   return finish(lines, true);
+}
+
+/**
+ * `express-first`: every event starts an Express execution (one request, billed duration in 64-MB chunks rounded up
+ * to 100 ms, its events logged at level ALL). An object of the small tier is copied there: the same Lambdas, requests
+ * and egress as the Standard small copy, without state transitions. Anything else pays a short Express execution
+ * (normalize, route, hand off) and then the Standard execution of today, started by the hand-off instead of the intake.
+ */
+export function expressFirstCost(inputs: CostInputs, sizeBytes: number): ObjectCost {
+  const { settings, prices, measured } = inputs;
+  const a = inputs.assumptions ?? DEFAULT_ASSUMPTIONS;
+  const aws = prices.aws;
+  const lines: Breakdown = {};
+  const add = (line: CostLine, usd: number): void => void (lines[line] = (lines[line] ?? 0) + usd);
+  const fast = sizeBytes <= settings.thresholds.smallMaxBytes;
+  // The fast path's Tasks: normalize, then the small copy or the hand-off (a StartExecution call, no Lambda).
+  const prepare = measured.prepareSeconds + a.lambdaInvokeSeconds;
+  const copy = fast ? copySeconds(sizeBytes, measured.smallCopySeconds, measured.engineBytesPerSecond, a, ourRequests(settings, 'small', sizeBytes)) + a.lambdaInvokeSeconds : 0;
+  const handOff = fast ? 0 : a.lambdaInvokeSeconds;
+  const billedSeconds = Math.ceil((prepare + copy + handOff) * 10 - 1e-9) / 10;
+  add('Step Functions Express', aws.stepFunctionsExpressPerRequest.usd + billedSeconds * (a.expressBilledMemoryMiB / 1024) * aws.stepFunctionsExpressPerGbSecond.usd);
+  const eventLog = measured.expressEventLogBytesPerExecution ?? DEFAULT_MEASURED.expressEventLogBytesPerExecution!;
+  add('Logs and traces', (eventLog / GB) * aws.cloudWatchLogsIngestPerGb.usd);
+  if (fast) {
+    // Same intake, Lambdas, requests and egress as the Standard small copy; no state transitions.
+    const standard = ourDesignCost(inputs, sizeBytes, 'small copy');
+    for (const [line, usd] of Object.entries(standard.lines) as [CostLine, number][]) if (line !== 'Step Functions transitions') add(line, usd);
+    return finish(lines, true);
+  }
+  // Handed off: the normalize Lambda ran once more, then the Standard execution (its own intake share included once).
+  const f = settings.functions.prepare;
+  const perGbS = f.arch === 'arm64' ? aws.lambdaArmPerGbSecond.usd : aws.lambdaX86PerGbSecond.usd;
+  add('Lambda compute', (f.memoryMiB / 1024) * Math.max(0.001, measured.prepareSeconds) * perGbS);
+  add('Lambda requests', aws.lambdaPerRequest.usd);
+  add('Logs and traces', (a.lambdaLogBytesPerInvocation / GB) * aws.cloudWatchLogsIngestPerGb.usd);
+  const standard = ourDesignCost(inputs, sizeBytes);
+  for (const [line, usd] of Object.entries(standard.lines) as [CostLine, number][]) add(line, usd);
+  return finish(lines, standard.copies, 'handed off to the Standard machine');
 }
 
 /**

@@ -14,6 +14,8 @@ export interface Prices {
   compiled: string;
   aws: {
     stepFunctionsStandardPerTransition: Price;
+    stepFunctionsExpressPerRequest: Price;
+    stepFunctionsExpressPerGbSecond: Price;
     lambdaArmPerGbSecond: Price;
     lambdaX86PerGbSecond: Price;
     lambdaPerRequest: Price;
@@ -42,6 +44,8 @@ export const PRICES_PATH = join(__dirname, '..', '..', 'docs', 'prices.json');
 
 const AWS_KEYS: (keyof Prices['aws'])[] = [
   'stepFunctionsStandardPerTransition',
+  'stepFunctionsExpressPerRequest',
+  'stepFunctionsExpressPerGbSecond',
   'lambdaArmPerGbSecond',
   'lambdaX86PerGbSecond',
   'lambdaPerRequest',

@@ -6,6 +6,7 @@ import type { PathName } from './paths';
 
 const LINES: CostLine[] = [
   'Step Functions transitions',
+  'Step Functions Express',
   'Lambda compute',
   'Lambda requests',
   'Fargate',
@@ -50,14 +51,21 @@ export function costMarkdown(o: {
   for (const d of designs) {
     out.push(`| ${d} | ${results.map((r) => cell(r.designs[d])).join(' | ')} |`);
   }
-  out.push('', `Our design, by line (the path taken: ${results.map((r) => `${r.scenario.label.replace(/^1 (million|TB) (objects )?(in )?/, '')} → ${r.path}`).join('; ')}):`, '');
-  out.push(`| line | ${results.map((r) => r.scenario.label).join(' | ')} |`, `|---|${results.map(() => '---:').join('|')}|`);
-  for (const line of LINES) {
-    const values = results.map((r) => r.designs['our design'].lines[line]);
-    if (values.every((v) => !v)) continue;
-    out.push(`| ${line} | ${values.map((v) => (v ? usd(v) : '–')).join(' | ')} |`);
+  for (const mode of ['express-first', 'standard-only'] as const) {
+    const design: DesignName = `our design, ${mode}`;
+    const how =
+      mode === 'express-first'
+        ? 'the Express fast path copies objects of the small tier; the rest are handed off to the Standard machine'
+        : `one Standard execution per object; the path taken: ${results.map((r) => `${r.scenario.label.replace(/^1 (million|TB) (objects )?(in )?/, '')} → ${r.path}`).join('; ')}`;
+    out.push('', `Our design in ${mode}${s.executionMode === mode ? ' (this stage)' : ''}, by line (${how}):`, '');
+    out.push(`| line | ${results.map((r) => r.scenario.label).join(' | ')} |`, `|---|${results.map(() => '---:').join('|')}|`);
+    for (const line of LINES) {
+      const values = results.map((r) => r.designs[design].lines[line]);
+      if (values.every((v) => !v)) continue;
+      out.push(`| ${line} | ${values.map((v) => (v ? usd(v) : '–')).join(' | ')} |`);
+    }
+    out.push(`| **total** | ${results.map((r) => `**${usd(r.designs[design].total)}**`).join(' | ')} |`);
   }
-  out.push(`| **total** | ${results.map((r) => `**${usd(r.designs['our design'].total)}**`).join(' | ')} |`);
   out.push('', 'State transitions per path (a retry enters its state again and is billed again):', '');
   out.push('| path | transitions | Step Functions $ per million executions |', '|---|---:|---:|');
   for (const p of o.paths) out.push(`| ${p.path} | ${p.transitions} | ${usd(p.perMillion)} |`);
@@ -69,12 +77,14 @@ export function costMarkdown(o: {
       `engine ${(m.engineBytesPerSecond / 1e6).toFixed(0)} MB/s and old design ${(m.oldBytesPerSecond / 1e6).toFixed(0)} MB/s on the largest object, ` +
       `${(m.eventLogBytesPerExecution / 1000).toFixed(1)} kB of execution events per execution at logging level ALL ` +
       `(this stage logs level ${s.stateMachineLogging.level}${s.stateMachineLogging.includeExecutionData ? ' with' : ' without'} execution data: ` +
-      `${(executionEventLogBytes(s, m) / 1000).toFixed(1)} kB per execution that succeeds).`,
+      `${(executionEventLogBytes(s, m) / 1000).toFixed(1)} kB per execution that succeeds); ` +
+      `a fast path (Express) execution logs ${((m.expressEventLogBytesPerExecution ?? 0) / 1000).toFixed(1)} kB (level ALL with execution data, its only record).`,
     '',
     `Assumptions (cannot be measured here): +${ms(a.s3RequestSeconds)} per S3 request and +${ms(a.gcsRequestSeconds)} per GCS request (AWS → Google), ` +
       `cloud copy rate ≤ ${(a.cloudBytesPerSecond / 1e6).toFixed(0)} MB/s (one upload stream), Fargate start-up ${a.fargateStartupSeconds} s billed (minimum ${a.fargateMinimumSeconds} s) plus a public IPv4 address, ` +
       `start-executions ${ms(a.starterSecondsPerBatch)} per batch of ${s.intakeBatchSize}, ${(a.lambdaLogBytesPerInvocation / 1000).toFixed(1)} kB of logs per Lambda invocation, ` +
-      `${(a.xraySampledFraction * 100).toFixed(0)} % of executions traced by X-Ray; a resumable upload counts as one Class A operation. ` +
+      `${(a.xraySampledFraction * 100).toFixed(0)} % of executions traced by X-Ray; a resumable upload counts as one Class A operation; ` +
+      `Express: +${ms(a.lambdaInvokeSeconds)} per Task for Step Functions to invoke the Lambda, ${a.expressBilledMemoryMiB} MB billed memory, duration rounded up to 100 ms. ` +
       `Old design: ${a.oldDesign.firstMemoryMiB} MB x86 Lambda invoked asynchronously by SNS (${a.oldDesign.asyncAttempts} attempts), out of memory above ${mib(a.oldDesign.firstMaxBytes)}, ` +
       `then a ${a.oldDesign.secondMemoryMiB} MB Lambda from the DLQ topic, which cannot hold more than ${(a.oldDesign.secondMaxBytes / 1e6).toFixed(0)} MB in /tmp. ` +
       `Storage Transfer Service: event-driven agentless transfer (no service fee), S3 HEAD+GET, GCS read+insert, its SQS queue; ` +

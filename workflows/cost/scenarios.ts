@@ -1,5 +1,5 @@
 import { EXECUTION_PATHS, type PathName } from './paths';
-import { oldDesignCost, ourDesignCost, routePath, storageTransferCost, type CostInputs, type CostLine, type ObjectCost } from './model';
+import { expressFirstCost, oldDesignCost, ourDesignCost, routePath, storageTransferCost, type CostInputs, type CostLine, type ObjectCost } from './model';
 
 /** The comparisons docs/benchmarks.md shows: a million small objects, and a terabyte in objects of several sizes. */
 export interface Scenario {
@@ -10,7 +10,7 @@ export interface Scenario {
   unit: '$ per million objects' | '$ per TB';
 }
 
-export type DesignName = 'our design' | 'old design (SNS + Lambda + DLQ chain)' | 'Storage Transfer Service' | 'Storage Transfer Service, managed private network';
+export type DesignName = 'our design, express-first' | 'our design, standard-only' | 'old design (SNS + Lambda + DLQ chain)' | 'Storage Transfer Service' | 'Storage Transfer Service, managed private network';
 
 export interface ScenarioResult {
   scenario: Scenario;
@@ -44,7 +44,8 @@ export function runScenarios(inputs: CostInputs, scenarios: Scenario[] = SCENARI
       scenario,
       path: routePath(inputs.settings, size),
       designs: {
-        'our design': scale(ourDesignCost(inputs, size)),
+        'our design, express-first': scale(expressFirstCost(inputs, size)),
+        'our design, standard-only': scale(ourDesignCost(inputs, size)),
         'old design (SNS + Lambda + DLQ chain)': scale(oldDesignCost(inputs, size)),
         'Storage Transfer Service': scale(storageTransferCost(inputs, size)),
         'Storage Transfer Service, managed private network': scale(storageTransferCost(inputs, size, true)),

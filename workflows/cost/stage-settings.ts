@@ -13,6 +13,8 @@ export interface StageCostSettings {
   intakeBatchSize: number;
   /** The backup state machine's LoggingConfiguration: only level ALL logs the events of an execution that succeeds. */
   stateMachineLogging: { level: string; includeExecutionData: boolean };
+  /** Whether the intake starts the Express fast path (a FastPath state machine in the template) or the Standard one. */
+  executionMode: 'express-first' | 'standard-only';
 }
 
 interface CfnResource {
@@ -82,5 +84,6 @@ export function settingsFromTemplate(
     storageClass: (config.storageClass ?? 'STANDARD') as GcsStorageClassName,
     intakeBatchSize: Number(mapping.BatchSize ?? 10),
     stateMachineLogging: { level: String(logging?.Level ?? 'OFF'), includeExecutionData: logging?.IncludeExecutionData === true },
+    executionMode: resources.some(([id, r]) => id.startsWith('FastPathStateMachine') && r.Type === 'AWS::StepFunctions::StateMachine') ? 'express-first' : 'standard-only',
   };
 }

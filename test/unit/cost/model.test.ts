@@ -1,4 +1,4 @@
-import { DEFAULT_ASSUMPTIONS, oldDesignCost, ourDesignCost, routePath, storageTransferCost, type CostInputs } from '../../../workflows/cost/model';
+import { DEFAULT_ASSUMPTIONS, expressFirstCost, oldDesignCost, ourDesignCost, routePath, storageTransferCost, type CostInputs } from '../../../workflows/cost/model';
 import { loadPrices } from '../../../workflows/cost/prices';
 import type { StageCostSettings } from '../../../workflows/cost/stage-settings';
 
@@ -14,6 +14,7 @@ const settings: StageCostSettings = {
   storageClass: 'STANDARD',
   intakeBatchSize: 10,
   stateMachineLogging: { level: 'ERROR', includeExecutionData: false },
+  executionMode: 'express-first',
 };
 const prices = loadPrices();
 const inputs: CostInputs = {
@@ -92,4 +93,23 @@ it('expect Storage Transfer Service over the managed network to replace egress w
   expect(internet.lines['Egress (S3 to internet)']).toBeCloseTo((GIB / 1e9) * 0.09, 10);
   expect(managed.lines['Egress (S3 to internet)']).toBeUndefined();
   expect(managed.lines['Transfer service fee']).toBeCloseTo(0.03, 10);
+});
+
+it('expect an express-first small copy to bill one Express request and its duration instead of state transitions', () => {
+  const standard = ourDesignCost(inputs, 1024);
+  const fast = expressFirstCost(inputs, 1024);
+  expect(fast.lines['Step Functions transitions']).toBeUndefined();
+  // prepare 2 ms + copy (20 ms + 2 S3 and 2 GCS round trips) + two Lambda invokes = 0.202 s, billed as 0.3 s of 64 MB.
+  expect(fast.lines['Step Functions Express']).toBeCloseTo(0.000001 + 0.3 * (64 / 1024) * 0.00001667, 14);
+  expect(fast.lines['GCS operations']).toBeCloseTo(standard.lines['GCS operations']!, 15);
+  expect(fast.lines['Lambda compute']).toBeCloseTo(standard.lines['Lambda compute']!, 15);
+  expect(fast.total).toBeLessThan(standard.total);
+});
+
+it('expect an express-first object above the small tier to pay a short Express execution on top of the Standard one', () => {
+  const standard = ourDesignCost(inputs, GIB);
+  const handedOff = expressFirstCost(inputs, GIB);
+  expect(handedOff.lines['Step Functions transitions']).toBeCloseTo(standard.lines['Step Functions transitions']!, 15);
+  expect(handedOff.total - standard.total).toBeGreaterThan(0.000001);
+  expect(handedOff.total - standard.total).toBeLessThan(0.00001);
 });
