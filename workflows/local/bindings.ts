@@ -77,6 +77,10 @@ export function bindTaskStates(definition: JsonObject, deployment: LocalDeployme
       const topic = staticString(params, 'TopicArn');
       if (topic !== undefined && !deployment.topics[topic]) problems.push(`${where} publishes to ${topic}, which has no local topic`);
       else handlers[task.name] = topicHandler(deployment);
+    } else if (deployment.functions[task.resource]) {
+      // A function's ARN as Resource (the original Lambda integration): the state's input is the payload, the
+      // function's result the state's result, without lambda:invoke's envelope.
+      handlers[task.name] = functionArnHandler(deployment.functions[task.resource]!);
     } else if (task.resource === STATES_START_EXECUTION) {
       const machine = staticString(params, 'StateMachineArn');
       if (machine !== undefined && !deployment.stateMachines?.[machine]) problems.push(`${where} starts ${machine}, which no local state machine answers`);
@@ -102,6 +106,16 @@ function lambdaHandler(deployment: LocalDeployment): TaskHandler {
     }
     // Lambda returns JSON: undefined fields vanish, dates become strings.
     return { StatusCode: 200, ExecutedVersion: '$LATEST', Payload: toJson(result) };
+  };
+}
+
+function functionArnHandler(fn: LocalFunction): TaskHandler {
+  return async (input) => {
+    try {
+      return toJson(await fn(input as Json));
+    } catch (err) {
+      throw crossing(err);
+    }
   };
 }
 

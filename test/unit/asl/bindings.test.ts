@@ -53,6 +53,48 @@ describe('lambda:invoke binding', () => {
   });
 });
 
+describe('a function ARN as Resource', () => {
+  const direct = { StartAt: 'Call', States: { Call: { Type: 'Task', Resource: FN, End: true } } } as unknown as JsonObject;
+
+  test('passes the state input as the payload and returns the bare result, with JSON semantics', async () => {
+    const h = bindTaskStates(direct, deployment())['Call']!;
+    await expect(h({ a: 1 })).resolves.toEqual({ echoed: { a: 1 } });
+  });
+
+  test('an error crosses as name + message only', async () => {
+    const fn = async () => {
+      throw Object.assign(new Error('out of time'), { name: 'TierCapacityExceeded' });
+    };
+    const h = bindTaskStates(direct, deployment({ functions: { [FN]: fn } }))['Call']!;
+    await expect(Promise.resolve(h(null))).rejects.toMatchObject({ name: 'TierCapacityExceeded', message: 'out of time' });
+  });
+});
+
+describe('states:startExecution binding', () => {
+  const MACHINE = 'arn:aws:states:local:000000000000:stateMachine:standard';
+  const start = { StartAt: 'Start', States: { Start: { Type: 'Task', Resource: 'arn:aws:states:::states:startExecution', Parameters: { StateMachineArn: MACHINE }, End: true } } } as unknown as JsonObject;
+
+  test('starts the local machine with the name and the input as JSON text, and returns its ARN and start date', async () => {
+    const calls: unknown[] = [];
+    const stateMachines = { [MACHINE]: async (p: unknown) => (calls.push(p), { executionArn: `${MACHINE}:x`, startDate: 1_700_000_000 }) };
+    const h = bindTaskStates(start, deployment({ stateMachines }))['Start']!;
+    await expect(h({ StateMachineArn: MACHINE, Name: 'copy-a', Input: { bucket: 'b' } })).resolves.toEqual({ ExecutionArn: `${MACHINE}:x`, StartDate: '2023-11-14T22:13:20.000Z' });
+    expect(calls).toEqual([{ stateMachineArn: MACHINE, name: 'copy-a', input: '{"bucket":"b"}' }]);
+  });
+
+  test("names a refusal as the integration does: ExecutionAlreadyExists -> StepFunctions.ExecutionAlreadyExistsException", async () => {
+    const refuse = async () => {
+      throw Object.assign(new Error('Execution Already Exists'), { name: 'ExecutionAlreadyExists' });
+    };
+    const h = bindTaskStates(start, deployment({ stateMachines: { [MACHINE]: refuse } }))['Start']!;
+    await expect(Promise.resolve(h({ StateMachineArn: MACHINE, Name: 'n', Input: {} }))).rejects.toMatchObject({ name: 'StepFunctions.ExecutionAlreadyExistsException' });
+  });
+
+  test('a machine nobody hosts is refused before the run', () => {
+    expect(() => bindTaskStates(start, deployment())).toThrow(/starts arn:aws:states:local:000000000000:stateMachine:standard, which no local state machine answers/);
+  });
+});
+
 describe('ecs:runTask.waitForTaskToken binding', () => {
   test("resolves with what the container reports through its token", async () => {
     const h = bindTaskStates(definition, deployment())['Run']!;
