@@ -2,6 +2,7 @@ import type { Measured } from '../../workflows/cost/model';
 import { METHOD_LABELS, formatBytes, type CopyCaseResult, type TuningResult } from './copy-bench';
 import type { RcloneStatus } from './rclone';
 import type { WorkflowCaseResult } from './workflow-bench';
+import type { RequestCount } from './request-count';
 
 export interface BenchRun {
   startedAt: string;
@@ -14,6 +15,8 @@ export interface BenchRun {
   copies: CopyCaseResult[];
   tuning?: TuningResult[];
   workflow: WorkflowCaseResult[];
+  /** Requests of one 1 KiB copy, by kind, with the reason for each. */
+  requests?: RequestCount[];
   measured?: Measured;
   costMarkdown?: string;
 }
@@ -102,24 +105,36 @@ export function benchMarkdown(run: BenchRun): string {
       out.push(`| ${t.partSizeMiB} | ${t.concurrency} | ${t.uploadChunkMiB} | ${t.throughputMBps.toFixed(1)}${t === best ? ' (best)' : ''} | ${t.peakRssMiB.toFixed(0)} | ${t.cpuSeconds.toFixed(2)} |`);
     }
   }
+  if (run.requests?.length) {
+    const total = run.requests.reduce((n, r) => n + r.count, 0);
+    out.push(
+      '',
+      `### Requests per small copy (1 KiB, counted on the wire): ${total}`,
+      '',
+      '| request | count | why |',
+      '|---|---:|---|',
+      ...run.requests.map((r) => `| ${r.kind} | ${r.count} | ${r.reason} |`),
+    );
+  }
   if (run.workflow.length) {
     out.push(
       '',
       '### The whole local workflow with many small objects',
       '',
-      'Each object\'s S3 notification record (from the local S3 server\'s own event) runs through asl/backup-object.asl.json with ' +
+      'Each object\'s S3 notification record (from the local S3 server\'s own event) runs through asl/backup-object.asl.json (standard) ' +
+        'or asl/fast-path.asl.json (express: the Express fast path of express-first, hand-offs run the Standard machine) with ' +
         'aws-local-stepfunctions and the real engine, N executions at a time, in one process. Latency = from the execution\'s start ' +
         '(the event handed to the state machine) to its end (copy verified); queueing before that is not included. ' +
         'Every copy is then checked against the source\'s CRC32C.',
       '',
-      '| objects | concurrency | objects/s | p50 ms | p99 ms | max ms | transitions | outcomes | CPU ms/object | event log kB/execution |',
-      '|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|',
+      '| machine | objects | concurrency | objects/s | p50 ms | p99 ms | max ms | states entered | outcomes | CPU ms/object | event log kB/execution | CloudWatch kB/execution (level ALL) |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|',
     );
     for (const w of run.workflow) {
       out.push(
-        `| ${w.objects} × ${formatBytes(w.objectBytes)} | ${w.concurrency} | ${w.objectsPerSecond.toFixed(1)} | ${w.p50Ms.toFixed(1)} | ${w.p99Ms.toFixed(1)} | ${w.maxMs.toFixed(0)} | ` +
+        `| ${w.machine ?? 'standard'} | ${w.objects} × ${formatBytes(w.objectBytes)} | ${w.concurrency} | ${w.objectsPerSecond.toFixed(1)} | ${w.p50Ms.toFixed(1)} | ${w.p99Ms.toFixed(1)} | ${w.maxMs.toFixed(0)} | ` +
           `${w.transitions.median}${w.transitions.min !== w.transitions.max ? ` (${w.transitions.min}–${w.transitions.max})` : ''} | ${Object.entries(w.outcomes).map(([k, v]) => `${k} ${v}`).join(', ')} | ` +
-          `${(w.cpuSecondsPerObject * 1000).toFixed(1)} | ${(w.meanEventLogBytes / 1000).toFixed(1)} |`,
+          `${(w.cpuSecondsPerObject * 1000).toFixed(1)} | ${(w.meanEventLogBytes / 1000).toFixed(1)} | ${w.meanCloudWatchLogBytes !== undefined ? (w.meanCloudWatchLogBytes / 1000).toFixed(1) : '–'} |`,
       );
     }
   }
@@ -140,7 +155,9 @@ export function mergeIntoDocument(existing: string | undefined, generated: strin
 
 /** The local durations the cost model uses, from this run. */
 export function measuredForCost(copies: CopyCaseResult[], workflow: WorkflowCaseResult[]): Measured | undefined {
-  const serial = workflow.find((w) => w.concurrency === 1) ?? workflow[0];
+  const standard = workflow.filter((w) => (w.machine ?? 'standard') === 'standard');
+  const serial = standard.find((w) => w.concurrency === 1) ?? standard[0];
+  const fast = workflow.find((w) => w.machine === 'express' && w.concurrency === 1) ?? workflow.find((w) => w.machine === 'express');
   const smallest = (method: string) => copies.filter((c) => c.method === method).sort((a, b) => a.sizeBytes - b.sizeBytes)[0];
   const largest = (method: string) => copies.filter((c) => c.method === method).sort((a, b) => b.sizeBytes - a.sizeBytes)[0];
   const engine = largest('engine');
@@ -154,6 +171,7 @@ export function measuredForCost(copies: CopyCaseResult[], workflow: WorkflowCase
     engineBytesPerSecond: engine.throughput.median * 1e6,
     oldBytesPerSecond: old.throughput.median * 1e6,
     eventLogBytesPerExecution: serial.meanEventLogBytes,
+    ...(fast?.meanCloudWatchLogBytes !== undefined ? { expressEventLogBytesPerExecution: fast.meanCloudWatchLogBytes } : {}),
   };
 }
 

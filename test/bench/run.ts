@@ -18,6 +18,9 @@ import { ensureRclone } from './rclone';
 import { benchMarkdown, checkTargets, measuredForCost, mergeIntoDocument, type BenchRun } from './report';
 import { startBenchServers, type BenchServers } from './servers';
 import { runWorkflowBench } from './workflow-bench';
+import { countSmallCopyRequests } from './request-count';
+import { localS3Client } from '../../workflows/local/s3-server';
+import { Storage } from '@google-cloud/storage';
 
 const MIB = 1024 * 1024;
 const TUNING_GRID = { partSizeMiB: [8, 16, 32], concurrency: [2, 4, 8] };
@@ -62,6 +65,16 @@ async function main(): Promise<void> {
       ...(args.uploadChunkMiB !== undefined ? { uploadChunkBytes: args.uploadChunkMiB * MIB } : {}),
     };
     const copies = await runCopyBench({ servers, sizes: args.sizes, runs: args.runs, methods, engineOptions, tempDir, onProgress: log });
+    const requests = await countSmallCopyRequests({
+      s3: localS3Client(servers.s3Endpoint),
+      storage: new Storage({ apiEndpoint: servers.gcsEndpoint, projectId: 'bench' }),
+      s3Endpoint: servers.s3Endpoint,
+      gcsEndpoint: servers.gcsEndpoint,
+      sourceBucket: SOURCE_BUCKET,
+      destinationBucket: DESTINATION_BUCKET,
+      bytes: 1024,
+    });
+    log(`requests per 1 KiB copy: ${requests.map((r) => `${r.kind} ${r.count}`).join(', ')}`);
     const tuning = args.tune ? await runEngineTuning({ servers, tempDir, onProgress: log }, Math.max(...args.sizes), TUNING_GRID) : undefined;
     const workflow =
       args.workflowObjects > 0
@@ -96,6 +109,7 @@ async function main(): Promise<void> {
       ...(rclone ? { rclone } : {}),
       engineOptions,
       copies,
+      requests,
       ...(tuning ? { tuning } : {}),
       workflow,
       ...(measured ? { measured } : {}),

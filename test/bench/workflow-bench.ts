@@ -15,6 +15,8 @@ import type { WorkflowWorkerInput, WorkflowWorkerResult } from './workflow-worke
 import { waitFor } from '../support/wait-for';
 
 export interface WorkflowCaseResult {
+  /** Which state machine the events start: the Standard machine, or the Express fast path (express-first). */
+  machine: 'standard' | 'express';
   objects: number;
   objectBytes: number;
   concurrency: number;
@@ -27,6 +29,9 @@ export interface WorkflowCaseResult {
   statuses: Record<string, number>;
   outcomes: Record<string, number>;
   meanEventLogBytes: number;
+  /** Express: its CloudWatch log bytes at level ALL with execution data (what express-first pays to log). */
+  meanCloudWatchLogBytes?: number;
+  handedOff?: number;
   meanTaskMs: Record<string, number>;
   cpuSecondsPerObject: number;
   peakRssMiB: number;
@@ -45,6 +50,8 @@ export async function runWorkflowBench(o: {
   objects: number;
   objectBytes: number;
   concurrencies: number[];
+  /** (Default: both, Standard first) */
+  machines?: ('standard' | 'express')[];
   tempDir: string;
   onProgress(line: string): void;
 }): Promise<WorkflowCaseResult[]> {
@@ -75,8 +82,9 @@ export async function runWorkflowBench(o: {
 
   const storage = new Storage({ apiEndpoint: o.servers.gcsEndpoint, projectId: 'bench' });
   const results: WorkflowCaseResult[] = [];
+  for (const machine of o.machines ?? (['standard', 'express'] as const))
   for (const concurrency of o.concurrencies) {
-    const prefix = `wf-c${concurrency}/`;
+    const prefix = `wf-${machine}-c${concurrency}/`;
     const input: WorkflowWorkerInput = {
       s3Endpoint: o.servers.s3Endpoint,
       gcsEndpoint: o.servers.gcsEndpoint,
@@ -85,11 +93,13 @@ export async function runWorkflowBench(o: {
       bucket: DESTINATION_BUCKET,
       prefix,
       warmup: Math.min(WARMUP, keys.length),
+      machine,
     };
     const r = await runNodeWorker<WorkflowWorkerResult>('workflow-worker.ts', input);
     await verifyCopies(storage, prefix, expected);
     const sorted = [...r.latenciesMs].sort((a, b) => a - b);
     const row: WorkflowCaseResult = {
+      machine,
       objects: keys.length,
       objectBytes: o.objectBytes,
       concurrency,
@@ -102,12 +112,13 @@ export async function runWorkflowBench(o: {
       statuses: r.statuses,
       outcomes: r.outcomes,
       meanEventLogBytes: r.meanEventLogBytes,
+      ...(r.meanCloudWatchLogBytes !== undefined ? { meanCloudWatchLogBytes: r.meanCloudWatchLogBytes, handedOff: r.handedOff ?? 0 } : {}),
       meanTaskMs: r.meanTaskMs,
       cpuSecondsPerObject: r.cpuSeconds / keys.length,
       peakRssMiB: r.peakRssBytes / 1024 / 1024,
     };
     o.onProgress(
-      `workflow ${keys.length} x ${o.objectBytes} B at concurrency ${concurrency}: ${row.objectsPerSecond.toFixed(1)} objects/s, ` +
+      `workflow (${machine}) ${keys.length} x ${o.objectBytes} B at concurrency ${concurrency}: ${row.objectsPerSecond.toFixed(1)} objects/s, ` +
         `p50 ${row.p50Ms.toFixed(1)} ms, p99 ${row.p99Ms.toFixed(1)} ms, ${JSON.stringify(row.outcomes)}`,
     );
     results.push(row);

@@ -1,14 +1,21 @@
 /**
  * The whole local workflow for many objects, in a process of its own (spawned by workflow-bench.ts): each input runs
- * asl/backup-object.asl.json through runBackupExecution with the real engine, `concurrency` executions at a time.
+ * asl/backup-object.asl.json through runBackupExecution (machine 'standard') or asl/fast-path.asl.json through
+ * runFastPathExecution (machine 'express', hand-offs run the Standard machine) with the real engine, `concurrency`
+ * executions at a time.
  * Argument: one JSON WorkflowWorkerInput. Prints one JSON WorkflowWorkerResult line.
  */
 import { Storage } from '@google-cloud/storage';
 import { readFile } from 'node:fs/promises';
 import { localS3Client } from '../../workflows/local/s3-server';
 import { resolve } from 'node:path';
-import { runBackupExecution as defaultRunner } from '../../workflows/local/runner';
-import type { LocalEnvironment } from '../../workflows/local/deployment';
+import { executionName } from '../../workflows/backup/execution-name';
+import { normalizeExecutionInput } from '../../workflows/backup/normalize';
+import { FAST_PATH_ASL_PATH, loadDefinition } from '../../workflows/local/asl-definition';
+import { runBackupExecution as defaultRunner, runFastPathExecution, type LocalExecutionResult } from '../../workflows/local/runner';
+import { LOCAL_ARNS, type LocalEnvironment } from '../../workflows/local/deployment';
+import { expressExecutionArnFor } from '../../workflows/local/sfn-api/names';
+import { cloudWatchLogBytes } from './log-bytes';
 import { logger } from '../../workflows/logger';
 import { peakRssBytes } from './peak-rss';
 
@@ -22,6 +29,8 @@ export interface WorkflowWorkerInput {
   prefix: string;
   /** Executions run first, to a different prefix, and not measured (module loading, JIT, connections). */
   warmup: number;
+  /** (Default: 'standard') */
+  machine?: 'standard' | 'express';
 }
 
 export interface WorkflowWorkerResult {
@@ -35,6 +44,10 @@ export interface WorkflowWorkerResult {
   retries: number;
   /** Mean bytes of the execution's event log as JSON: what logging level ALL ships to CloudWatch Logs. */
   meanEventLogBytes: number;
+  /** Express: mean bytes of its CloudWatch log lines at level ALL with execution data (its history events). */
+  meanCloudWatchLogBytes?: number;
+  /** Express: executions handed off to the Standard machine (each also run here). */
+  handedOff?: number;
   /** Mean duration of each Task state, ms (what its Lambda runs for, minus cloud latency). */
   meanTaskMs: Record<string, number>;
   cpuSeconds: number;
@@ -50,14 +63,30 @@ async function main(): Promise<void> {
     ? ((await import(resolve(variant))) as { runBackupExecution: typeof defaultRunner }).runBackupExecution
     : defaultRunner;
   const inputs = JSON.parse(await readFile(input.inputsFile, 'utf8')) as unknown[];
-  const env: LocalEnvironment = {
+  const handOffs: Promise<unknown>[] = [];
+  const standardEnv: LocalEnvironment = {
     s3: localS3Client(input.s3Endpoint),
     storage: new Storage({ apiEndpoint: input.gcsEndpoint, projectId: 'bench' }),
     target: { bucket: input.bucket, prefix: input.prefix },
     retryIntervalMs: 100,
   };
+  // The fast path hands off by starting the Standard machine; here it runs in the background and is awaited at the end.
+  const env: LocalEnvironment = {
+    ...standardEnv,
+    startExecution: async ({ name, input: text }) => {
+      handOffs.push(runBackupExecution(JSON.parse(text), standardEnv, name ? { executionName: name } : {}));
+      return { executionArn: `${LOCAL_ARNS.stateMachine.replace(':stateMachine:', ':execution:')}:${name}`, startDate: Date.now() / 1000 };
+    },
+  };
+  const fastResources = new Map(Object.entries(loadDefinition(FAST_PATH_ASL_PATH)['States'] as Record<string, { Resource?: string }>).map(([n, s]) => [n, s.Resource ?? '']));
+  const express = input.machine === 'express';
+  const run = (item: unknown, runEnv: LocalEnvironment, options: Parameters<typeof runBackupExecution>[2] = {}): Promise<LocalExecutionResult> => {
+    if (!express) return runBackupExecution(item, runEnv, options);
+    const name = executionName(normalizeExecutionInput(item));
+    return runFastPathExecution(item, runEnv, { name, arn: expressExecutionArnFor(LOCAL_ARNS.fastPathStateMachine, name, String(Math.random()).slice(2)) }, options);
+  };
   for (const warm of inputs.slice(0, input.warmup)) {
-    await runBackupExecution(warm, { ...env, target: { bucket: input.bucket, prefix: `${input.prefix}warmup/` } });
+    await run(warm, { ...env, target: { bucket: input.bucket, prefix: `${input.prefix}warmup/` } });
   }
 
   const result: WorkflowWorkerResult = {
@@ -74,13 +103,14 @@ async function main(): Promise<void> {
   };
   const taskMs = new Map<string, number[]>();
   let logBytes = 0;
+  let cloudWatchBytes = 0;
   let next = 0;
   const one = async (): Promise<void> => {
     while (next < inputs.length) {
       const item = inputs[next++];
       let entered = 0;
       const started = performance.now();
-      const run = await runBackupExecution(item, env, {
+      const done = await run(item, env, {
         onEvent: (event) => {
           logBytes += JSON.stringify(event).length;
           if (event.type === 'StateEntered') entered++;
@@ -88,10 +118,11 @@ async function main(): Promise<void> {
         },
       });
       result.latenciesMs.push(performance.now() - started);
+      if (express) cloudWatchBytes += cloudWatchLogBytes(done, LOCAL_ARNS.fastPathStateMachine, item, (state) => fastResources.get(state));
       result.transitions.push(entered);
-      count(result.statuses, run.status);
-      count(result.outcomes, String((run.output as { outcome?: string } | undefined)?.outcome ?? run.error ?? 'none'));
-      for (const step of run.timeline.steps) {
+      count(result.statuses, done.status);
+      count(result.outcomes, String((done.output as { outcome?: string } | undefined)?.outcome ?? done.error ?? 'none'));
+      for (const step of done.timeline.steps) {
         if (step.type === 'Task') taskMs.set(step.state, [...(taskMs.get(step.state) ?? []), step.durationMs]);
       }
     }
@@ -99,6 +130,8 @@ async function main(): Promise<void> {
   const cpu = process.cpuUsage();
   const started = performance.now();
   await Promise.all(Array.from({ length: input.concurrency }, one));
+  await Promise.all(handOffs);
+  if (express) Object.assign(result, { meanCloudWatchLogBytes: cloudWatchBytes / inputs.length, handedOff: handOffs.length });
   result.seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
   result.cpuSeconds = (used.user + used.system) / 1e6;

@@ -1,0 +1,76 @@
+/**
+ * Requests one small copy makes, by kind, counted on the wire (node:diagnostics_channel sees every HTTP request the
+ * AWS SDK and the GCS client send), each with the reason the integrity rules give for it.
+ */
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { ClientRequest } from 'node:http';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { Storage } from '@google-cloud/storage';
+import { copyObject } from '../../workflows/copy/engine';
+
+export type RequestKind = 'S3 HEAD' | 'S3 GET' | 'GCS metadata read' | 'GCS upload' | 'GCS verify read' | 'GCS patch' | 'GCS delete' | 'other';
+
+/** Why each kind of request is there, as the design states it (ARCHITECTURE.md, "Correctness rules"). */
+export const REQUEST_REASONS: Record<RequestKind, string> = {
+  'S3 HEAD': "pins the source: its version, ETag, size and S3's full-object checksum before any byte moves",
+  'S3 GET': 'the bytes, pinned by VersionId or IfMatch so a changed object is superseded, not copied wrong',
+  'GCS metadata read': 'idempotence and order: the destination\'s recorded source version and sequencer (already-current, stale-event) and the generation for ifGenerationMatch',
+  'GCS upload':
+    'one multipart upload with ifGenerationMatch, carrying the provenance and the CRC32C/MD5 computed while reading (already checked ' +
+    "against the source's): GCS refuses bytes that do not match them and answers with the stored hashes, so the mark rides on the upload " +
+    'and no verify read or patch is needed',
+  'GCS verify read': 'end-to-end integrity: what GCS stored, checked against the CRC32C/MD5 computed while streaming',
+  'GCS patch': 'the verified mark, set only after verification',
+  'GCS delete': 'removing a copy that failed verification',
+  other: 'not expected on a small copy',
+};
+
+export interface RequestCount {
+  kind: RequestKind;
+  count: number;
+  reason: string;
+}
+
+function classify(req: ClientRequest, ports: { s3: string; gcs: string }): RequestKind {
+  const host = req.getHeader('host');
+  const port = String(host ?? '').split(':')[1] ?? '';
+  const path = req.path;
+  if (port === ports.s3) return req.method === 'HEAD' ? 'S3 HEAD' : req.method === 'GET' ? 'S3 GET' : 'other';
+  if (port !== ports.gcs) return 'other';
+  if (path.includes('/upload/')) return 'GCS upload';
+  if (req.method === 'PATCH') return 'GCS patch';
+  if (req.method === 'DELETE') return 'GCS delete';
+  if (req.method === 'GET') return path.includes('alt=media') ? 'GCS verify read' : 'GCS metadata read';
+  return 'other';
+}
+
+/** Puts one object of `bytes`, copies it once with the engine, and counts the copy's requests by kind. */
+export async function countSmallCopyRequests(o: {
+  s3: S3Client;
+  storage: Storage;
+  s3Endpoint: string;
+  gcsEndpoint: string;
+  sourceBucket: string;
+  destinationBucket: string;
+  bytes: number;
+}): Promise<RequestCount[]> {
+  const key = `requests/one ${Date.now()}.bin`;
+  const put = await o.s3.send(new PutObjectCommand({ Bucket: o.sourceBucket, Key: key, Body: Buffer.alloc(o.bytes, 7) }));
+  const ports = { s3: new URL(o.s3Endpoint).port, gcs: new URL(o.gcsEndpoint).port };
+  const counts = new Map<RequestKind, number>();
+  const onRequest = (message: unknown): void => {
+    const kind = classify((message as { request: ClientRequest }).request, ports);
+    counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  };
+  subscribe('http.client.request.start', onRequest);
+  try {
+    const out = await copyObject(
+      { bucket: o.sourceBucket, key, etag: (put.ETag ?? '').replace(/"/g, ''), size: o.bytes },
+      { s3: o.s3, storage: o.storage, target: { bucket: o.destinationBucket, prefix: 'requests/' } },
+    );
+    if (out.outcome !== 'copied') throw new Error(`the counted copy ended ${out.outcome}, expected copied`);
+  } finally {
+    unsubscribe('http.client.request.start', onRequest);
+  }
+  return (Object.keys(REQUEST_REASONS) as RequestKind[]).filter((k) => counts.has(k)).map((kind) => ({ kind, count: counts.get(kind)!, reason: REQUEST_REASONS[kind] }));
+}
