@@ -18,6 +18,7 @@ export function readyLine(sb: Sandbox): Record<string, string> {
     destinationBucket: sb.destinationBucket,
     destinationPrefix: sb.destinationPrefix,
     stateMachineArn: sb.stateMachineArn,
+    ...(sb.fastPathStateMachineArn ? { fastPathStateMachineArn: sb.fastPathStateMachineArn } : {}),
     region: sb.region,
     dataDir: sb.dataDir,
     ...(sb.consoleUrl ? { consoleUrl: sb.consoleUrl } : {}),
@@ -35,11 +36,14 @@ export function banner(sb: Sandbox, flag: string): string {
   const gcsName = destinationObjectName(target, sb.sourceBucket, tryKey);
   const media = `${sb.gcsEndpoint}/storage/v1/b/${sb.destinationBucket}/o/${encodeURIComponent(gcsName)}`;
   return [
-    's3-gcs-backup sandbox: S3 -> start-executions -> Step Functions (asl/backup-object.asl.json) -> GCS, on 127.0.0.1',
+    sb.fastPathStateMachineArn
+      ? 's3-gcs-backup sandbox: S3 -> start-executions -> Express fast path (asl/fast-path.asl.json), hand-offs to Standard (asl/backup-object.asl.json) -> GCS, on 127.0.0.1'
+      : 's3-gcs-backup sandbox: S3 -> start-executions -> Step Functions (asl/backup-object.asl.json) -> GCS, on 127.0.0.1',
     '',
     `  S3 endpoint              ${sb.s3Endpoint}   source bucket  ${sb.sourceBucket}`,
     `  GCS endpoint (JSON API)  ${sb.gcsEndpoint}   backup bucket  ${sb.destinationBucket}`,
     `  Step Functions endpoint  ${sb.sfnEndpoint}   state machine  ${sb.stateMachineArn}`,
+    ...(sb.fastPathStateMachineArn ? [`  Fast path (Express)      ${sb.fastPathStateMachineArn} (executions in express-executions.jsonl)`] : []),
     `  Web console              ${sb.consoleUrl ?? '(not served)'}   executions, graphs, events, objects`,
     `  Executions as text       ${sb.sfnEndpoint}${CONSOLE_PATH}`,
     `  Data directory           ${sb.dataDir} (${sb.ephemeral ? 'ephemeral: objects, queue and executions in memory; ' : 'S3 and GCS objects, intake queue, executions, '}alerts.jsonl, intake.log)`,

@@ -43,4 +43,26 @@ describe('s3gcs sandbox --once', () => {
       await sandbox.stop();
     }
   });
+
+  it('--standard-only: the intake starts a Standard execution for every event, with the same outcomes', async () => {
+    const standardDir = mkdtempSync(join(tmpdir(), 'sandbox-standard-'));
+    const sandbox = spawnSandbox(['--once', '--standard-only', '--data-dir', standardDir]);
+    try {
+      const ready = (await sandbox.nextLine()) as { fastPathStateMachineArn?: string };
+      expect(ready.fastPathStateMachineArn).toBeUndefined();
+      const demo = (await sandbox.nextLine()) as { ok: boolean; demo: { path: string; outcome: string; tier: string }[] };
+      expect(demo.demo.map((r) => [r.path, r.outcome, r.tier])).toEqual([
+        ['standard', 'copied', 'small'],
+        ['standard', 'copied', 'large'],
+        ['standard', 'copied', 'heavy'],
+        ['standard', 'FAILED InvalidDestinationName', '-'],
+      ]);
+      expect(demo.ok).toBe(true);
+      expect(await sandbox.exited).toBe(0);
+      expect(existsSync(join(standardDir, 'express-executions.jsonl'))).toBe(false);
+    } finally {
+      await sandbox.stop();
+      rmSync(standardDir, { recursive: true, force: true });
+    }
+  });
 });

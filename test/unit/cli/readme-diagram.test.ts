@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { diagramBlock, DIAGRAM_END, DIAGRAM_START, withDiagram } from '../../../workflows/cli/readme-diagram';
+import { diagramBlock, DIAGRAM_END, DIAGRAM_START, FAST_PATH_DIAGRAM, withDiagram } from '../../../workflows/cli/readme-diagram';
 
 const root = join(__dirname, '..', '..', '..');
 
@@ -10,6 +10,13 @@ describe('README state machine picture', () => {
     const asl = readFileSync(join(root, 'asl', 'backup-object.asl.json'), 'utf8');
     const current = readme.slice(readme.indexOf(DIAGRAM_START), readme.indexOf(DIAGRAM_END) + DIAGRAM_END.length);
     expect(current).toBe(diagramBlock(asl));
+  });
+
+  it('shows the fast path generated from asl/fast-path.asl.json (run `npm run docs` after changing the ASL)', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const asl = readFileSync(join(root, FAST_PATH_DIAGRAM.file), 'utf8');
+    const current = readme.slice(readme.indexOf(FAST_PATH_DIAGRAM.start), readme.indexOf(FAST_PATH_DIAGRAM.end) + FAST_PATH_DIAGRAM.end.length);
+    expect(current).toBe(diagramBlock(asl, FAST_PATH_DIAGRAM));
   });
 
   it('replaces only the block between the markers', () => {
