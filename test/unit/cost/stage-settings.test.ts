@@ -38,6 +38,13 @@ it('expect tier memory, architecture and engine part sizes to come from the temp
   expect(s.stateMachineLogging).toEqual({ level: 'ERROR', includeExecutionData: false });
 });
 
+it('expect express-first when the template has the fast path state machine, standard-only without it', () => {
+  expect(settingsFromTemplate('production', template(), config).executionMode).toBe('standard-only');
+  const t = template();
+  t.Resources['FastPathStateMachine1234'] = { Type: 'AWS::StepFunctions::StateMachine', Properties: {} };
+  expect(settingsFromTemplate('production', t, config).executionMode).toBe('express-first');
+});
+
 it('expect a missing copier function to fail naming it', () => {
   const t = template();
   delete t.Resources.SmallCopierFunction9BFB009A;
