@@ -166,6 +166,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const intakeDir = stateDir('intake');
     const journal = intakeDir ? IntakeJournal.inDirectory(intakeDir) : undefined;
     if (journal) cleanups.push(async () => journal.close());
+    // The in-flight bound, when set, counts Standard executions: ListExecutions refuses Express machines.
     const intake = new LocalIntake({ sfn, stateMachineArn: intakeStateMachineArn(executionMode), countedStateMachineArn: stateMachineArn, logger, ...(journal ? { journal } : {}) });
     intake.onDeadLetter((letter) =>
       warn(`intake: message ${letter.record.messageId} failed ${letter.record.attributes.ApproximateReceiveCount} times; moved to the dead-letter list`),
