@@ -13,7 +13,7 @@ import { LocalAlertSink } from '../../../workflows/local/alert-sink';
 import { LOCAL_ARNS, type LocalEnvironment } from '../../../workflows/local/deployment';
 import type { GcsEmulator } from '../../../workflows/local/gcs-emulator';
 import { localStateMachines } from '../../../workflows/local/machines';
-import { LocalStepFunctions, currentRun, type ExpressExecution } from '../../../workflows/local/sfn-api';
+import { ExpressLog, LocalStepFunctions, currentRun, type ExpressExecution } from '../../../workflows/local/sfn-api';
 import { logger } from '../../../workflows/logger';
 import { storageFor } from '../../support/gcs-emulator';
 import { startLocalServers, stopLocalServers } from '../../support/local-servers';
@@ -201,6 +201,31 @@ describe('Express semantics of the local endpoint', () => {
     const { executionArn } = (await slow.handle('StartExecution', { stateMachineArn: LOCAL_ARNS.fastPathStateMachine, name: 'slow' })) as { executionArn: string };
     await slow.idle();
     expect(slow.expressLog.executions().find((e) => e.executionArn === executionArn)).toMatchObject({ status: 'TIMED_OUT', error: 'States.Timeout' });
+  });
+
+  test('an Express execution the endpoint stopped under (started, never closed) runs again when it restarts: at-least-once', async () => {
+    const log = new ExpressLog();
+    const arn = 'arn:aws:states:local:000000000000:express:backup-fast-path:again:1';
+    log.started({ executionArn: arn, stateMachineArn: LOCAL_ARNS.fastPathStateMachine, name: 'again', input: '{"n":1}', startDate: new Date().toISOString(), status: 'RUNNING' });
+    const inputs: unknown[] = [];
+    const restarted = new LocalStepFunctions({
+      stateMachines: [
+        {
+          name: 'fast',
+          arn: LOCAL_ARNS.fastPathStateMachine,
+          type: 'EXPRESS',
+          definition: '{}',
+          run: async (input) => {
+            inputs.push(input);
+            return { status: 'SUCCEEDED', output: { outcome: 'copied' }, timeline: { executionName: 'again', status: 'SUCCEEDED', startedAt: '', durationMs: 0, steps: [] } };
+          },
+        },
+      ],
+      expressLog: log,
+    });
+    await restarted.idle();
+    expect(inputs).toEqual([{ n: 1 }]);
+    expect(log.executions().find((e) => e.executionArn === arn)).toMatchObject({ status: 'SUCCEEDED' });
   });
 
   test('a manual replay goes to the Standard machine unchanged', async () => {

@@ -111,6 +111,26 @@ export class LocalStepFunctions {
     this.store = new ExecutionStore(options.dataDir);
     this.maxConcurrent = options.maxConcurrent ?? 4;
     this.now = options.clock ?? Date.now;
+    this.resumeExpressExecutions();
+  }
+
+  /**
+   * Asynchronous Express is at-least-once: an execution the service accepted runs, even if a host fails under it.
+   * Express executions this endpoint's log shows started but never closed (the sandbox was stopped under them) run
+   * again, under the same ARN; the fast path is idempotent, so a second run of a copy that had finished is harmless.
+   */
+  private resumeExpressExecutions(): void {
+    for (const execution of this.expressLog.executions(this.now())) {
+      const machine = this.machines.get(execution.stateMachineArn);
+      if (execution.status !== 'RUNNING' || machine?.type !== 'EXPRESS') continue;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(execution.input);
+      } catch {
+        continue; // refused at StartExecution already: never logged as started
+      }
+      this.runExpressExecution(machine, { ...execution, startDate: new Date(this.now()).toISOString() }, parsed);
+    }
   }
 
   /** Dispatches one API call; throws SfnApiError for anything AWS would refuse. */
@@ -502,6 +522,12 @@ export class LocalStepFunctions {
       startDate,
       status: 'RUNNING',
     };
+    this.runExpressExecution(machine, execution, parsed);
+    return { executionArn: execution.executionArn, startDate: epochSeconds(startDate) };
+  }
+
+  private runExpressExecution(machine: LocalStateMachine, execution: ExpressExecution, parsed: unknown): void {
+    const { name, startDate } = execution;
     this.expressLog.started(execution);
     let closed: ExpressExecution = execution;
     const task = (async () => {
@@ -541,7 +567,6 @@ export class LocalStepFunctions {
     })();
     this.inFlight.add(task);
     void task.finally(() => this.inFlight.delete(task));
-    return { executionArn: execution.executionArn, startDate: epochSeconds(startDate) };
   }
 
   private announceClosed(record: ExecutionRecord): void {
