@@ -20,7 +20,7 @@ export interface SandboxProcess {
 }
 
 /** Any free ports, so tests never take (or wait for) the fixed defaults a person's own sandbox uses; `args` may override. */
-export const ANY_PORTS = ['--s3-port', '0', '--gcs-port', '0', '--sfn-port', '0'];
+export const ANY_PORTS = ['--s3-port', '0', '--gcs-port', '0', '--sfn-port', '0', '--console-port', '0'];
 
 export function spawnSandbox(args: string[]): SandboxProcess {
   const child = spawn(process.execPath, [TSX_CLI, 'workflows/cli/main.ts', 'sandbox', '--json', ...ANY_PORTS, ...args], {

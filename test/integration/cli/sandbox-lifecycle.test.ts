@@ -45,15 +45,18 @@ describe('s3gcs sandbox lifecycle', () => {
     }
   });
 
-  it('refuses a busy port with exit 2, naming the port and the flag that changes it', async () => {
+  it.each([
+    ['--gcs-port', 'the GCS endpoint'],
+    ['--console-port', 'the web console endpoint'],
+  ])('refuses a busy %s with exit 2, naming the port and the flag that changes it', async (flag, what) => {
     const holder: Server = createServer();
     await new Promise<void>((r) => holder.listen(0, '127.0.0.1', r));
     const port = (holder.address() as AddressInfo).port;
     try {
-      const run = await runCli(['sandbox', '--no-demo', ...ANY_PORTS, '--gcs-port', String(port), '--data-dir', dataDir]);
+      const run = await runCli(['sandbox', '--no-demo', ...ANY_PORTS, flag, String(port), '--data-dir', dataDir]);
       expect(run.code).toBe(2);
-      expect(run.stderr).toContain(`port ${port} on 127.0.0.1 (the GCS endpoint) is in use`);
-      expect(run.stderr).toContain('--gcs-port <port>');
+      expect(run.stderr).toContain(`port ${port} on 127.0.0.1 (${what}) is in use`);
+      expect(run.stderr).toContain(`${flag} <port>`);
     } finally {
       holder.close();
     }

@@ -20,14 +20,15 @@ interface SandboxOptions {
   s3Port: string;
   gcsPort: string;
   sfnPort: string;
+  consolePort: string;
   dataDir?: string;
   ephemeral?: boolean;
   verbose?: boolean;
   standardOnly?: boolean;
 }
 
-const PORT_FLAGS: Record<SandboxService, string> = { s3: '--s3-port', gcs: '--gcs-port', sfn: '--sfn-port' };
-const SERVICE_NAMES: Record<SandboxService, string> = { s3: 'S3', gcs: 'GCS', sfn: 'Step Functions' };
+const PORT_FLAGS: Record<SandboxService, string> = { s3: '--s3-port', gcs: '--gcs-port', sfn: '--sfn-port', console: '--console-port' };
+const SERVICE_NAMES: Record<SandboxService, string> = { s3: 'S3', gcs: 'GCS', sfn: 'Step Functions', console: 'web console' };
 
 /** `s3gcs sandbox` (= `npm start`): the whole system on 127.0.0.1, a short demo, then serving until Ctrl-C. */
 export function registerSandbox(program: Command, ctx: CommandContext): void {
@@ -39,6 +40,7 @@ export function registerSandbox(program: Command, ctx: CommandContext): void {
     .option('--s3-port <port>', 'S3 endpoint port on 127.0.0.1 (0 = any free port)', String(SANDBOX_DEFAULT_PORTS.s3))
     .option('--gcs-port <port>', 'GCS endpoint port on 127.0.0.1 (0 = any free port)', String(SANDBOX_DEFAULT_PORTS.gcs))
     .option('--sfn-port <port>', 'Step Functions endpoint port on 127.0.0.1 (0 = any free port)', String(SANDBOX_DEFAULT_PORTS.sfn))
+    .option('--console-port <port>', 'web console port on 127.0.0.1 (0 = any free port)', String(SANDBOX_DEFAULT_PORTS.console))
     .option('--data-dir <dir>', 'where S3 and GCS objects, the intake queue, executions, alerts, logs and the ready file are kept (Default: $S3GCS_DATA_DIR or .tmp/sandbox)')
     .option('--ephemeral', 'keep objects, the intake queue and executions in memory only: gone when the sandbox stops')
     .option('--verbose', "print the workflow's own structured logs too")
@@ -49,7 +51,7 @@ export function registerSandbox(program: Command, ctx: CommandContext): void {
       'npm start                                      # = s3gcs sandbox',
       'npm start -- --once                            # the demo, then exit (0 = every outcome as expected)',
       'npm start -- --no-demo --json --s3-port 9000   # one JSON ready line, then serve',
-      'npm start -- --ephemeral --s3-port 0 --gcs-port 0 --sfn-port 0   # nothing kept, any free ports',
+      'npm start -- --ephemeral --s3-port 0 --gcs-port 0 --sfn-port 0 --console-port 0   # nothing kept, any free ports',
     ]),
   );
   cmd.action((opts: SandboxOptions) => runLocal(ctx, opts, (out) => runSandbox(ctx, opts, out)));
@@ -57,7 +59,7 @@ export function registerSandbox(program: Command, ctx: CommandContext): void {
 
 async function runSandbox(ctx: CommandContext, opts: SandboxOptions, out: Output): Promise<number> {
   const port = (text: string, option: string): number => (text === '0' ? 0 : parsePositive(text, option, { integer: true, max: 65535 }));
-  const ports = { s3Port: port(opts.s3Port, '--s3-port'), gcsPort: port(opts.gcsPort, '--gcs-port'), sfnPort: port(opts.sfnPort, '--sfn-port') };
+  const ports = { s3Port: port(opts.s3Port, '--s3-port'), gcsPort: port(opts.gcsPort, '--gcs-port'), sfnPort: port(opts.sfnPort, '--sfn-port'), consolePort: port(opts.consolePort, '--console-port') };
   const defaultDir = defaultDataDir(ctx.io);
   const dataDir = opts.dataDir ? resolve(ctx.io.cwd, opts.dataDir) : defaultDir;
   // A ready file whose pid is gone, or is no longer a sandbox (a reused pid), is stale: this sandbox replaces it.
@@ -65,7 +67,7 @@ async function runSandbox(ctx: CommandContext, opts: SandboxOptions, out: Output
   if (other) {
     throw unreachable(`another sandbox (pid ${other.pid}) is running with data directory ${dataDir}`, 'Stop it (Ctrl-C in its terminal), or start this one with another --data-dir.');
   }
-  const wanted: Record<SandboxService, number> = { s3: ports.s3Port, gcs: ports.gcsPort, sfn: ports.sfnPort };
+  const wanted: Record<SandboxService, number> = { s3: ports.s3Port, gcs: ports.gcsPort, sfn: ports.sfnPort, console: ports.consolePort };
   const busy = await findBusyPort(wanted);
   if (busy) throw portInUse(busy.service, busy.port);
   if (!opts.verbose) logger.setLogLevel('SILENT');

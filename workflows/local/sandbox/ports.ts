@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
  * The sandbox's fixed ports on 127.0.0.1, so commands copied from its banner or the docs stay valid between runs.
  * Chosen clear of LocalStack (4566, 4510-4559), MinIO (9000), fake-gcs-server (4443) and Step Functions Local (8083).
  */
-export const SANDBOX_DEFAULT_PORTS = { s3: 4700, gcs: 4701, sfn: 4702 } as const;
+export const SANDBOX_DEFAULT_PORTS = { s3: 4700, gcs: 4701, sfn: 4702, console: 4703 } as const;
 
 export type SandboxService = keyof typeof SANDBOX_DEFAULT_PORTS;
 
