@@ -15,21 +15,11 @@ import { createdEventName, type S3CreatedEventName, type S3ObjectEvent } from '.
 import { HashedS3Persistence, type RestorableStore } from './hashed-persistence.js';
 import { isAwsChunked, readRequestBody, RequestBodyError } from './request-body.js';
 import { escapeXml, listBucketResult, ListingError, type ListedObject } from './listing.js';
+import { installIntegrity, type RequestContext } from './integrity.js';
 
 // fauxqs exports only buildApp/startFauxqs; the stores are reachable by file URL (its `exports` map guards bare
 // specifiers only). Pinned to fauxqs 2.4.1 in package.json; checked below so an upgrade fails loudly, not silently.
-interface S3ObjectRecord {
-  key: string;
-  contentLength: number;
-  etag: string;
-  lastModified: Date;
-}
-interface S3StoreLike {
-  buckets: Map<string, Map<string, S3ObjectRecord>>;
-  spy?: { addMessage(message: SpyEvent): void };
-  persistence?: unknown;
-  headObject(bucket: string, key: string): S3ObjectRecord;
-}
+import type { S3ObjectRecord, S3StoreLike } from './integrity.js';
 interface SpyEvent {
   service: string;
   bucket?: string;
@@ -51,6 +41,7 @@ const dataDir = process.argv[3];
 if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port argument: ${process.argv[2]}`);
 
 const S3Store = await internal<S3StoreLike>('./s3/s3Store.js', 'S3Store');
+const S3Error = await internal<Error>('./common/errors.js', 'S3Error');
 const SqsStore = await internal<object>('./sqs/sqsStore.js', 'SqsStore');
 const SnsStore = await internal<object>('./sns/snsStore.js', 'SnsStore');
 const s3Store = new S3Store();
@@ -89,8 +80,9 @@ function emit(event: S3ObjectEvent): void {
   });
 }
 
-// Each request runs in its own context, so an event knows the request that caused it (S3 names events by it).
-const requestContext = new AsyncLocalStorage<S3CreatedEventName>();
+// Each request runs in its own context, so an event knows the request that caused it (S3 names events by it) and the
+// store knows the request's checksums and conditions (./integrity.ts).
+const requestContext = new AsyncLocalStorage<RequestContext>();
 
 // fauxqs calls spy.addMessage synchronously right after the store changed, so headObject sees exactly that object.
 // A CopyObject stores through putObject ('uploaded') and then reports 'copied': one S3 event, named by the request.
@@ -100,7 +92,7 @@ s3Store.spy = {
     const base = { bucket: message.bucket, key: message.key, sequencer: nextSequencer(), eventTime: new Date().toISOString() };
     if (message.status === 'uploaded' || message.status === 'renamed') {
       const obj = s3Store.headObject(message.bucket, message.key);
-      const eventName = requestContext.getStore() ?? 'ObjectCreated:Put';
+      const eventName: S3CreatedEventName = requestContext.getStore()?.eventName ?? 'ObjectCreated:Put';
       emit({ ...base, type: 'created', size: obj.contentLength, etag: obj.etag.replace(/"/g, ''), eventName });
     } else if (message.status === 'deleted') {
       emit({ ...base, type: 'removed' });
@@ -122,8 +114,8 @@ app.addHook('onSend', async (request, _reply, payload) => {
 if (closePersistence) app.addHook('preClose', closePersistence);
 
 app.addHook('onRequest', (request, _reply, done) => {
-  const name = createdEventName({ method: request.method, headers: request.headers, query: (request.query ?? {}) as Record<string, unknown> });
-  requestContext.run(name, done);
+  const eventName = createdEventName({ method: request.method, headers: request.headers, query: (request.query ?? {}) as Record<string, unknown> });
+  requestContext.run({ eventName, headers: request.headers }, done);
 });
 
 // Bodies up to S3's 5 GiB, read once into one buffer (./request-body.ts) instead of fauxqs's 11 MiB buffer parser.
@@ -146,6 +138,8 @@ app.addContentTypeParser('*', (request, payload, done) => {
 app.addHook('preHandler', async (request) => {
   if (request.method === 'PUT' && request.body === undefined) request.body = Buffer.alloc(0);
 });
+// Checksums checked and stored, conditional writes and HEADs (./integrity.ts): fauxqs ignores both.
+installIntegrity(app, s3Store, requestContext, S3Error as never, errorXml);
 app.setErrorHandler((err: Error & { statusCode?: number }, request, reply) => {
   const status = err instanceof RequestBodyError ? err.statusCode : (err.statusCode ?? 500);
   const code = err instanceof RequestBodyError ? err.code : status === 500 ? 'InternalError' : 'InvalidRequest';
