@@ -1,4 +1,10 @@
-import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  UploadPartCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import type { Storage } from '@google-cloud/storage';
 import { createHash, randomBytes } from 'node:crypto';
 import { destinationObjectName } from '../../../workflows/backup/keys';
@@ -60,6 +66,22 @@ function eventFor(key: string, etag: string): Promise<Extract<S3ObjectEvent, { t
     what: `the created event of ${key}`,
     intervalMs: 10,
   });
+}
+
+/** A two-part upload (5 MiB + rest) whose parts carry their CRC32C, with S3's ChecksumType. */
+async function putMultipartCrc32c(key: string, data: Buffer, type: 'FULL_OBJECT' | 'COMPOSITE'): Promise<CopyRequest> {
+  const { UploadId } = await s3fx.s3.send(new CreateMultipartUploadCommand({ Bucket: SRC, Key: key, ChecksumAlgorithm: 'CRC32C', ChecksumType: type }));
+  const bodies = [data.subarray(0, 5 * MIB), data.subarray(5 * MIB)];
+  const parts = [];
+  for (const [i, body] of bodies.entries()) {
+    const crc = checksumsOf(body, { md5: false }).crc32c;
+    const res = await s3fx.s3.send(new UploadPartCommand({ Bucket: SRC, Key: key, UploadId, PartNumber: i + 1, Body: body, ChecksumCRC32C: crc }));
+    parts.push({ PartNumber: i + 1, ETag: res.ETag!, ChecksumCRC32C: crc });
+  }
+  const done = await s3fx.s3.send(new CompleteMultipartUploadCommand({ Bucket: SRC, Key: key, UploadId, MultipartUpload: { Parts: parts } }));
+  const etag = done.ETag!.replace(/"/g, '');
+  const event = await eventFor(key, etag);
+  return { bucket: SRC, key, etag, size: data.length, sequencer: event.sequencer };
 }
 
 function uniqueKey(label: string): string {
@@ -156,6 +178,21 @@ describe('copyObject over HTTP', () => {
     expect(meta.crc32c).toBe(sums.crc32c);
     // The record changes no decision: the same event is still already-current.
     expect(await copyObject(req, ctx())).toMatchObject({ outcome: 'already-current', generation: out.generation });
+  });
+
+  it.each([
+    ['FULL_OBJECT', '1', 'declares S3\'s full-object CRC32C with the upload: no metadata patch'],
+    ['COMPOSITE', '2', 'ignores a composite CRC32C (a checksum of part checksums) and records its own'],
+  ] as const)('a multipart source with a %s CRC32C (metageneration %s) %s', async (type, metageneration, _what) => {
+    const data = randomBytes(6 * MIB);
+    const key = uniqueKey(`crc-${type}`);
+    const req = await putMultipartCrc32c(key, data, type);
+    await copyObject(req, ctx({ singleRequestMaxBytes: MIB, partSizeBytes: MIB, concurrency: 2 }));
+    const [meta] = await storage.bucket(DST).file(nameOf(key)).getMetadata();
+    const sums = checksumsOf(data);
+    expect(meta.metadata).toMatchObject({ [K.crc32c]: sums.crc32c, [K.verified]: sums.crc32c });
+    expect(String(meta.metageneration)).toBe(metageneration);
+    await expectBackupEquals(key, data);
   });
 
   it('records the CRC32C through a 503 on the metadata patch (the metageneration guard lets the client retry it)', async () => {

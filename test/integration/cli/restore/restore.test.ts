@@ -115,6 +115,8 @@ describe('restore of current backups', () => {
     const run = await cli('restore', `gs://${BACKUP}/${SRC}/`, `s3://${RESTORE}/all/`, '--restart');
     expect(run.stderr).toBe('');
     expect(run.json()).toMatchObject({ done: true, restored: TRICKY.length + 3, failed: 0, unproven: 0, alreadyRestored: 0 });
+    // Every restored object was proven by S3's own full-object CRC32C (single PUT and FULL_OBJECT multipart alike).
+    expect(run.json()).toMatchObject({ verifiedByS3Checksum: TRICKY.length + 3, verifiedByReadBack: 0 });
     expect(run.code).toBe(0);
     for (const key of TRICKY) expect((await read(RESTORE, `all/tricky/${key}`)).toString()).toBe(`body of ${key}`);
     expect((await read(RESTORE, 'all/big/multipart.bin')).equals(big)).toBe(true);
