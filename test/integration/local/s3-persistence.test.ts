@@ -73,7 +73,7 @@ it('keeps every key apart, writes nothing outside the data directory, and surviv
   await checksums.send(
     new PutObjectCommand({
       Bucket: 'keep', Key: 'meta.bin', Body, ContentType: 'application/x-test', CacheControl: 'max-age=60', ContentDisposition: 'inline',
-      Metadata: { owner: 'me', 'with-dash': 'v' }, ChecksumAlgorithm: 'CRC32', // fauxqs 2.4.1 keeps CRC32, SHA1, SHA256; it drops CRC32C
+      Metadata: { owner: 'me', 'with-dash': 'v' }, ChecksumAlgorithm: 'CRC32', // every algorithm is kept (test/integration/local/s3-checksums.test.ts)
     }),
   );
   bodies.set('meta.bin', Body);

@@ -2,12 +2,12 @@
  * Local S3 server: fauxqs 2.4.1 in a child process, speaking the real S3 protocol on 127.0.0.1, with a thin wrapper
  * (./server.mts) where fauxqs answers what S3 never answers.
  *
- * Why fauxqs (measured, see FACTS.md): it honours IfMatch (412) and serves GETs at ~400-940 MB/s; s3rver stores
+ * Why fauxqs (measured, see FACTS.md): it honours IfMatch on GET (412) and serves GETs at ~400-940 MB/s; s3rver stores
  * streamed bodies with their aws-chunked framing (silent corruption) and ignores IfMatch. It is ESM-only while this
  * project is CommonJS under jest, hence the child process.
  *
- * Why a wrapper rather than a patch-package patch or another server (issue 12): the four faults sit behind seams
- * fauxqs exposes — the S3Store instance we construct (its persistence and spy), Fastify hooks and content-type
+ * Why a wrapper rather than a patch-package patch or another server (issue 12): the faults sit behind seams
+ * fauxqs exposes — the S3Store instance we construct (its persistence, spy and write methods), Fastify hooks and content-type
  * parsers — so each fix is our own small module, unit-tested in-process and checked at startup, not a diff against
  * fauxqs's compiled dist/ that every upgrade must re-apply (and a postinstall step for `npm ci`). Another server
  * would repeat the s3rver measurements above and lose what fauxqs gets right. What the wrapper replaces:
@@ -19,20 +19,29 @@
  *   without Content-Type (the AWS CLI's) no longer fails with 500.
  * - Events: one per request, named as S3 names it (CopyObject was reported as two Puts).
  * - dataDir persistence (./hashed-persistence.ts): fauxqs turned keys into paths (`../../x` escaped the directory).
+ * - Checksums and conditions (./integrity.ts, ./checksums.ts, ./conditions.ts): fauxqs read only the CRC32, SHA1 and
+ *   SHA256 headers, accepted wrong values, computed CRC32C composites with SHA256 and ignored If-None-Match/If-Match on
+ *   writes and every condition on HEAD, so the engine's "S3 vouches for a full-object CRC32C" path and restore's
+ *   S3-checksum proof never ran locally.
  *
  * What it supports, checked against @aws-sdk/client-s3 and the AWS CLI (test/integration/copy/s3-server.test.ts,
  * test/integration/local/s3-*.test.ts; the README's table says the same for users):
  * - GetObject Range (206 + Content-Range), IfMatch on GET (412 PreconditionFailed, checked before Range), 404 NoSuchKey.
  * - HeadObject: Content-Type/-Encoding/-Disposition/-Language, Cache-Control, x-amz-meta-*, ETag, Last-Modified;
- *   with ChecksumMode ENABLED a stored CRC32, SHA1 or SHA256 + ChecksumType (FULL_OBJECT for PutObject, COMPOSITE for
- *   multipart uploads). fauxqs 2.4.1 DROPS CRC32C and CRC64NVME checksums. HeadObject IGNORES IfMatch (real S3
- *   answers 412); the engine compares ETags itself.
- * - GetObject with ChecksumMode returns checksums on whole-object responses only (as S3 does for ranges).
+ *   If-Match/If-Unmodified-Since (412) and If-None-Match/If-Modified-Since (304) as S3 answers them.
+ * - Checksums: CRC32, CRC32C, CRC64NVME, SHA1 and SHA256, declared in a header or an aws-chunked trailer, computed and
+ *   checked (400 BadDigest), stored (in the dataDir too) and returned with ChecksumMode ENABLED on HEAD and
+ *   whole-object GETs (not ranges, as S3): FULL_OBJECT for PutObject; for multipart uploads CreateMultipartUpload's
+ *   ChecksumAlgorithm and ChecksumType (COMPOSITE `xxx-N` by default, FULL_OBJECT for CRC32/CRC32C/CRC64NVME), each part
+ *   checked, the parts listed at completion checked against them.
+ * - Conditional writes: PutObject, CopyObject and CompleteMultipartUpload with `If-None-Match: *` or `If-Match` (412;
+ *   404 for If-Match without an object). Writes apply one at a time, so S3's 409 race answer ends in 412 here.
  * - Multipart upload (parts >= 5 MiB except the last, up to 5 GiB each), multipart ETags `md5-of-md5s-N`; completing
  *   one holds the parts and the assembled object in memory at once. CopyObject, DeleteObject(s).
  * - NOT supported: versioning (no VersionId; a VersionId parameter is ignored), bucket notifications (we forward
- *   store events instead: onObjectEvent), SSE, storage classes/Glacier, FULL_OBJECT checksums for multipart uploads,
- *   checksum verification, SQS and SNS (fauxqs serves them; this server removes their body parsers).
+ *   store events instead: onObjectEvent), SSE, storage classes/Glacier, S3's default CRC64NVME for uploads that
+ *   declare no checksum, a new checksum on CopyObject (it keeps the source's), SQS and SNS (fauxqs serves them; this
+ *   server removes their body parsers).
  * Configure clients with localS3Client(): the SDK's default flexible checksums are off ('WHEN_REQUIRED'), which
  * keeps streamed uploads of unknown length working and avoids hashing every GET twice.
  */
