@@ -276,7 +276,7 @@ if (!hasAws) console.warn('s3-checksums.test.ts: the AWS CLI (`aws`) is not inst
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 's3-checksums-'));
-    writeFileSync(join(dir, 'config'), '[default]\nretry_mode = standard\n');
+    writeFileSync(join(dir, 'config'), '[default]\nretry_mode = standard\ns3 =\n  multipart_threshold = 8MB\n  multipart_chunksize = 8MB\n');
     writeFileSync(join(dir, 'file'), 'bytes from the CLI');
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -292,5 +292,14 @@ if (!hasAws) console.warn('s3-checksums.test.ts: the AWS CLI (`aws`) is not inst
     await aws('s3api', 'put-object', '--bucket', BUCKET, '--key', 'cli-right', '--body', file, '--checksum-sha256', right);
     const h = JSON.parse((await aws('s3api', 'head-object', '--bucket', BUCKET, '--key', 'cli-right', '--checksum-mode', 'ENABLED')).stdout) as Record<string, string>;
     expect(h).toMatchObject({ ChecksumSHA256: right, ChecksumType: 'FULL_OBJECT' });
+  });
+
+  it('s3 cp of 20 MiB in 8 MiB parts with --checksum-algorithm SHA256: each part checked, a COMPOSITE SHA256 of the part SHA256s', async () => {
+    const data = randomBytes(20 * MiB);
+    writeFileSync(join(dir, 'big'), data);
+    await aws('s3', 'cp', join(dir, 'big'), `s3://${BUCKET}/cli-big`, '--checksum-algorithm', 'SHA256');
+    const h = JSON.parse((await aws('s3api', 'head-object', '--bucket', BUCKET, '--key', 'cli-big', '--checksum-mode', 'ENABLED')).stdout) as Record<string, string>;
+    const parts = [0, 8, 16].map((at) => createHash('sha256').update(data.subarray(at * MiB, Math.min(data.length, (at + 8) * MiB))).digest());
+    expect(h).toMatchObject({ ChecksumSHA256: `${sha256(Buffer.concat(parts))}-3`, ChecksumType: 'COMPOSITE' });
   });
 });
