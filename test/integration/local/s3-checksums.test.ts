@@ -167,6 +167,16 @@ describe('multipart upload checksums', () => {
     expect(err).toMatchObject({ name: 'BadDigest', status: 400 });
   });
 
+  it('refuses to complete an upload created without an algorithm whose parts carried checksums (the SDK default), as S3 does', async () => {
+    const created = await flexible.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'mp-no-algorithm' }));
+    const part = await flexible.send(new UploadPartCommand({ Bucket: BUCKET, Key: 'mp-no-algorithm', UploadId: created.UploadId, PartNumber: 1, Body: 'x' }));
+    expect(part.ChecksumCRC32).toBeDefined(); // the SDK sent its default CRC32
+    const err = await failure(
+      flexible.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: 'mp-no-algorithm', UploadId: created.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } })),
+    );
+    expect(err).toMatchObject({ name: 'InvalidPart', status: 400 });
+  });
+
   it('refuses FULL_OBJECT with SHA256, which S3 supports only as COMPOSITE', async () => {
     const err = await failure(fx.s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'mp-sha', ChecksumAlgorithm: 'SHA256', ChecksumType: 'FULL_OBJECT' })));
     expect(err).toMatchObject({ name: 'InvalidRequest', status: 400 });

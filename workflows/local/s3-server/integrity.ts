@@ -145,12 +145,17 @@ export function installIntegrity(app: FastifyInstance, s3Store: S3StoreLike, con
   async function completion(upload: UploadRecord, request: FastifyRequest): Promise<RequestContext['complete']> {
     const algorithm = parseAlgorithm(upload.checksumAlgorithm);
     const type = upload.checksumType ?? 'COMPOSITE';
-    if (!algorithm) return undefined;
+    const xml = Buffer.isBuffer(request.body) ? request.body.toString('utf8') : String(request.body ?? '');
+    if (!algorithm) {
+      // Parts sent with a checksum (an SDK's default CRC32) to an upload created without an algorithm: S3 refuses to
+      // complete it (aws/aws-sdk-java-v2#6518, aws/aws-sdk-go-v2#3005).
+      if (completedParts(xml).some((p) => upload.parts.get(p.partNumber)?.checksumValue !== undefined)) throw invalidPart();
+      return undefined;
+    }
     const requestedType = header(request.headers, 'x-amz-checksum-type')?.toUpperCase();
     if (requestedType && requestedType !== type) {
       throw new ChecksumError('InvalidRequest', 400, `The upload was created using the ${type} checksum mode. The complete request must use the same checksum mode.`);
     }
-    const xml = Buffer.isBuffer(request.body) ? request.body.toString('utf8') : String(request.body ?? '');
     const partChecksums: string[] = [];
     const bodies: Buffer[] = [];
     for (const listed of completedParts(xml)) {
