@@ -10,7 +10,7 @@ import type { ReconcileReport } from '../../reconcile/reconcile';
 import { targetOfSandbox } from '../../cli/target';
 import { startConsole } from '../../console/server';
 import { LocalAlertSink } from '../alert-sink';
-import { alertStoppedExecutions } from './stopped-alerts';
+import { alertUnreportedEndings } from './unreported-alerts';
 import { LOCAL_ARNS, type LocalEnvironment } from '../deployment';
 import { startGcsEmulator, type GcsEmulator } from '../gcs-emulator';
 import { intakeStateMachineArn, localStateMachines, type ExecutionMode } from '../machines';
@@ -19,7 +19,6 @@ import { ExpressLog, LocalStepFunctions, localSfnClient, startSfnApi, type SfnAp
 import type { TierLimits } from '../tier-limits';
 import { LocalIntake } from './intake';
 import { IntakeJournal } from './intake-journal';
-import { alertInterruptedExecutions } from './interrupted-alerts';
 import { EXPRESS_LOG_FILE, removeReadyFile, writeReadyFile, type SandboxEndpoints } from './ready-file';
 
 const MIB = 1024 * 1024;
@@ -153,7 +152,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       // The fast path's log group: its executions' only record, read by `s3gcs executions` and `s3gcs history`.
       expressLog: new ExpressLog(join(dataDir, EXPRESS_LOG_FILE)),
     });
-    alertStoppedExecutions(stepFunctions, alerts);
+    alertUnreportedEndings(stepFunctions, alerts);
     const sfnServer: SfnApiServer = await startSfnApi(stepFunctions, { port: options.sfnPort ?? 0 });
     cleanups.push(async () => {
       await stepFunctions.idle();
@@ -174,7 +173,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     cleanups.push(() => intake.close());
     // The S3 request that caused an event is answered once the event is durably queued (s3-server/event-acks.ts).
     s3Server.onObjectEvent((event) => (event.bucket === sourceBucket ? intake.push(event) : undefined));
-    const interrupted = alertInterruptedExecutions(stepFunctions, alerts);
+    const interrupted = stepFunctions.announceInterrupted();
 
     const endpoints: SandboxEndpoints = {
       s3Endpoint: s3Server.endpoint,

@@ -8,7 +8,7 @@ import { LocalAlertSink } from '../../../../workflows/local/alert-sink';
 import { LOCAL_ARNS } from '../../../../workflows/local/deployment';
 import type { GcsEmulator } from '../../../../workflows/local/gcs-emulator';
 import { runBackupExecution } from '../../../../workflows/local/runner';
-import { alertStoppedExecutions } from '../../../../workflows/local/sandbox/stopped-alerts';
+import { alertUnreportedEndings } from '../../../../workflows/local/sandbox/unreported-alerts';
 import { LocalStepFunctions, type ExecutionRecord } from '../../../../workflows/local/sfn-api';
 import { logger } from '../../../../workflows/logger';
 import { storageFor } from '../../../support/gcs-emulator';
@@ -50,7 +50,7 @@ test('a stopped backup closes ABORTED, runs no further state, and its status cha
       },
     ],
   });
-  alertStoppedExecutions(sfn, alerts);
+  alertUnreportedEndings(sfn, alerts);
   const { executionArn } = (await sfn.handle('StartExecution', { stateMachineArn: LOCAL_ARNS.stateMachine, name: 'stop-me', input: JSON.stringify({ bucket: SRC, key: KEY }) })) as {
     executionArn: string;
   };
