@@ -50,5 +50,7 @@ export const STAGES: Record<StageName, StageConfig> = {
     deletePolicy: 'retain',
     alerts: { email: 'backup-alerts@example.com', maxQueueAgeSeconds: 900 },
     logRetentionDays: 365,
+    // START/REPORT of every invocation are the bulk of a successful copy's Lambda logs; failures still log (docs/deploy.md).
+    lambdaLogLevels: { application: 'INFO', system: 'WARN' },
   },
 };

@@ -233,8 +233,22 @@ export interface StageConfig {
   readonly reconcile?: ReconcileConfig;
   /** Retention of every log group, in days (a CloudWatch Logs retention value). (Default: 90) */
   readonly logRetentionDays?: number;
+  /** The Lambda functions' log-level filtering (advanced logging controls). (Default: INFO for both) */
+  readonly lambdaLogLevels?: LambdaLogLevels;
   /** A scheduled restore drill (s3gcs drill, run by a Lambda) that alerts on any difference. (Default: none) */
   readonly restoreDrill?: RestoreDrillConfig;
+}
+
+/**
+ * Lambda log-level filtering (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html).
+ * `system`: the platform's own lines; START and REPORT of every invocation are INFO, so WARN keeps only the platform's
+ * warnings and errors (a timeout, a crash). `application`: our handlers' lines; at most INFO, because Lambda files a
+ * line without a `level` as INFO and our embedded-metric (EMF) lines have none: above INFO, the metrics the alarms and
+ * the dashboard read would be dropped.
+ */
+export interface LambdaLogLevels {
+  readonly application?: 'TRACE' | 'DEBUG' | 'INFO';
+  readonly system?: 'DEBUG' | 'INFO' | 'WARN';
 }
 
 export interface RestoreDrillConfig {

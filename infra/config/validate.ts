@@ -11,6 +11,7 @@ import type {
   HeavyTierConfig,
   ExecutionMode,
   IntakeMode,
+  LambdaLogLevels,
   LambdaTierConfig,
   ReconcileConfig,
   SourceBucketConfig,
@@ -67,6 +68,7 @@ export interface DeploymentConfig {
     Omit<AlertsConfig, AlertDefaults | 'flood'> & { readonly flood: { readonly maxAlerts: number; readonly windowSeconds: number } };
   readonly reconcile?: { readonly schedule: string; readonly ratePerSecond: number; readonly inventory: Readonly<Record<string, string>> };
   readonly logRetentionDays: number;
+  readonly lambdaLogLevels: Required<LambdaLogLevels>;
   readonly restoreDrill?: { readonly sample: number; readonly schedule: string };
 }
 
@@ -244,6 +246,12 @@ export function validateStageConfig(config: StageConfig): DeploymentConfig {
     fail('logRetentionDays', `must be a CloudWatch Logs retention (${LOG_RETENTION_DAYS.join(', ')}), got ${logRetentionDays}`);
   }
 
+  const lambdaLogLevels = { application: config.lambdaLogLevels?.application ?? 'INFO', system: config.lambdaLogLevels?.system ?? 'INFO' } as const;
+  if (!['TRACE', 'DEBUG', 'INFO'].includes(lambdaLogLevels.application)) {
+    fail('lambdaLogLevels.application', `must be TRACE, DEBUG or INFO (Lambda files our metric lines, which have no level, as INFO), got ${JSON.stringify(lambdaLogLevels.application)}`);
+  }
+  if (!['DEBUG', 'INFO', 'WARN'].includes(lambdaLogLevels.system)) fail('lambdaLogLevels.system', `must be DEBUG, INFO or WARN, got ${JSON.stringify(lambdaLogLevels.system)}`);
+
   const drill = config.restoreDrill && { sample: config.restoreDrill.sample ?? 20, schedule: config.restoreDrill.schedule ?? 'rate(7 days)' };
   if (drill && (!Number.isInteger(drill.sample) || drill.sample < 1 || drill.sample > 1000)) fail('restoreDrill.sample', `must be an integer from 1 to 1000, got ${drill.sample}`);
   if (drill && !/^(rate|cron|at)\(.+\)$/.test(drill.schedule)) fail('restoreDrill.schedule', `must be a Scheduler expression such as rate(7 days) or cron(0 3 ? * MON *), got ${JSON.stringify(drill.schedule)}`);
@@ -281,6 +289,7 @@ export function validateStageConfig(config: StageConfig): DeploymentConfig {
     alerts: { ...alerts, maxQueueAgeSeconds, flood, maxSourceGonePerHour, maxSupersededPerHour },
     ...(reconcile && { reconcile }),
     logRetentionDays,
+    lambdaLogLevels,
     ...(drill && { restoreDrill: drill }),
   };
 }

@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Stack, Tags, Validations, type StackProps } from 'aws-cdk-lib';
+import { Aspects, CfnOutput, Duration, Stack, Tags, Validations, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -16,6 +16,7 @@ import { GcsCredentials } from '../constructs/gcs-credentials';
 import { giveDeployTimeHandlersLogRetention } from '../constructs/handler-log-groups';
 import { HeavyTask } from '../constructs/heavy-task';
 import { Intake } from '../constructs/intake';
+import { LambdaLogLevelsAspect } from '../constructs/lambda-log-levels';
 import { Reconciliation } from '../constructs/reconciliation';
 import { RestoreDrill } from '../constructs/restore-drill';
 import { SlackNotifier, type SlackWebhookSource } from '../constructs/slack-notifier';
@@ -58,6 +59,7 @@ export class BackupStack extends Stack {
     const config = withPhysicalBucketNames(props.config, this);
     const logRetention = config.logRetentionDays as logs.RetentionDays;
     const prefix = `s3-gcs-backup-${config.stage}`;
+    Aspects.of(this).add(new LambdaLogLevelsAspect(config.lambdaLogLevels));
     Tags.of(this).add('project', 's3-gcs-backup');
     Tags.of(this).add('stage', config.stage);
 

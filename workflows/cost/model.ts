@@ -22,8 +22,15 @@ export interface Assumptions {
   fargateMinimumSeconds: number;
   /** start-executions Lambda duration per batch of messages. */
   starterSecondsPerBatch: number;
-  /** Log bytes each Lambda invocation writes (Powertools JSON lines + START/END/REPORT). */
+  /** The old design: log bytes each of its Lambda invocations writes (text START/END/REPORT plus its own lines). */
   lambdaLogBytesPerInvocation: number;
+  /**
+   * Our functions: the platform's lines of one invocation in the JSON log format, platform.start and platform.report
+   * (with its tracing field), about 150 + 300 bytes by the record shapes Lambda documents; both are INFO, so a stage
+   * whose system log level is WARN ships none. Not measurable locally.
+   * https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html
+   */
+  lambdaSystemLogBytesPerInvocation: number;
   /** X-Ray default sampling: about this fraction of executions is traced. */
   xraySampledFraction: number;
   /** Step Functions invoking a Lambda and reading its result, per Task: billed as Express duration. */
@@ -42,6 +49,7 @@ export const DEFAULT_ASSUMPTIONS: Assumptions = {
   fargateMinimumSeconds: 60,
   starterSecondsPerBatch: 0.2,
   lambdaLogBytesPerInvocation: 1500,
+  lambdaSystemLogBytesPerInvocation: 450,
   xraySampledFraction: 0.05,
   lambdaInvokeSeconds: 0.02,
   expressBilledMemoryMiB: 64,
@@ -70,6 +78,11 @@ export interface Measured {
   eventLogBytesPerExecution: number;
   /** The same for a fast path (Express) execution that copies a 1 KiB object: its log is ALL with execution data. */
   expressEventLogBytesPerExecution?: number;
+  /**
+   * What our handlers print for one object copied at application log level INFO: the starter's lines (one per object,
+   * one per batch of ten, with the Lambda context keys) and the copier's metric line; Normalize prints nothing.
+   */
+  lambdaApplicationLogBytesPerObject?: number;
 }
 
 /** Conservative stand-ins when no bench result is given (`npm run cost` without --from). */
@@ -82,6 +95,8 @@ export const DEFAULT_MEASURED: Measured = {
   eventLogBytesPerExecution: 30_000,
   // Measured by the workflow bench on 2026-12-04 (9.7 kB; TaskScheduled parameters are not modelled locally, so AWS logs a little more).
   expressEventLogBytesPerExecution: 9_700,
+  // Measured by test/unit/cost/lambda-log-bytes.test.ts (the handlers' real output): 954 B starter + 295 B metric line.
+  lambdaApplicationLogBytesPerObject: 1_250,
 };
 
 export type CostLine =
@@ -172,7 +187,7 @@ export function ourDesignCost(inputs: CostInputs, sizeBytes: number, path: PathN
     copied = true;
   }
   if (copied) add('Egress (S3 to internet)', (sizeBytes / GB) * aws.internetEgressPerGb.usd);
-  const logBytes = executionEventLogBytes(settings, measured) + invocations * a.lambdaLogBytesPerInvocation;
+  const logBytes = executionEventLogBytes(settings, measured) + lambdaApplicationLogBytes(settings, measured) + lambdaSystemLogBytes(settings, a, invocations);
   add('Logs and traces', (logBytes / GB) * aws.cloudWatchLogsIngestPerGb.usd + a.xraySampledFraction * aws.xrayPerTraceRecorded.usd);
   return finish(lines, true);
 }
@@ -209,7 +224,7 @@ export function expressFirstCost(inputs: CostInputs, sizeBytes: number): ObjectC
   const perGbS = f.arch === 'arm64' ? aws.lambdaArmPerGbSecond.usd : aws.lambdaX86PerGbSecond.usd;
   add('Lambda compute', (f.memoryMiB / 1024) * Math.max(0.001, measured.prepareSeconds) * perGbS);
   add('Lambda requests', aws.lambdaPerRequest.usd);
-  add('Logs and traces', (a.lambdaLogBytesPerInvocation / GB) * aws.cloudWatchLogsIngestPerGb.usd);
+  add('Logs and traces', (lambdaSystemLogBytes(settings, a, 1) / GB) * aws.cloudWatchLogsIngestPerGb.usd);
   const standard = ourDesignCost(inputs, sizeBytes);
   for (const [line, usd] of Object.entries(standard.lines) as [CostLine, number][]) add(line, usd);
   return finish(lines, standard.copies, 'handed off to the Standard machine');
@@ -222,6 +237,20 @@ export function expressFirstCost(inputs: CostInputs, sizeBytes: number): ObjectC
  */
 export function executionEventLogBytes(settings: StageCostSettings, measured: Measured): number {
   return settings.stateMachineLogging.level === 'ALL' ? measured.eventLogBytesPerExecution : 0;
+}
+
+/**
+ * Bytes our handlers' own lines add per object copied: the measured ones at application level INFO or below; none
+ * above (no stage can set that: Lambda files our metric lines, which have no level, as INFO).
+ */
+export function lambdaApplicationLogBytes(settings: StageCostSettings, measured: Measured): number {
+  if (!['TRACE', 'DEBUG', 'INFO'].includes(settings.lambdaLogLevels.application)) return 0;
+  return measured.lambdaApplicationLogBytesPerObject ?? DEFAULT_MEASURED.lambdaApplicationLogBytesPerObject!;
+}
+
+/** Bytes of the platform's START and REPORT lines (INFO) for `invocations`: none at system log level WARN. */
+export function lambdaSystemLogBytes(settings: StageCostSettings, a: Assumptions, invocations: number): number {
+  return settings.lambdaLogLevels.system === 'WARN' ? 0 : invocations * a.lambdaSystemLogBytesPerInvocation;
 }
 
 /** The design it replaces: S3 → SNS → 256 MB Lambda (async, 3 attempts) → DLQ topic → 2 GB Lambda → SQS DLQ. */

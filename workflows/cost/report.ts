@@ -1,4 +1,4 @@
-import { executionEventLogBytes, type Assumptions, type CostLine, type Measured } from './model';
+import { executionEventLogBytes, lambdaApplicationLogBytes, type Assumptions, type CostLine, type Measured } from './model';
 import type { Prices } from './prices';
 import type { DesignName, ScenarioResult } from './scenarios';
 import type { StageCostSettings } from './stage-settings';
@@ -78,14 +78,16 @@ export function costMarkdown(o: {
       `${(m.eventLogBytesPerExecution / 1000).toFixed(1)} kB of execution events per execution at logging level ALL ` +
       `(this stage logs level ${s.stateMachineLogging.level}${s.stateMachineLogging.includeExecutionData ? ' with' : ' without'} execution data: ` +
       `${(executionEventLogBytes(s, m) / 1000).toFixed(1)} kB per execution that succeeds); ` +
-      `a fast path (Express) execution logs ${((m.expressEventLogBytesPerExecution ?? 0) / 1000).toFixed(1)} kB (level ALL with execution data, its only record).`,
+      `a fast path (Express) execution logs ${((m.expressEventLogBytesPerExecution ?? 0) / 1000).toFixed(1)} kB (level ALL with execution data, its only record); ` +
+      `our handlers print ${(lambdaApplicationLogBytes(s, m) / 1000).toFixed(2)} kB per object copied (this stage's Lambda application log level ${s.lambdaLogLevels.application}).`,
     '',
     `Assumptions (cannot be measured here): +${ms(a.s3RequestSeconds)} per S3 request and +${ms(a.gcsRequestSeconds)} per GCS request (AWS → Google), ` +
       `cloud copy rate ≤ ${(a.cloudBytesPerSecond / 1e6).toFixed(0)} MB/s (one upload stream), Fargate start-up ${a.fargateStartupSeconds} s billed (minimum ${a.fargateMinimumSeconds} s) plus a public IPv4 address, ` +
-      `start-executions ${ms(a.starterSecondsPerBatch)} per batch of ${s.intakeBatchSize}, ${(a.lambdaLogBytesPerInvocation / 1000).toFixed(1)} kB of logs per Lambda invocation, ` +
+      `start-executions ${ms(a.starterSecondsPerBatch)} per batch of ${s.intakeBatchSize}, ` +
+      `${(a.lambdaSystemLogBytesPerInvocation / 1000).toFixed(2)} kB of START/REPORT per Lambda invocation at system log level INFO (this stage: ${s.lambdaLogLevels.system}${s.lambdaLogLevels.system === 'WARN' ? ', none' : ''}), ` +
       `${(a.xraySampledFraction * 100).toFixed(0)} % of executions traced by X-Ray; a resumable upload counts as one Class A operation; ` +
       `Express: +${ms(a.lambdaInvokeSeconds)} per Task for Step Functions to invoke the Lambda, ${a.expressBilledMemoryMiB} MB billed memory, duration rounded up to 100 ms. ` +
-      `Old design: ${a.oldDesign.firstMemoryMiB} MB x86 Lambda invoked asynchronously by SNS (${a.oldDesign.asyncAttempts} attempts), out of memory above ${mib(a.oldDesign.firstMaxBytes)}, ` +
+      `Old design: ${(a.lambdaLogBytesPerInvocation / 1000).toFixed(1)} kB of logs per Lambda invocation, ${a.oldDesign.firstMemoryMiB} MB x86 Lambda invoked asynchronously by SNS (${a.oldDesign.asyncAttempts} attempts), out of memory above ${mib(a.oldDesign.firstMaxBytes)}, ` +
       `then a ${a.oldDesign.secondMemoryMiB} MB Lambda from the DLQ topic, which cannot hold more than ${(a.oldDesign.secondMaxBytes / 1e6).toFixed(0)} MB in /tmp. ` +
       `Storage Transfer Service: event-driven agentless transfer (no service fee), S3 HEAD+GET, GCS read+insert, its SQS queue; ` +
       `with the managed private network its per-GiB fee replaces S3's internet egress.`,

@@ -13,6 +13,8 @@ export interface StageCostSettings {
   intakeBatchSize: number;
   /** The backup state machine's LoggingConfiguration: only level ALL logs the events of an execution that succeeds. */
   stateMachineLogging: { level: string; includeExecutionData: boolean };
+  /** Our functions' Lambda log-level filtering (the Normalize function's; the stack sets all alike). */
+  lambdaLogLevels: { application: string; system: string };
   /** Whether the intake starts the Express fast path (a FastPath state machine in the template) or the Standard one. */
   executionMode: 'express-first' | 'standard-only';
 }
@@ -63,6 +65,8 @@ export function settingsFromTemplate(
   const logging = find('WorkflowStateMachine', 'AWS::StepFunctions::StateMachine').LoggingConfiguration as
     | { Level?: string; IncludeExecutionData?: boolean }
     | undefined;
+  // Lambda's defaults with the JSON format: INFO for both.
+  const lambdaLogging = (find(FUNCTION_IDS.prepare, 'AWS::Lambda::Function').LoggingConfig ?? {}) as { ApplicationLogLevel?: string; SystemLogLevel?: string };
   const mapping = resources.find(([, r]) => r.Type === 'AWS::Lambda::EventSourceMapping')?.[1].Properties ?? {};
   const part = (vars: Record<string, string>): number => Number(vars.PART_SIZE_BYTES ?? DEFAULT_PART_SIZE);
   return {
@@ -83,6 +87,7 @@ export function settingsFromTemplate(
     partSizeBytes: { small: part(env(FUNCTION_IDS.small)), large: part(env(FUNCTION_IDS.large)), heavy: part(heavyEnv) },
     storageClass: (config.storageClass ?? 'STANDARD') as GcsStorageClassName,
     intakeBatchSize: Number(mapping.BatchSize ?? 10),
+    lambdaLogLevels: { application: lambdaLogging.ApplicationLogLevel ?? 'INFO', system: lambdaLogging.SystemLogLevel ?? 'INFO' },
     stateMachineLogging: { level: String(logging?.Level ?? 'OFF'), includeExecutionData: logging?.IncludeExecutionData === true },
     executionMode: resources.some(([id, r]) => id.startsWith('FastPathStateMachine') && r.Type === 'AWS::StepFunctions::StateMachine') ? 'express-first' : 'standard-only',
   };

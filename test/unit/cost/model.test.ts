@@ -1,4 +1,4 @@
-import { DEFAULT_ASSUMPTIONS, expressFirstCost, oldDesignCost, ourDesignCost, routePath, storageTransferCost, type CostInputs } from '../../../workflows/cost/model';
+import { DEFAULT_ASSUMPTIONS, DEFAULT_MEASURED, expressFirstCost, oldDesignCost, ourDesignCost, routePath, storageTransferCost, type CostInputs } from '../../../workflows/cost/model';
 import { loadPrices } from '../../../workflows/cost/prices';
 import type { StageCostSettings } from '../../../workflows/cost/stage-settings';
 
@@ -15,6 +15,7 @@ const settings: StageCostSettings = {
   intakeBatchSize: 10,
   stateMachineLogging: { level: 'ERROR', includeExecutionData: false },
   executionMode: 'express-first',
+  lambdaLogLevels: { application: 'INFO', system: 'INFO' },
 };
 const prices = loadPrices();
 const inputs: CostInputs = {
@@ -46,6 +47,19 @@ it("expect no execution-event logging for an execution that succeeds at level ER
   const perGb = prices.aws.cloudWatchLogsIngestPerGb.usd;
   expect(logs({ level: 'ALL', includeExecutionData: true }) - logs({ level: 'ERROR', includeExecutionData: false })).toBeCloseTo((30_000 / 1e9) * perGb, 12);
   expect(logs({ level: 'ERROR', includeExecutionData: true })).toBeCloseTo(logs({ level: 'ERROR', includeExecutionData: false }), 15);
+});
+
+it("expect Lambda log bytes from the stage's levels: the handlers' measured lines, plus START/REPORT per invocation unless the system level is WARN", () => {
+  const perGb = prices.aws.cloudWatchLogsIngestPerGb.usd;
+  const xray = DEFAULT_ASSUMPTIONS.xraySampledFraction * prices.aws.xrayPerTraceRecorded.usd;
+  const logs = (system: string) => ourDesignCost({ ...inputs, settings: { ...settings, lambdaLogLevels: { application: 'INFO', system } } }, 1024).lines['Logs and traces']!;
+  // The starter's share of its batch (1/10), Normalize and the small copier: 2.1 invocations.
+  expect(logs('INFO') - logs('WARN')).toBeCloseTo(((2.1 * DEFAULT_ASSUMPTIONS.lambdaSystemLogBytesPerInvocation) / 1e9) * perGb, 15);
+  expect(logs('WARN') - xray).toBeCloseTo((DEFAULT_MEASURED.lambdaApplicationLogBytesPerObject! / 1e9) * perGb, 15);
+  // Handed off in express-first: Normalize ran once more, with its own START/REPORT at INFO.
+  const handed = (system: string) =>
+    expressFirstCost({ ...inputs, settings: { ...settings, lambdaLogLevels: { application: 'INFO', system } } }, 100 * MIB).lines['Logs and traces']!;
+  expect(handed('INFO') - handed('WARN')).toBeCloseTo(((3.1 * DEFAULT_ASSUMPTIONS.lambdaSystemLogBytesPerInvocation) / 1e9) * perGb, 15);
 });
 
 it('expect the small copier to bill its memory for the local time plus a round trip per request', () => {

@@ -36,6 +36,13 @@ it('expect tier memory, architecture and engine part sizes to come from the temp
   expect(s.storageClass).toBe('NEARLINE');
   expect(s.intakeBatchSize).toBe(10);
   expect(s.stateMachineLogging).toEqual({ level: 'ERROR', includeExecutionData: false });
+  expect(s.lambdaLogLevels).toEqual({ application: 'INFO', system: 'INFO' });
+});
+
+it("expect the Lambda log levels read from the Normalize function's LoggingConfig", () => {
+  const t = template();
+  Object.assign(t.Resources['PrepareFunction0E0008CA']!.Properties!, { LoggingConfig: { LogFormat: 'JSON', ApplicationLogLevel: 'INFO', SystemLogLevel: 'WARN' } });
+  expect(settingsFromTemplate('production', t, config).lambdaLogLevels).toEqual({ application: 'INFO', system: 'WARN' });
 });
 
 it('expect express-first when the template has the fast path state machine, standard-only without it', () => {

@@ -43,7 +43,16 @@ describe('validateStageConfig', () => {
       deletePolicy: 'retain',
       alerts: { maxQueueAgeSeconds: 900, flood: { maxAlerts: 20, windowSeconds: 300 }, maxSourceGonePerHour: 10, maxSupersededPerHour: 100 },
       logRetentionDays: 90,
+      lambdaLogLevels: { application: 'INFO', system: 'INFO' },
     });
+  });
+
+  it('expect Lambda log levels up to INFO for the application (metric lines have no level) and up to WARN for the system', () => {
+    expect(validateStageConfig({ ...valid, lambdaLogLevels: { system: 'WARN' } }).lambdaLogLevels).toEqual({ application: 'INFO', system: 'WARN' });
+    expect(problemsOf({ ...valid, lambdaLogLevels: { application: 'WARN' as never, system: 'ERROR' as never } })).toEqual([
+      expect.stringMatching(/^lambdaLogLevels\.application: must be TRACE, DEBUG or INFO/),
+      expect.stringMatching(/^lambdaLogLevels\.system: must be DEBUG, INFO or WARN/),
+    ]);
   });
 
   it('expect the alert flood limit kept when set, and a zero limit or a window under a minute refused', () => {

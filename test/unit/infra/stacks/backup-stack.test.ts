@@ -628,6 +628,24 @@ describe('alerting and monitoring', () => {
     }
   });
 
+  it("expect every function's log-level filtering from the stage: INFO by default, system WARN where the stage says so", () => {
+    const levelsOf = (t: Template) =>
+      (Object.values(t.findResources('AWS::Lambda::Function')) as Resource[])
+        .filter((fn) => (fn.Properties['Environment'] as { Variables?: Record<string, unknown> } | undefined)?.Variables?.['POWERTOOLS_SERVICE_NAME'])
+        .map((fn) => {
+          const config = fn.Properties['LoggingConfig'] as Record<string, unknown>;
+          const powertools = (fn.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables['POWERTOOLS_LOG_LEVEL'];
+          return { format: config['LogFormat'], application: config['ApplicationLogLevel'], system: config['SystemLogLevel'], powertools };
+        });
+    const defaults = levelsOf(template);
+    expect(defaults.length).toBeGreaterThanOrEqual(5);
+    expect(new Set(defaults.map((l) => JSON.stringify(l)))).toEqual(new Set([JSON.stringify({ format: 'JSON', application: 'INFO', system: 'INFO', powertools: 'INFO' })]));
+    const quiet = buildTestApp({ stages: { staging: { ...TEST_STAGE, lambdaLogLevels: { application: 'INFO', system: 'WARN' } } } });
+    const levels = levelsOf(Template.fromStack(quiet.stacks[0]!));
+    expect(levels.length).toBe(defaults.length);
+    expect(new Set(levels.map((l) => JSON.stringify(l)))).toEqual(new Set([JSON.stringify({ format: 'JSON', application: 'INFO', system: 'WARN', powertools: 'INFO' })]));
+  });
+
   it('expect every log group to have a retention', () => {
     for (const [id, group] of Object.entries(template.findResources('AWS::Logs::LogGroup')) as [string, Resource][]) {
       expect({ id, retention: group.Properties['RetentionInDays'] }).toEqual({ id, retention: TEST_STAGE.logRetentionDays });
