@@ -211,7 +211,9 @@ export async function startExecutionForInput(input: unknown, deps: StartExecutio
   for (let attempt = 1; ; attempt++) {
     try {
       const out = await deps.sfn.send(new StartExecutionCommand(params));
-      deps.logger.info('Execution started', { ...where, executionName: name, executionArn: out.executionArn, attempt });
+      // DEBUG: the execution records its own start (Standard history, the Express log); at INFO this line was most of
+      // the Lambda log bytes a successful copy ships. The batch tally below stays INFO.
+      deps.logger.debug('Execution started', { ...where, executionName: name, executionArn: out.executionArn, attempt });
       return { status: 'started', name, executionArn: out.executionArn };
     } catch (err) {
       if (errorName(err) === 'ExecutionAlreadyExists') {

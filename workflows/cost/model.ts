@@ -79,8 +79,8 @@ export interface Measured {
   /** The same for a fast path (Express) execution that copies a 1 KiB object: its log is ALL with execution data. */
   expressEventLogBytesPerExecution?: number;
   /**
-   * What our handlers print for one object copied at application log level INFO: the starter's lines (one per object,
-   * one per batch of ten, with the Lambda context keys) and the copier's metric line; Normalize prints nothing.
+   * What our handlers print for one object copied at application log level INFO: the starter's share of its batch
+   * tally (with the Lambda context keys) and the copier's metric line; Normalize prints nothing.
    */
   lambdaApplicationLogBytesPerObject?: number;
 }
@@ -95,8 +95,9 @@ export const DEFAULT_MEASURED: Measured = {
   eventLogBytesPerExecution: 30_000,
   // Measured by the workflow bench on 2026-12-04 (9.7 kB; TaskScheduled parameters are not modelled locally, so AWS logs a little more).
   expressEventLogBytesPerExecution: 9_700,
-  // Measured by test/unit/cost/lambda-log-bytes.test.ts (the handlers' real output): 954 B starter + 295 B metric line.
-  lambdaApplicationLogBytesPerObject: 1_250,
+  // Measured by test/unit/cost/lambda-log-bytes.test.ts (the handlers' real output): the starter's batch tally (564 B
+  // per batch of 10) + the copier's 295-B metric line.
+  lambdaApplicationLogBytesPerObject: 350,
 };
 
 export type CostLine =

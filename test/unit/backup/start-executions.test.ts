@@ -87,6 +87,10 @@ describe('startExecutionsForBatch', () => {
         reason: expect.stringMatching(/SQS message body is not JSON: "not json at all"/),
       }),
     );
+    // Each start is recorded by the execution itself (Standard history, the Express log): the intake's line for it is
+    // DEBUG, so at INFO a successful copy costs no Lambda log line per object beyond the batch tally.
+    expect(logger.info).not.toHaveBeenCalledWith('Execution started', expect.anything());
+    expect(logger.debug).toHaveBeenCalledWith('Execution started', expect.objectContaining({ executionName: executionName(normalizeExecutionInput(record)), attempt: 1 }));
     expect(logger.info).toHaveBeenCalledWith('Batch processed', {
       messages: 3,
       started: 1,

@@ -12,7 +12,7 @@ import { publishCopyMetrics } from '../../../workflows/metrics';
 /**
  * The cost model's application log bytes per copied object (DEFAULT_MEASURED.lambdaApplicationLogBytesPerObject) are
  * what our handlers really print for a successful small copy at INFO: the starter's lines for a batch of ten events
- * (one per object, one per batch) and the copier's metric line. Normalize prints nothing when it succeeds.
+ * (its tally; each start is DEBUG) and the copier's metric line. Normalize prints nothing when it succeeds.
  */
 const FIXTURE = path.join(__dirname, '../../fixtures/events/sqs-batch-eventbridge.json');
 const context = {
