@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -36,13 +37,9 @@ export async function startConsole(target: Target, opts: { port?: number } = {})
   const server = createServer((req, res) => {
     route(api, script, origin, req, res).catch((err: unknown) => sendError(res, err));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  // events.once rejects on 'error' (EADDRINUSE…) before 'listening'.
+  server.listen(opts.port ?? 0, '127.0.0.1');
+  await once(server, 'listening');
   const port = (server.address() as AddressInfo).port;
   origin = `http://127.0.0.1:${port}`;
   return {

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileContentStore, memoryContentStore } from './content';
@@ -59,13 +60,9 @@ export async function startGcsEmulator(opts: StartGcsEmulatorOptions = {}): Prom
   // Uploads of 1 GiB may take longer than Node's default 5-minute request timeout.
   const server = createServer({ requestTimeout: 0, keepAliveTimeout: 5_000 }, createRequestListener(state));
   const host = opts.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  // events.once rejects on 'error' (EADDRINUSE…) before 'listening'.
+  server.listen(opts.port ?? 0, host);
+  await once(server, 'listening');
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   return {

@@ -56,11 +56,13 @@ export interface ListPage {
 /** One page of a listing over `objects` (any order). */
 export function listPage(objects: Iterable<ListedObject>, req: ListRequest): ListPage {
   const { prefix, delimiter, maxKeys, after } = req;
-  const sorted = [...objects].filter((o) => o.key.startsWith(prefix)).sort((a, b) => compareUtf8(a.key, b.key));
+  // Entries up to `after` are dropped before sorting: a later page sorts only what remains.
+  const sorted = [...objects]
+    .filter((o) => o.key.startsWith(prefix) && (after === undefined || compareUtf8(o.key, after) > 0))
+    .sort((a, b) => compareUtf8(a.key, b.key));
   const page: ListPage = { objects: [], commonPrefixes: [], isTruncated: false };
   let count = 0;
   for (const obj of sorted) {
-    if (after !== undefined && compareUtf8(obj.key, after) <= 0) continue;
     const cut = delimiter ? obj.key.indexOf(delimiter, prefix.length) : -1;
     const entry = cut >= 0 ? obj.key.slice(0, cut + delimiter!.length) : obj.key;
     // Keys under one CommonPrefix are contiguous in byte order; one listed before (or as `after`) covers them all.

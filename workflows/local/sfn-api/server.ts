@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -35,13 +36,9 @@ export async function startSfnApi(service: LocalStepFunctions, opts: { port?: nu
   const server = createServer((req, res) => {
     handle(service, req, res).catch((err: unknown) => sendError(res, new SfnApiError('InternalFailure', String(err), 500)));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  // events.once rejects on 'error' (EADDRINUSE…) before 'listening'.
+  server.listen(opts.port ?? 0, '127.0.0.1');
+  await once(server, 'listening');
   const port = (server.address() as AddressInfo).port;
   return {
     endpoint: `http://127.0.0.1:${port}`,
