@@ -25,6 +25,21 @@ export const REQUEST_REASONS: Record<RequestKind, string> = {
   other: 'not expected on a small copy',
 };
 
+/**
+ * The fewest requests of each kind a small copy can make under those rules: the source pinned (HEAD) and read (GET),
+ * the destination's state read once, and one upload that carries its own proof (no verify read, no patch).
+ */
+export const MINIMUM_SMALL_COPY_REQUESTS: Record<RequestKind, number> = {
+  'S3 HEAD': 1,
+  'S3 GET': 1,
+  'GCS metadata read': 1,
+  'GCS upload': 1,
+  'GCS verify read': 0,
+  'GCS patch': 0,
+  'GCS delete': 0,
+  other: 0,
+};
+
 export interface RequestCount {
   kind: RequestKind;
   count: number;

@@ -15,7 +15,8 @@ import { HELP, parseBenchArgs } from './args';
 import { copyChartSvg } from './chart';
 import { DESTINATION_BUCKET, SOURCE_BUCKET, runCopyBench, runEngineTuning } from './copy-bench';
 import { ensureRclone } from './rclone';
-import { benchMarkdown, checkTargets, measuredForCost, mergeIntoDocument, type BenchRun } from './report';
+import { benchMarkdown, measuredForCost, mergeIntoDocument, type BenchRun } from './report';
+import { checkTargets } from './targets';
 import { startBenchServers, type BenchServers } from './servers';
 import { runWorkflowBench } from './workflow-bench';
 import { countSmallCopyRequests } from './request-count';
@@ -85,18 +86,20 @@ async function main(): Promise<void> {
 
     const measured = measuredForCost(copies, workflow);
     let cost: string | undefined;
+    let costResults: BenchRun['cost'];
     if (measured) {
       log(`cost: synthesizing stage ${args.stage}`);
       const settings = synthStageSettings(args.stage);
       const prices = loadPrices();
       const inputs = { settings, prices, measured, assumptions: DEFAULT_ASSUMPTIONS };
+      costResults = { stage: args.stage, results: runScenarios(inputs) };
       cost = costMarkdown({
         settings,
         prices,
         measured,
         measuredFrom: 'this run',
         assumptions: DEFAULT_ASSUMPTIONS,
-        results: runScenarios(inputs),
+        results: costResults.results,
         paths: pathCosts(inputs),
       });
     }
@@ -113,6 +116,7 @@ async function main(): Promise<void> {
       ...(tuning ? { tuning } : {}),
       workflow,
       ...(measured ? { measured } : {}),
+      ...(costResults ? { cost: costResults } : {}),
       ...(cost ? { costMarkdown: cost } : {}),
     };
     const markdown = benchMarkdown(run);
@@ -131,8 +135,7 @@ async function main(): Promise<void> {
       if (args.json === '-') process.stdout.write(json);
       else await writeFile(args.json, json);
     }
-    const missed = checkTargets(copies).filter((t) => !t.met);
-    for (const t of missed) log(`target missed: ${t.target}: ${t.detail}`);
+    for (const t of checkTargets(run).filter((c) => c.verdict !== 'met')) log(`target ${t.verdict}: ${t.target}: ${t.detail}`);
   } finally {
     await cleanUp();
   }
