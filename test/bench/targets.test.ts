@@ -71,7 +71,7 @@ it('expect each target missed when its figure is past the line, with the figure'
   run.cost = { stage: 'production', results: [scenario(KIB, 21.69, 0.1), scenario(GIB, 92, 90)] };
   run.requests = requests({ 'S3 HEAD': 1, 'S3 GET': 1, 'GCS metadata read': 1, 'GCS upload': 1, 'GCS verify read': 1, 'GCS patch': 1 });
   run.copies = [copy('raw', 64 * MIB, 200, 90, 0.1), copy('engine', 64 * MIB, 154, 200), copy('raw', GIB, 200, 90, 2), copy('rclone', GIB, 190, 80), copy('engine', GIB, 170, 300, 4.6)];
-  run.workflow = [flow('standard', 1), flow('standard', 16), flow('express', 1, 200)];
+  run.workflow = [flow('standard', 1), flow('standard', 16), flow('express', 1)];
   const checks = checkTargets(run);
   expect(checks.every((c) => c.verdict === 'missed')).toBe(true);
   expect(checks.map((c) => c.detail)).toEqual([
@@ -84,7 +84,7 @@ it('expect each target missed when its figure is past the line, with the figure'
     '0.77 × (154.0 MB/s vs 200.0 MB/s)',
     'max 300 MiB (at 1 GiB; median at 1 GiB 300 MiB)',
     '200 → 300 MiB (+50 %)',
-    'standard at 1: 1000 objects, 10.0/s; standard at 16: 1000 objects, 160.0/s; express at 1: 200 objects, 10.0/s; express at 16: not run',
+    'standard at 1: 1000 objects, 10.0/s; standard at 16: 1000 objects, 160.0/s; express at 1: 1000 objects, 10.0/s; express at 16: not run',
   ]);
 });
 
@@ -137,4 +137,11 @@ it('expect peak RSS judged at every size measured: a peak over 256 MiB at 64 MiB
   const run = goodRun();
   run.copies = run.copies.map((c) => (c.method === 'engine' && c.sizeBytes === 64 * MIB ? { ...c, peakRssMiB: s(200, 260) } : c));
   expect(checkTargets(run)[7]).toMatchObject({ verdict: 'missed', detail: 'max 260 MiB (at 64 MiB; median at 1 GiB 210 MiB)' });
+});
+
+it('expect a --quick run\'s cost per TB and workflow rows "not measured": its copy rate is from 16 MiB, its workflow 200 objects', () => {
+  const quick = { ...goodRun(), copies: goodRun().copies.filter((c) => c.sizeBytes !== GIB), workflow: goodRun().workflow.map((w) => ({ ...w, objects: 200 })) };
+  const checks = checkTargets(quick);
+  expect([checks[0]!.verdict, checks[1]!.verdict, checks[1]!.detail]).toEqual(['met', 'not measured', "the model's copy rate is not from a 1 GiB engine copy in this run"]);
+  expect(checks[9]).toMatchObject({ verdict: 'not measured', detail: 'this run sent 200 objects per case' });
 });

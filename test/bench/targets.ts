@@ -57,7 +57,7 @@ export function checkTargets(run: TargetInputs): TargetCheck[] {
   const raw64 = at(64 * MIB, 'raw');
   return [
     costPerMillion(run.cost),
-    costPerTb(run.cost),
+    costPerTb(run.cost, engine),
     requestsPerSmallCopy(run.requests),
     ratio(`at 1 GiB, engine ≥ ${TARGETS.engineToRawAt1GiB} × raw pipe`, engine, raw, TARGETS.engineToRawAt1GiB),
     versusRclone(engine, at(GIB, 'rclone'), run.rclone),
@@ -86,10 +86,12 @@ function costPerMillion(cost: TargetInputs['cost']): TargetCheck {
   return judged(target, total <= TARGETS.expressFirstPerMillionSmallUsd, `$${total.toFixed(2)} (standard-only $${scenario.designs['our design, standard-only'].total.toFixed(2)})`);
 }
 
-function costPerTb(cost: TargetInputs['cost']): TargetCheck {
+/** The model prices large copies at the engine's measured rate (its largest copy): without a 1 GiB copy, a guess. */
+function costPerTb(cost: TargetInputs['cost'], engine1GiB: CopyCaseResult | undefined): TargetCheck {
   const target = `cost, express-first, ${TARGETS.costStage} stage: per TB in 1 GiB objects within ${TARGETS.perTbAboveEgress * 100} % of the egress line`;
   const scenario = costScenario(cost, GIB);
   if (typeof scenario === 'string') return notMeasured(target, scenario);
+  if (!engine1GiB) return notMeasured(target, "the model's copy rate is not from a 1 GiB engine copy in this run");
   const design = scenario.designs[EXPRESS_FIRST];
   const egress = design.lines['Egress (S3 to internet)'];
   if (!egress) return notMeasured(target, 'the cost model gave no egress line');
@@ -155,6 +157,8 @@ function flatRss(engine64: CopyCaseResult | undefined, engine: CopyCaseResult | 
 function workflowCoverage(workflow: WorkflowCaseResult[]): TargetCheck {
   const target = `workflow bench: both machines at concurrency ${TARGETS.workflowConcurrencies.join(' and ')}, ${TARGETS.workflowObjects.toLocaleString('en')} objects`;
   if (!workflow.length) return notMeasured(target, 'the workflow bench did not run');
+  const most = Math.max(...workflow.map((w) => w.objects));
+  if (most < TARGETS.workflowObjects) return notMeasured(target, `this run sent ${most} objects per case`);
   const cases = TARGETS.workflowMachines.flatMap((machine) => TARGETS.workflowConcurrencies.map((concurrency) => ({ machine, concurrency, ran: workflow.find((w) => w.machine === machine && w.concurrency === concurrency) })));
   const met = cases.every((c) => c.ran && c.ran.objects >= TARGETS.workflowObjects);
   const detail = cases.map((c) => `${c.machine} at ${c.concurrency}: ${c.ran ? `${c.ran.objects} objects, ${c.ran.objectsPerSecond.toFixed(1)}/s` : 'not run'}`).join('; ');
