@@ -210,11 +210,14 @@ describe.each(MODES)('%s', (mode) => {
     await expectOneVerifiedBackup(key, body);
   });
 
-  test('the small copier out of memory (an escalation): the Standard machine escalates to the large tier and copies', async () => {
-    const body = randomBytes(6 * MIB);
-    const { key, delivery } = await put('escalate', body);
+  test.each([
     // 96 MB runtime + a 6 MiB whole-object buffer does not fit in 100 MB.
-    const s = await system(mode, { routing: { smallMaxBytes: 8 * MIB, largeMaxBytes: 64 * MIB }, tiers: { small: { memoryMb: 100 } } });
+    ['out of memory', 6 * MIB, { memoryMb: 100 }],
+    ['out of time (States.Timeout)', 64 * 1024, { timeBudgetMs: 1 }],
+  ] as const)('the small copier %s (an escalation): the Standard machine escalates to the large tier and copies', async (label, bytes, small) => {
+    const body = randomBytes(bytes);
+    const { key, delivery } = await put(label, body);
+    const s = await system(mode, { routing: { smallMaxBytes: 8 * MIB, largeMaxBytes: 64 * MIB }, tiers: { small } });
     await s.intake(delivery);
     await s.sfn.idle();
     const standard = expectRoute(s, mode, { fastPath: handedOff('escalation'), standard: 1 });
@@ -240,6 +243,24 @@ describe.each(MODES)('%s', (mode) => {
     expect({ redriveCount: standard.redriveCount, status: currentRun(standard).status }).toEqual({ redriveCount: 1, status: 'SUCCEEDED' });
     expect(currentRun(standard).timeline!.steps[0]!.state).toBe('Copy the object with the small Lambda');
     await expectOneVerifiedBackup(key, body);
+  });
+
+  test.each([
+    ['retain', 'delete-retained', true],
+    ['mirror', 'deleted', false],
+  ] as const)('a delete under the %s policy: %s (finished on the fast path in express-first)', async (policy, outcome, kept) => {
+    const body = randomBytes(800);
+    const { key, delivery } = await put(`delete ${policy}`, body);
+    const s = await system(mode, { deletePolicy: policy });
+    await s.intake(delivery);
+    await s.sfn.idle();
+    await s3fx.s3.send(new DeleteObjectCommand({ Bucket: SRC, Key: key }));
+    await s.intake(await deliveryOf('removed', key));
+    await s.sfn.idle();
+    const finished = [...s.express().map(outputOf), ...s.standard().map((r) => outputOf(currentRun(r)))];
+    expect(finished.map((o) => o['outcome'])).toEqual(['copied', outcome]);
+    expect(mode === 'express-first' ? s.standard() : s.express()).toEqual([]);
+    expect((await storage.bucket(DST).file(backupName(key)).exists())[0]).toBe(kept);
   });
 
   test('a delete it cannot finish (mirror policy, GCS refuses the delete): the Standard execution fails and alerts; a redrive deletes', async () => {
@@ -312,21 +333,5 @@ describe.each(MODES)('%s', (mode) => {
     expect(s.standard()).toHaveLength(before.standard + 1);
     expect(outputOf(currentRun(replay!))).toMatchObject({ outcome: 'already-current' });
     await expectOneVerifiedBackup(key, body);
-  });
-});
-
-describe('express-first: what the fast path finishes itself', () => {
-  test('a delete under the mirror policy is finished on the fast path: no Standard execution', async () => {
-    const body = randomBytes(800);
-    const { key, delivery } = await put('fast delete', body);
-    const s = await system('express-first', { deletePolicy: 'mirror' });
-    await s.intake(delivery);
-    await s.sfn.idle();
-    await s3fx.s3.send(new DeleteObjectCommand({ Bucket: SRC, Key: key }));
-    await s.intake(await deliveryOf('removed', key));
-    await s.sfn.idle();
-    expect(s.express().map((r) => outputOf(r)['outcome'])).toEqual(['copied', 'deleted']);
-    expect(s.standard()).toEqual([]);
-    expect((await storage.bucket(DST).file(backupName(key)).exists())[0]).toBe(false);
   });
 });
