@@ -32,6 +32,14 @@ export function executionName(ev: BackupEvent): string {
 }
 
 /**
+ * What every event execution name of an object starts with (executionName without its hash), e.g. `copy-hello-txt-`:
+ * how the CLI finds an object's Express executions in the fast path's log, which has no other index.
+ */
+export function eventExecutionNamePrefix(action: BackupEvent['action'], key: string): string {
+  return withFragment(action, key, '#'.repeat(HASH_LENGTH)).slice(0, -HASH_LENGTH);
+}
+
+/**
  * A fresh, valid name for a manual replay: `replay-<readable tail of the key>-<UTC timestamp>-<random>`.
  * Never collides with an event's deterministic name (those start with copy-/delete-) nor with another replay.
  */

@@ -26,7 +26,8 @@ export function addCommonOptions(cmd: Command, { target = true } = {}): Command 
     .option('--stack <name>', 'the stack to use when --stack-outputs holds several')
     .option('--region <region>', "AWS region (Default: the state machine ARN's)")
     .option('--profile <name>', 'AWS credentials profile (Default: the SDK default chain)')
-    .option('--destination <gs-url>', 'where the backups are, e.g. gs://backup-bucket/prefix/ (Default: the sandbox\'s, $S3GCS_DESTINATION)');
+    .option('--destination <gs-url>', 'where the backups are, e.g. gs://backup-bucket/prefix/ (Default: the sandbox\'s, $S3GCS_DESTINATION)')
+    .option('--fast-path-log-group <name>', "a deployed stage: the Express fast path's log group, its executions' only record (Default: the stack output FastPathLogGroupName, $S3GCS_FAST_PATH_LOG_GROUP)");
 }
 
 /**

@@ -1,5 +1,7 @@
+import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import type { BackupEvent } from '../backup/normalize';
 import type { ExpressExecution } from '../local/sfn-api/express-log';
+import type { LoggedExpressExecution } from './express-log-records';
 import { objectOfInput } from './sfn-ops';
 import type { Target } from './target';
 
@@ -9,25 +11,62 @@ export interface ExpressWithObject {
   object?: BackupEvent;
   /** The Standard execution it handed the object to. */
   handedOffTo?: string;
+  /** Its history events, when its log has them (a deployed stage's CloudWatch records). */
+  history?: HistoryEvent[];
 }
 
-/** The fast path's executions the target knows, newest first, with their objects. */
-export function expressExecutions(target: Target, filter: { status?: string; since?: Date } = {}): ExpressWithObject[] {
-  return (target.expressExecutions?.() ?? [])
-    .filter((e) => filter.status === undefined || e.status === filter.status)
-    .filter((e) => filter.since === undefined || Date.parse(e.startDate) >= filter.since.getTime())
-    .reverse()
-    .map((execution) => {
-      const object = objectOfInput(execution.input);
-      const handedOffTo = handOffOf(execution);
-      return { execution, ...(object ? { object } : {}), ...(handedOffTo ? { handedOffTo } : {}) };
-    });
+export interface ExpressFilter {
+  status?: string;
+  since?: Date;
+  /** Only this object's executions. */
+  object?: { bucket: string; key: string };
+  /** Only this execution. */
+  executionArn?: string;
+  /** For a listing: this many matching executions are enough (a deployed stage then stops reading further back). */
+  limit?: number;
+  /** What else a listing keeps (key prefix, bucket), so `limit` counts only those. */
+  keep?(e: ExpressWithObject): boolean;
 }
 
-function handOffOf(execution: ExpressExecution): string | undefined {
+/**
+ * The fast path's executions the target knows, newest first, with their objects: from the sandbox's log file or a
+ * deployed stage's log group, through the same steps (input → object, output → hand-off).
+ */
+export async function expressExecutions(target: Target, filter: ExpressFilter = {}): Promise<ExpressWithObject[]> {
+  const matches = (e: ExpressWithObject): boolean =>
+    (filter.status === undefined || e.execution.status === filter.status) &&
+    (filter.since === undefined || Date.parse(e.execution.startDate) >= filter.since.getTime()) &&
+    (filter.object === undefined || (e.object?.bucket === filter.object.bucket && e.object.key === filter.object.key)) &&
+    (filter.executionArn === undefined || e.execution.executionArn === filter.executionArn) &&
+    (filter.keep?.(e) ?? true);
+  const { limit } = filter;
+  const shown = (e: LoggedExpressExecution): ExpressWithObject => withObject(e, target.stateMachineArn);
+  const logged =
+    (await target.expressExecutions?.({
+      ...(filter.since ? { since: filter.since } : {}),
+      ...(filter.object ? { object: filter.object } : {}),
+      ...(filter.executionArn !== undefined ? { executionArn: filter.executionArn } : {}),
+      ...(limit !== undefined ? { enough: (found: LoggedExpressExecution[]) => found.map(shown).filter(matches).length >= limit } : {}),
+    })) ?? [];
+  return logged.map(shown).filter(matches).reverse();
+}
+
+/**
+ * One logged execution → what the commands and the console show: its object (from the input) and its hand-off. A
+ * hand-off deduped by name (the Standard execution already existed) reports no ARN: it is the Standard machine's
+ * execution of the same name.
+ */
+export function withObject({ execution, history }: LoggedExpressExecution, standardStateMachineArn: string): ExpressWithObject {
+  const object = objectOfInput(execution.input);
+  const handedOffTo = handOffOf(execution, `${standardStateMachineArn.replace(':stateMachine:', ':execution:')}:${execution.name}`);
+  return { execution, ...(object ? { object } : {}), ...(handedOffTo ? { handedOffTo } : {}), ...(history ? { history } : {}) };
+}
+
+function handOffOf(execution: ExpressExecution, sameName: string): string | undefined {
   try {
     const output = JSON.parse(execution.output ?? 'null') as { outcome?: unknown; executionArn?: unknown } | null;
-    return output?.outcome === 'handed-off' && typeof output.executionArn === 'string' ? output.executionArn : undefined;
+    if (output?.outcome !== 'handed-off') return undefined;
+    return typeof output.executionArn === 'string' ? output.executionArn : sameName;
   } catch {
     return undefined;
   }

@@ -9,8 +9,10 @@ import type { DestinationLayout } from '../copy/types';
 import { localS3Client } from '../local/s3-server';
 import { CONSOLE_PATH } from '../local/sfn-api/server';
 import { EXPRESS_LOG_FILE, isProcessAlive, readReadyFile, type SandboxEndpoints } from '../local/sandbox/ready-file';
-import { readExpressLog, type ExpressExecution } from '../local/sfn-api/express-log';
+import { readExpressLog } from '../local/sfn-api/express-log';
 import { unreachable, usageError } from './errors';
+import { fastPathLogsClient, readFastPathLog, type ExpressLogQuery } from './express-log-group';
+import type { LoggedExpressExecution } from './express-log-records';
 import type { CliIo } from './io';
 import { parseGcsUrl, type GcsLocation } from './s3-url';
 
@@ -24,6 +26,7 @@ export interface TargetOptions {
   region?: string;
   profile?: string;
   destination?: string;
+  fastPathLogGroup?: string;
 }
 
 /** What a command talks to: the sandbox (from its ready file) or a deployed stage. The same SDK clients either way. */
@@ -50,11 +53,14 @@ export interface Target {
   /** The page to open for an execution: the AWS console, or the sandbox's stand-in. */
   consoleUrl(executionArn: string): string;
   /**
-   * The fast path's executions still in its log (Express executions have no history in the service, and
-   * ListExecutions refuses Express machines). The sandbox reads its log file; a deployed stage's log group is not read
-   * yet (Default: none).
+   * The fast path's executions still in its log, oldest first (Express executions have no history in the service, and
+   * ListExecutions refuses Express machines): the sandbox reads its log file, a deployed stage its CloudWatch log group
+   * (stack output FastPathLogGroupName). `query` narrows what is read; the caller still filters. (Default: none, a
+   * standard-only stage or a stage named by --state-machine-arn alone.)
    */
-  expressExecutions?(): ExpressExecution[];
+  expressExecutions?(query: ExpressLogQuery): Promise<LoggedExpressExecution[]>;
+  /** The deployed stage's fast path log group, when known. */
+  fastPathLogGroupName?: string;
   close(): void;
 }
 
@@ -109,7 +115,7 @@ export function targetOfSandbox(ready: SandboxEndpoints, dataDir: string): Targe
     sourceBucket: ready.sourceBucket,
     ...(ready.restoreBucket ? { restoreBucket: ready.restoreBucket } : {}),
     consoleUrl: (arn) => (ready.consoleUrl ? `${ready.consoleUrl}#execution?arn=${encodeURIComponent(arn)}` : `${ready.sfnEndpoint}${CONSOLE_PATH}${encodeURIComponent(arn)}`),
-    expressExecutions: () => readExpressLog(join(dataDir, EXPRESS_LOG_FILE)),
+    expressExecutions: () => Promise.resolve(readExpressLog(join(dataDir, EXPRESS_LOG_FILE)).map((execution) => ({ execution }))),
     close: () => {
       sfn.destroy();
       s3.destroy();
@@ -130,6 +136,8 @@ function awsTarget(opts: TargetOptions, io: Pick<CliIo, 'env' | 'cwd'>): Target 
   const s3 = new S3Client({ region, followRegionRedirects: true, ...(credentials ? { credentials } : {}) });
   const destinationText = opts.destination ?? io.env['S3GCS_DESTINATION'] ?? gcsFromOutputs(outputs);
   const backfillStateMachineArn = outputs['BackfillStateMachineArn'] ?? io.env['S3GCS_BACKFILL_STATE_MACHINE_ARN'];
+  const fastPathLogGroupName = opts.fastPathLogGroup ?? outputs['FastPathLogGroupName'] ?? io.env['S3GCS_FAST_PATH_LOG_GROUP'];
+  const logs = fastPathLogGroupName ? fastPathLogsClient(region, credentials) : undefined;
   let storage: Storage | undefined;
   return {
     kind: 'aws',
@@ -143,9 +151,11 @@ function awsTarget(opts: TargetOptions, io: Pick<CliIo, 'env' | 'cwd'>): Target 
     ...(backfillStateMachineArn ? { backfillStateMachineArn } : {}),
     ...(stack ? { stack } : {}),
     consoleUrl: (arn) => `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${arn}`,
+    ...(logs && fastPathLogGroupName ? { fastPathLogGroupName, expressExecutions: (query: ExpressLogQuery) => readFastPathLog(logs, fastPathLogGroupName, query) } : {}),
     close: () => {
       sfn.destroy();
       s3.destroy();
+      logs?.destroy();
     },
   };
 }

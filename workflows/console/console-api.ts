@@ -13,6 +13,8 @@ import { readProvenance } from '../copy/metadata';
 import { unverifiedReason } from '../backup/destination-state';
 import type { AslDefinition } from '../cli/asl-diagram';
 import { fromServiceError } from '../cli/errors';
+import { expressExecutions, type ExpressWithObject } from '../cli/express-executions';
+import type { ExpressExecution } from '../local/sfn-api/express-log';
 import { describeExecution, executionHistory, mapLimit, objectOfInput, redriveExecution, startReplay } from '../cli/sfn-ops';
 import type { Target } from '../cli/target';
 import type { ExecutionDetail, ExecutionRow, GcsObjectView, ListQuery, ObjectView, StateMachineInfo } from './api-types';
@@ -60,7 +62,12 @@ export class ConsoleApi {
     for (let calls = 0; calls < MAX_LIST_CALLS && rows.length < PAGE_ROWS; calls++) {
       const page = await this.call('ListExecutions', () =>
         this.target.sfn.send(new ListExecutionsCommand({ stateMachineArn: q.stateMachineArn, maxResults: PAGE_ROWS, nextToken, ...(q.status ? { statusFilter: q.status } : {}) })),
-      );
+      ).catch((err: unknown) => {
+        // AWS lists no Express executions: a deployed fast path's come from its log group instead.
+        if (this.readsFastPathLog && isExpressRefusal(err)) return undefined;
+        throw err;
+      });
+      if (!page) return { rows: await this.fastPathRows(q) };
       const items = page.executions ?? [];
       const inWindow = items.filter((i) => (!q.until || !i.startDate || i.startDate <= q.until) && (!q.since || !i.startDate || i.startDate >= q.since));
       rows.push(...(await mapLimit(inWindow, DESCRIBE_CONCURRENCY, (item) => this.row(item))).filter((r) => q.key === undefined || (r.object?.key.includes(q.key) ?? false)));
@@ -72,8 +79,9 @@ export class ConsoleApi {
   }
 
   async execution(executionArn: string): Promise<ExecutionDetail> {
-    const d = await this.describe(executionArn, true);
-    const [history, machines] = await Promise.all([executionHistory(this.target, executionArn), this.stateMachines()]);
+    const fast = this.readsFastPathLog && executionArn.includes(':express:') ? await this.fastPathExecution(executionArn) : undefined;
+    const d = fast ? described(fast.execution) : await this.describe(executionArn, true);
+    const [history, machines] = await Promise.all([fast ? fast.history ?? [] : executionHistory(this.target, executionArn), this.stateMachines()]);
     const stateMachineArn = d.stateMachineArn ?? '';
     const stateMachine = machines.find((m) => m.arn === stateMachineArn) ?? { name: stateMachineArn.split(':').pop() ?? '', arn: stateMachineArn, type: 'STANDARD' };
     const graph = await this.graph(stateMachineArn);
@@ -112,7 +120,7 @@ export class ConsoleApi {
       let scanned = 0;
       do {
         const page = await this.call('ListExecutions', () => this.target.sfn.send(new ListExecutionsCommand({ stateMachineArn: m.arn, maxResults: 100, nextToken }))).catch((err: unknown) => {
-          if ((err as Error).message.includes('StateMachineTypeNotSupported')) return { executions: [], nextToken: undefined };
+          if (isExpressRefusal(err)) return { executions: [], nextToken: undefined };
           throw err;
         });
         const items = (page.executions ?? []).filter((i) => !since || !i.startDate || i.startDate >= since);
@@ -121,6 +129,14 @@ export class ConsoleApi {
         for (const r of rows) if (r.object?.bucket === bucket && r.object.key === key) found.push({ ...r, machine: m.name, kind: kindOf(r, m) });
         nextToken = items.length < (page.executions ?? []).length ? undefined : page.nextToken;
       } while (nextToken && scanned < OBJECT_SCAN_LIMIT);
+    }
+    if (this.readsFastPathLog) {
+      const machines = await this.stateMachines();
+      for (const e of await expressExecutions(this.target, { object: { bucket, key }, ...(since ? { since } : {}) })) {
+        const m = machines.find((x) => x.arn === e.execution.stateMachineArn) ?? { name: e.execution.stateMachineArn.split(':').pop() ?? '', arn: e.execution.stateMachineArn, type: 'EXPRESS' };
+        const r = expressRow(e);
+        found.push({ ...r, machine: m.name, kind: kindOf(r, m) });
+      }
     }
     found.sort((a, b) => a.startDate.localeCompare(b.startDate));
     return { executions: found, gcs: await this.gcsObject(bucket, key) };
@@ -135,6 +151,27 @@ export class ConsoleApi {
     this.mustWrite();
     const started = await startReplay(this.target, object);
     return { executionArn: started.executionArn, name: started.name };
+  }
+
+  /**
+   * Express executions are in the fast path's log only: ListExecutions, DescribeExecution and GetExecutionHistory
+   * refuse them (AWS and the sandbox's endpoint alike), so the console reads the log group (or the sandbox's log file).
+   */
+  private get readsFastPathLog(): boolean {
+    return this.target.expressExecutions !== undefined;
+  }
+
+  private async fastPathRows(q: ListQuery): Promise<ExecutionRow[]> {
+    const keep = (e: ExpressWithObject): boolean =>
+      e.execution.stateMachineArn === q.stateMachineArn && (!q.until || Date.parse(e.execution.startDate) <= q.until.getTime()) && (q.key === undefined || (e.object?.key.includes(q.key) ?? false));
+    const found = await expressExecutions(this.target, { ...(q.status ? { status: q.status } : {}), ...(q.since ? { since: q.since } : {}), limit: PAGE_ROWS, keep });
+    return found.slice(0, PAGE_ROWS).map(expressRow);
+  }
+
+  private async fastPathExecution(executionArn: string): Promise<ExpressWithObject> {
+    const [found] = await expressExecutions(this.target, { executionArn });
+    if (!found) throw new ConsoleRefusal(`The fast path execution ${executionArn} is not in its log group (${this.target.fastPathLogGroupName ?? '?'}): it keeps executions for the stage's logRetentionDays.`);
+    return found;
   }
 
   private mustWrite(): void {
@@ -237,6 +274,32 @@ function toRow(item: Pick<ExecutionListItem, 'executionArn' | 'name' | 'stateMac
     ...outcome,
     ...(d.error !== undefined ? { error: d.error } : {}),
   };
+}
+
+/** A logged Express execution as DescribeExecution would describe it, so one row and detail builder serves both. */
+function described(e: ExpressExecution): DescribeExecutionCommandOutput {
+  return {
+    $metadata: {},
+    executionArn: e.executionArn,
+    stateMachineArn: e.stateMachineArn,
+    name: e.name,
+    status: e.status,
+    startDate: new Date(e.startDate),
+    ...(e.stopDate ? { stopDate: new Date(e.stopDate) } : {}),
+    input: e.input,
+    ...(e.output !== undefined ? { output: e.output } : {}),
+    ...(e.error !== undefined ? { error: e.error } : {}),
+    ...(e.cause !== undefined ? { cause: e.cause } : {}),
+  };
+}
+
+function expressRow({ execution }: ExpressWithObject): ExecutionRow {
+  const d = described(execution);
+  return toRow({ executionArn: d.executionArn, name: d.name, stateMachineArn: d.stateMachineArn, status: d.status, startDate: d.startDate, stopDate: d.stopDate, redriveCount: 0 }, d);
+}
+
+function isExpressRefusal(err: unknown): boolean {
+  return (err as Error).message.includes('StateMachineTypeNotSupported');
 }
 
 function parseOutcome(output: string | undefined): { outcome?: string; tier?: string; bytes?: number } {

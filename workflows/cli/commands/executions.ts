@@ -4,6 +4,7 @@ import { addCommonOptions, examples, runCommand, type CommandContext, type Commo
 import { usageError } from '../errors';
 import { findExecutions, type ExecutionWithObject } from '../execution-lookup';
 import { expressExecutions, type ExpressWithObject } from '../express-executions';
+import { FAST_PATH_LOG_HELP, NO_FAST_PATH_LOG } from '../express-log-group';
 import { EXIT } from '../exit-codes';
 import { table } from '../io';
 import { formatDuration, parsePositive, parseSince } from '../time-window';
@@ -45,8 +46,9 @@ export function registerExecutions(program: Command, ctx: CommandContext): void 
       's3gcs executions --sandbox',
       's3gcs executions --stack-outputs outputs.json --status FAILED --since 24h',
       's3gcs executions --sandbox --key-prefix reports/2026/ --json',
+      's3gcs executions --stack-outputs outputs.json --since 2h --status FAILED --json   # Express ones too, from FastPathLogGroupName',
     ]),
-  );
+  ).addHelpText('after', FAST_PATH_LOG_HELP);
   cmd.action((opts: ExecutionsOptions) =>
     runCommand(
       ctx,
@@ -57,7 +59,8 @@ export function registerExecutions(program: Command, ctx: CommandContext): void 
           (opts.keyPrefix === undefined || (e.object?.key.startsWith(opts.keyPrefix) ?? false)) && (opts.bucket === undefined || e.object?.bucket === opts.bucket);
         const found = await findExecutions(target, { ...(status ? { status } : {}), ...(since ? { since } : {}) }, keep, limit);
         // The fast path's executions come from its log (ListExecutions refuses Express machines); newest first, merged.
-        const fast = expressExecutions(target, { ...(status ? { status } : {}), ...(since ? { since } : {}) }).filter(keep);
+        const fast = await expressExecutions(target, { ...(status ? { status } : {}), ...(since ? { since } : {}), limit, keep });
+        if (target.kind === 'aws' && !target.expressExecutions) out.note(NO_FAST_PATH_LOG);
         const rows = [...found.map(toRow), ...fast.map(expressRow)].sort((a, b) => b.startDate.localeCompare(a.startDate)).slice(0, limit);
         out.result({ executions: rows });
         if (rows.length === 0) {

@@ -4,12 +4,15 @@ import { addCommonOptions, examples, runCommand, type CommandContext, type Commo
 import { refused } from '../errors';
 import { findExecutions } from '../execution-lookup';
 import { expressExecutions, type ExpressWithObject } from '../express-executions';
+import { FAST_PATH_LOG_HELP, NO_FAST_PATH_LOG } from '../express-log-group';
 import { EXIT } from '../exit-codes';
 import { timelineFromHistory } from '../history-timeline';
 import { parseS3Url, type S3Location } from '../s3-url';
 import { describeExecution, executionArnOf, executionHistory } from '../sfn-ops';
 import type { Target } from '../target';
 import { parsePositive, parseSince } from '../time-window';
+
+const EXPRESS_EXECUTION_ARN = /^arn:aws[a-z-]*:states:[^:]*:[^:]*:express:[^:]+:[^:]+:[^:]+$/;
 
 interface HistoryOptions extends CommonOptions {
   since: string;
@@ -22,7 +25,7 @@ export function registerHistory(program: Command, ctx: CommandContext): void {
   const cmd = program
     .command('history')
     .description("print an execution's timeline: each state, its duration, retries, catches, and the outcome")
-    .argument('<execution-or-s3-url>', 'an execution name or ARN, or s3://bucket/key for the latest execution of that object')
+    .argument('<execution-or-s3-url>', 'an execution name or ARN (a fast path one too), or s3://bucket/key for the latest executions of that object, Express and Standard')
     .option('--since <when>', 'with s3://: search executions started since then', '7d')
     .option('--all', 'with s3://: print every execution of the object found, newest first')
     .option('--limit <n>', 'with s3:// and --all: at most this many executions', '10');
@@ -32,8 +35,9 @@ export function registerHistory(program: Command, ctx: CommandContext): void {
       's3gcs history --sandbox copy-hello-txt-k3x…',
       's3gcs history --sandbox s3://sandbox-source/hello.txt',
       's3gcs history --stack-outputs outputs.json s3://photos/2026/img.jpg --all --since 30d --json',
+      's3gcs history --state-machine-arn ARN --fast-path-log-group /aws/vendedlogs/states/NAME s3://photos/2026/img.jpg --all',
     ]),
-  );
+  ).addHelpText('after', FAST_PATH_LOG_HELP);
   cmd.action((what: string, opts: HistoryOptions) =>
     runCommand(
       ctx,
@@ -43,7 +47,8 @@ export function registerHistory(program: Command, ctx: CommandContext): void {
           ? { object: parseS3Url(what, { requireKey: true }), since: parseSince(opts.since), limit: opts.all ? parsePositive(opts.limit, '--limit', { integer: true }) : 1 }
           : undefined,
       async (out, target, search) => {
-        const picked = search ? await executionsOfObject(target, search, opts.since) : [{ arn: executionArnOf(target, what) }];
+        if (target.kind === 'aws' && !target.expressExecutions) out.note(NO_FAST_PATH_LOG);
+        const picked = search ? await executionsOfObject(target, search, opts.since) : [EXPRESS_EXECUTION_ARN.test(what) ? await fastPathExecution(target, what) : { arn: executionArnOf(target, what) }];
         const results = [];
         for (const { arn, express } of picked) {
           if (express) {
@@ -72,6 +77,13 @@ export function registerHistory(program: Command, ctx: CommandContext): void {
   );
 }
 
+/** An execution named by ARN: a fast path one is read from its log (DescribeExecution refuses Express executions). */
+async function fastPathExecution(target: Target, arn: string): Promise<{ arn: string; express: ExpressWithObject }> {
+  const [express] = await expressExecutions(target, { executionArn: arn });
+  if (!express) throw refused(`the fast path execution ${arn} is not in its log`, 'Its log keeps executions for the stage\'s logRetentionDays; a deployed stage needs --stack-outputs or --fast-path-log-group.');
+  return { arn, express };
+}
+
 /**
  * The object's latest `limit` executions — Standard ones from ListExecutions, fast path ones from its log — plus the
  * Standard execution each fast path one handed off to, oldest first: one command shows the whole story of an event.
@@ -84,7 +96,7 @@ async function executionsOfObject(
   const { object, since, limit } = search;
   const isIt = (o: { bucket: string; key: string } | undefined): boolean => o?.bucket === object.bucket && o.key === object.key;
   const standard = (await findExecutions(target, { since }, (e) => isIt(e.object), limit)).map((e) => ({ arn: e.item.executionArn!, startDate: e.item.startDate?.toISOString() ?? '' }));
-  const fast = expressExecutions(target, { since }).filter((e) => isIt(e.object)).map((e) => ({ arn: e.execution.executionArn, startDate: e.execution.startDate, express: e }));
+  const fast = (await expressExecutions(target, { since, object })).map((e) => ({ arn: e.execution.executionArn, startDate: e.execution.startDate, express: e }));
   const latest: { arn: string; startDate: string; express?: ExpressWithObject }[] = [...standard, ...fast].sort((a, b) => b.startDate.localeCompare(a.startDate)).slice(0, limit);
   if (latest.length === 0) {
     throw refused(`no execution for s3://${object.bucket}/${object.key} started in the last ${sinceText}`, 'Widen the window with --since 30d, or start one with `s3gcs replay`.');
