@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
   DescribeExecutionCommand,
   ListExecutionsCommand,
@@ -6,6 +10,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { runCli } from '../../../support/cli-io';
 import { executionArn as EXEC, STATE_MACHINE_ARGS as target, STATE_MACHINE_ARN as SM } from '../../../support/deployed-stage';
+import { at, FAST_PATH_LOG_GROUP, fastPathCopy, filterLogEvents, handOff, writeStackOutputs } from '../../../support/fast-path-log';
 
 const sfn = mockClient(SFNClient);
 
@@ -38,4 +43,68 @@ it('does not offer --status PENDING_REDRIVE, which ListExecutions refuses with a
   const run = await runCli(['executions', ...target, '--status', 'pending_redrive']);
   expect(run.code).toBe(2);
   expect(run.stderr).toContain('--status "pending_redrive" is not an execution status');
+});
+
+describe('s3gcs executions on an express-first stage (SFN and CloudWatch Logs mocked)', () => {
+  const logs = mockClient(CloudWatchLogsClient);
+  const copy = fastPathCopy();
+  const h = handOff();
+  let dir: string;
+  beforeEach(() => {
+    sfn.reset();
+    logs.reset();
+    dir = mkdtempSync(join(tmpdir(), 's3gcs-express-'));
+    logs.on(FilterLogEventsCommand).callsFake(filterLogEvents([...copy.records, ...h.records]));
+    sfn.on(ListExecutionsCommand).resolves({ executions: [{ executionArn: h.standardArn, name: h.name, stateMachineArn: SM, status: 'RUNNING', startDate: new Date(at(11)) }] });
+    sfn.on(DescribeExecutionCommand).resolves({ executionArn: h.standardArn, input: h.input, status: 'RUNNING' });
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('lists the fast path executions from its log group with the Standard ones, newest first (--json)', async () => {
+    const run = await runCli(['executions', '--stack-outputs', writeStackOutputs(dir), '--since', new Date(at(-60)).toISOString(), '--json']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const rows = run.json<{ executions: { type: string; name: string; status: string; object: { key: string }; handedOffTo?: string; durationMs?: number }[] }>().executions;
+    expect(rows.map((r) => [r.type, r.name, r.status, r.object.key, r.handedOffTo])).toEqual([
+      ['standard', h.name, 'RUNNING', 'video/big.bin', undefined],
+      ['express', h.name, 'SUCCEEDED', 'video/big.bin', h.standardArn],
+      ['express', copy.name, 'SUCCEEDED', 'photos/hello.txt', undefined],
+    ]);
+    expect(rows[2]!.durationMs).toBe(3000);
+    const patterns = logs.commandCalls(FilterLogEventsCommand).map((c) => c.args[0].input);
+    expect(patterns.every((p) => p.logGroupName === FAST_PATH_LOG_GROUP && p.filterPattern!.includes('$.type = "ExecutionStarted"'))).toBe(true);
+  });
+
+  it('--status and the human table: the fast path row says where it handed off', async () => {
+    const express = async (status: string): Promise<string[]> => {
+      const run = await runCli(['executions', '--stack-outputs', writeStackOutputs(dir), '--since', new Date(at(-60)).toISOString(), '--status', status, '--json']);
+      return run.json<{ executions: { type: string; name: string }[] }>().executions.filter((r) => r.type === 'express').map((r) => r.name);
+    };
+    expect(await express('FAILED')).toEqual([]);
+    expect(await express('SUCCEEDED')).toEqual([h.name, copy.name]);
+    const human = await runCli(['executions', '--stack-outputs', writeStackOutputs(dir), '--since', new Date(at(-60)).toISOString()]);
+    expect(human.stdout).toMatch(new RegExp(`SUCCEEDED +express -> standard .*s3://acme/video/big\\.bin +${h.name}`));
+    expect(human.stdout).toMatch(new RegExp(`SUCCEEDED +express +.*3\\.0 ?s.*s3://acme/photos/hello\\.txt +${copy.name}`));
+  });
+
+  it('a missing log group or denied access fails with the named error and what to grant (exit 4)', async () => {
+    logs.on(FilterLogEventsCommand).rejects(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }));
+    const denied = await runCli(['executions', '--stack-outputs', writeStackOutputs(dir), '--json']);
+    expect(denied.code).toBe(4);
+    expect(JSON.parse(denied.stderr)).toEqual({ error: expect.stringContaining('FastPathLogAccessDenied'), hint: expect.stringContaining(`logs:FilterLogEvents on arn:aws:logs:<region>:<account>:log-group:${FAST_PATH_LOG_GROUP}:*`), exitCode: 4 });
+    logs.on(FilterLogEventsCommand).rejects(Object.assign(new Error('The specified log group does not exist.'), { name: 'ResourceNotFoundException', $metadata: { httpStatusCode: 400 } }));
+    const missing = await runCli(['executions', '--state-machine-arn', SM, '--fast-path-log-group', 'gone']);
+    expect(missing.code).toBe(4);
+    expect(missing.stderr).toContain('FastPathLogGroupNotFound: the fast path log group gone does not exist');
+  });
+
+  it('says so when a deployed stage is named without its log group, and --help tells where Express executions come from', async () => {
+    const run = await runCli(['executions', '--state-machine-arn', SM]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('Fast path (Express) executions are not shown');
+    expect(logs.commandCalls(FilterLogEventsCommand)).toHaveLength(0);
+    const help = await runCli(['executions', '--help']);
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain('logs:FilterLogEvents');
+    expect(help.stdout).toContain('--fast-path-log-group');
+  });
 });
