@@ -1,6 +1,8 @@
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FilteredLogEvent, FilterLogEventsCommandInput } from '@aws-sdk/client-cloudwatch-logs';
+import { CloudWatchLogsClient, FilterLogEventsCommand, type FilteredLogEvent, type FilterLogEventsCommandInput } from '@aws-sdk/client-cloudwatch-logs';
+import { mockClient } from 'aws-sdk-client-mock';
 import { executionName } from '../../workflows/backup/execution-name';
 import { normalizeExecutionInput } from '../../workflows/backup/normalize';
 import type { CloudWatchExecutionRecord } from '../../workflows/cli/express-log-records';
@@ -93,11 +95,31 @@ export function logEvents(rs: CloudWatchExecutionRecord[]): FilteredLogEvent[] {
   return rs.map((r, i) => ({ eventId: String(i), logStreamName: 'states/backup-fast-path/2026-12-04-10-00/0a1b2c3d', timestamp: Number(r.event_timestamp), ingestionTime: Number(r.event_timestamp) + 500, message: JSON.stringify(r) }));
 }
 
-/** A `cdk deploy --outputs-file` of an express-first stage, written to a fresh directory; returns its path. */
-export function writeStackOutputs(dir: string): string {
-  const path = join(dir, 'outputs.json');
-  writeFileSync(path, JSON.stringify({ 'S3GcsBackup-production': { StateMachineArn: STATE_MACHINE_ARN, FastPathStateMachineArn: FAST_PATH_ARN, FastPathLogGroupName: FAST_PATH_LOG_GROUP } }));
-  return path;
+/**
+ * An express-first stage for the CLI tests: its `cdk deploy --outputs-file` in a fresh directory (removed after each
+ * test) and its log group holding a fast path copy and a hand-off (FilterLogEvents mocked).
+ */
+export function expressFirstStage() {
+  const logs = mockClient(CloudWatchLogsClient);
+  const copy = fastPathCopy();
+  const h = handOff();
+  let dir = '';
+  beforeEach(() => {
+    logs.reset();
+    logs.on(FilterLogEventsCommand).callsFake(filterLogEvents([...copy.records, ...h.records]));
+    dir = mkdtempSync(join(tmpdir(), 's3gcs-express-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  return {
+    logs,
+    copy,
+    handOff: h,
+    outputs: () => {
+      const path = join(dir, 'outputs.json');
+      writeFileSync(path, JSON.stringify({ 'S3GcsBackup-production': { StateMachineArn: STATE_MACHINE_ARN, FastPathStateMachineArn: FAST_PATH_ARN, FastPathLogGroupName: FAST_PATH_LOG_GROUP } }));
+      return path;
+    },
+  };
 }
 
 /**

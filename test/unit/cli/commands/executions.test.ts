@@ -1,7 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
   DescribeExecutionCommand,
   ListExecutionsCommand,
@@ -10,7 +7,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { runCli } from '../../../support/cli-io';
 import { executionArn as EXEC, STATE_MACHINE_ARGS as target, STATE_MACHINE_ARN as SM } from '../../../support/deployed-stage';
-import { at, FAST_PATH_LOG_GROUP, fastPathCopy, filterLogEvents, handOff, writeStackOutputs } from '../../../support/fast-path-log';
+import { at, expressFirstStage, FAST_PATH_LOG_GROUP } from '../../../support/fast-path-log';
 
 const sfn = mockClient(SFNClient);
 
@@ -46,22 +43,15 @@ it('does not offer --status PENDING_REDRIVE, which ListExecutions refuses with a
 });
 
 describe('s3gcs executions on an express-first stage (SFN and CloudWatch Logs mocked)', () => {
-  const logs = mockClient(CloudWatchLogsClient);
-  const copy = fastPathCopy();
-  const h = handOff();
-  let dir: string;
+  const { logs, copy, handOff: h, outputs } = expressFirstStage();
   beforeEach(() => {
     sfn.reset();
-    logs.reset();
-    dir = mkdtempSync(join(tmpdir(), 's3gcs-express-'));
-    logs.on(FilterLogEventsCommand).callsFake(filterLogEvents([...copy.records, ...h.records]));
     sfn.on(ListExecutionsCommand).resolves({ executions: [{ executionArn: h.standardArn, name: h.name, stateMachineArn: SM, status: 'RUNNING', startDate: new Date(at(11)) }] });
     sfn.on(DescribeExecutionCommand).resolves({ executionArn: h.standardArn, input: h.input, status: 'RUNNING' });
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('lists the fast path executions from its log group with the Standard ones, newest first (--json)', async () => {
-    const run = await runCli(['executions', '--stack-outputs', writeStackOutputs(dir), '--since', new Date(at(-60)).toISOString(), '--json']);
+    const run = await runCli(['executions', '--stack-outputs', outputs(), '--since', new Date(at(-60)).toISOString(), '--json']);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const rows = run.json<{ executions: { type: string; name: string; status: string; object: { key: string }; handedOffTo?: string; durationMs?: number }[] }>().executions;
@@ -77,19 +67,19 @@ describe('s3gcs executions on an express-first stage (SFN and CloudWatch Logs mo
 
   it('--status and the human table: the fast path row says where it handed off', async () => {
     const express = async (status: string): Promise<string[]> => {
-      const run = await runCli(['executions', '--stack-outputs', writeStackOutputs(dir), '--since', new Date(at(-60)).toISOString(), '--status', status, '--json']);
+      const run = await runCli(['executions', '--stack-outputs', outputs(), '--since', new Date(at(-60)).toISOString(), '--status', status, '--json']);
       return run.json<{ executions: { type: string; name: string }[] }>().executions.filter((r) => r.type === 'express').map((r) => r.name);
     };
     expect(await express('FAILED')).toEqual([]);
     expect(await express('SUCCEEDED')).toEqual([h.name, copy.name]);
-    const human = await runCli(['executions', '--stack-outputs', writeStackOutputs(dir), '--since', new Date(at(-60)).toISOString()]);
+    const human = await runCli(['executions', '--stack-outputs', outputs(), '--since', new Date(at(-60)).toISOString()]);
     expect(human.stdout).toMatch(new RegExp(`SUCCEEDED +express -> standard .*s3://acme/video/big\\.bin +${h.name}`));
     expect(human.stdout).toMatch(new RegExp(`SUCCEEDED +express +.*3\\.0 ?s.*s3://acme/photos/hello\\.txt +${copy.name}`));
   });
 
   it('a missing log group or denied access fails with the named error and what to grant (exit 4)', async () => {
     logs.on(FilterLogEventsCommand).rejects(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }));
-    const denied = await runCli(['executions', '--stack-outputs', writeStackOutputs(dir), '--json']);
+    const denied = await runCli(['executions', '--stack-outputs', outputs(), '--json']);
     expect(denied.code).toBe(4);
     expect(JSON.parse(denied.stderr)).toEqual({ error: expect.stringContaining('FastPathLogAccessDenied'), hint: expect.stringContaining(`logs:FilterLogEvents on arn:aws:logs:<region>:<account>:log-group:${FAST_PATH_LOG_GROUP}:*`), exitCode: 4 });
     logs.on(FilterLogEventsCommand).rejects(Object.assign(new Error('The specified log group does not exist.'), { name: 'ResourceNotFoundException', $metadata: { httpStatusCode: 400 } }));

@@ -1,7 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
@@ -11,7 +8,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { runCli } from '../../../support/cli-io';
 import { STATE_MACHINE_ARGS as target, STATE_MACHINE_ARN as SM } from '../../../support/deployed-stage';
-import { at, FAST_PATH_LOG_GROUP, fastPathCopy, filterLogEvents, handOff, writeStackOutputs } from '../../../support/fast-path-log';
+import { at, expressFirstStage, FAST_PATH_LOG_GROUP } from '../../../support/fast-path-log';
 
 const sfn = mockClient(SFNClient);
 
@@ -32,15 +29,9 @@ describe('s3gcs history against a deployed stage (SFN mocked)', () => {
 });
 
 describe('s3gcs history on an express-first stage (SFN and CloudWatch Logs mocked)', () => {
-  const logs = mockClient(CloudWatchLogsClient);
-  const copy = fastPathCopy();
-  const h = handOff();
-  let dir: string;
+  const { logs, copy, handOff: h, outputs } = expressFirstStage();
   beforeEach(() => {
     sfn.reset();
-    logs.reset();
-    dir = mkdtempSync(join(tmpdir(), 's3gcs-express-'));
-    logs.on(FilterLogEventsCommand).callsFake(filterLogEvents([...copy.records, ...h.records]));
     sfn.on(ListExecutionsCommand).resolves({ executions: [{ executionArn: h.standardArn, name: h.name, stateMachineArn: SM, status: 'SUCCEEDED', startDate: new Date(at(11)) }] });
     sfn.on(DescribeExecutionCommand).resolves({ executionArn: h.standardArn, name: h.name, input: h.input, status: 'SUCCEEDED', startDate: new Date(at(11)), stopDate: new Date(at(40)) });
     sfn.on(GetExecutionHistoryCommand).resolves({
@@ -52,12 +43,11 @@ describe('s3gcs history on an express-first stage (SFN and CloudWatch Logs mocke
       ],
     });
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   const since = new Date(at(-60)).toISOString();
 
   it("an object handed off: its fast path execution, then the Standard one it started, in order (--json)", async () => {
-    const run = await runCli(['history', '--stack-outputs', writeStackOutputs(dir), 's3://acme/video/big.bin', '--since', since, '--json']);
+    const run = await runCli(['history', '--stack-outputs', outputs(), 's3://acme/video/big.bin', '--since', since, '--json']);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const { executions } = run.json<{ executions: { executionArn: string; type?: string; status: string; handedOffTo?: string; timeline: { steps: { state: string }[] } }[] }>();
@@ -72,14 +62,14 @@ describe('s3gcs history on an express-first stage (SFN and CloudWatch Logs mocke
 
   it('an object copied on the fast path: its timeline with the retry, from the log alone; its ARN works too', async () => {
     sfn.on(ListExecutionsCommand).resolves({ executions: [] });
-    const run = await runCli(['history', '--stack-outputs', writeStackOutputs(dir), 's3://acme/photos/hello.txt', '--since', since]);
+    const run = await runCli(['history', '--stack-outputs', outputs(), 's3://acme/photos/hello.txt', '--since', since]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`Fast path (Express) execution ${copy.executionArn}`);
     expect(run.stdout).toContain('Copy the object with the small Lambda');
     expect(run.stdout).toContain('TransientError');
     expect(run.stdout).toContain('Kept only in the fast path log');
     expect(sfn.commandCalls(GetExecutionHistoryCommand)).toHaveLength(0);
-    const byArn = await runCli(['history', '--stack-outputs', writeStackOutputs(dir), copy.executionArn, '--json']);
+    const byArn = await runCli(['history', '--stack-outputs', outputs(), copy.executionArn, '--json']);
     expect(byArn.code).toBe(0);
     expect(byArn.json()).toMatchObject({ executionArn: copy.executionArn, type: 'express', status: 'SUCCEEDED' });
     expect(sfn.commandCalls(DescribeExecutionCommand)).toHaveLength(0);
