@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
   DescribeExecutionCommand,
   DescribeStateMachineCommand,
@@ -12,8 +13,10 @@ import {
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ConsoleApi, ConsoleRefusal } from '../../../workflows/console/console-api';
+import { readFastPathLog } from '../../../workflows/cli/express-log-group';
 import type { Target } from '../../../workflows/cli/target';
 import { executionArn as EXEC, STATE_MACHINE_ARN as SM } from '../../support/deployed-stage';
+import { at, FAST_PATH_ARN, FAST_PATH_LOG_GROUP, fastPathCopy, filterLogEvents, handOff } from '../../support/fast-path-log';
 
 const sfn = mockClient(SFNClient);
 const EXPRESS_ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:backup-object-fast';
@@ -172,5 +175,64 @@ describe('the console against a deployed stage (Step Functions mocked)', () => {
     expect((await new ConsoleApi(deployedStage()).object('acme', 'k')).gcs).toMatchObject({ state: 'unknown', reason: expect.stringContaining('--destination') });
     const missing = { bucket: () => ({ file: () => ({ getMetadata: async () => Promise.reject(Object.assign(new Error('No such object'), { code: 404 })) }) }) };
     expect((await new ConsoleApi(deployedStage(missing)).object('acme', 'k')).gcs).toEqual({ location: 'gs://backups/acme/k', state: 'absent' });
+  });
+});
+
+describe('the console on an express-first stage: Express executions from the fast path log group (CloudWatch Logs mocked)', () => {
+  const logs = mockClient(CloudWatchLogsClient);
+  const copy = fastPathCopy();
+  const h = handOff();
+  const FAST_ASL = readFileSync(join(__dirname, '../../../asl/fast-path.asl.json'), 'utf8');
+  const now = at(3600);
+  const expressFirst = (): Target => ({
+    ...deployedStage(),
+    fastPathLogGroupName: FAST_PATH_LOG_GROUP,
+    expressExecutions: (q) => readFastPathLog(new CloudWatchLogsClient({ region: 'eu-west-1' }), FAST_PATH_LOG_GROUP, q, now),
+  });
+
+  beforeEach(() => {
+    logs.reset();
+    logs.on(FilterLogEventsCommand).callsFake(filterLogEvents([...copy.records, ...h.records]));
+    sfn.on(ListStateMachinesCommand).resolves({
+      stateMachines: [
+        { name: 'backup-object', stateMachineArn: SM, type: 'STANDARD', creationDate: t(0) },
+        { name: 'backup-fast-path', stateMachineArn: FAST_PATH_ARN, type: 'EXPRESS', creationDate: t(0) },
+      ],
+    });
+    sfn.on(ListExecutionsCommand, { stateMachineArn: FAST_PATH_ARN }).rejects(Object.assign(new Error('This operation is not supported by EXPRESS state machines'), { name: 'StateMachineTypeNotSupported' }));
+    sfn.on(DescribeStateMachineCommand, { stateMachineArn: FAST_PATH_ARN }).resolves({ definition: FAST_ASL, stateMachineArn: FAST_PATH_ARN, name: 'backup-fast-path', roleArn: 'r', type: 'EXPRESS', creationDate: t(0) });
+  });
+
+  it('the object view shows the fast path execution and the Standard execution it handed off to, oldest first', async () => {
+    sfn.on(ListExecutionsCommand, { stateMachineArn: SM }).resolves({ executions: [{ executionArn: h.standardArn, name: h.name, stateMachineArn: SM, status: 'SUCCEEDED', startDate: new Date(at(11)) }] });
+    sfn.on(DescribeExecutionCommand).resolves({ executionArn: h.standardArn, status: 'SUCCEEDED', startDate: new Date(at(11)), stopDate: new Date(at(40)), input: h.input });
+    const view = await new ConsoleApi(expressFirst()).object('acme', 'video/big.bin', new Date(at(-60)));
+    expect(view.executions.map((e) => [e.executionArn, e.machine, e.kind, e.status, e.outcome])).toEqual([
+      [h.executionArn, 'backup-fast-path', 'fast path', 'SUCCEEDED', 'handed-off'],
+      [h.standardArn, 'backup-object', 'event', 'SUCCEEDED', undefined],
+    ]);
+  });
+
+  it("the list of the Express machine comes from its log: newest first, the key filter applied", async () => {
+    const all = await new ConsoleApi(expressFirst()).listExecutions({ stateMachineArn: FAST_PATH_ARN });
+    expect(all.rows.map((r) => [r.name, r.object?.key, r.durationMs])).toEqual([
+      [h.name, 'video/big.bin', 1000],
+      [copy.name, 'photos/hello.txt', 3000],
+    ]);
+    expect(all.nextToken).toBeUndefined();
+    const photos = await new ConsoleApi(expressFirst()).listExecutions({ stateMachineArn: FAST_PATH_ARN, key: 'photos/' });
+    expect(photos.rows.map((r) => r.name)).toEqual([copy.name]);
+  });
+
+  it('an Express execution: its path and events from the log records, a replay command and no redrive', async () => {
+    const d = await new ConsoleApi(expressFirst()).execution(copy.executionArn);
+    expect(d.stateMachine).toEqual({ name: 'backup-fast-path', arn: FAST_PATH_ARN, type: 'EXPRESS' });
+    expect(d.path.states['Copy the object with the small Lambda']).toMatchObject({ status: 'succeeded', retries: [{ error: 'TransientError' }] });
+    expect(d.events.find((e) => e.id === 4)).toMatchObject({ error: 'TransientError', cause: 'connection reset' });
+    expect(d.row).toMatchObject({ status: 'SUCCEEDED', outcome: 'copied', tier: 'small', bytes: 5 });
+    expect(d.commands.redrive).toBeUndefined();
+    expect(d.commands.replay).toContain('"key":"photos/hello.txt"');
+    expect(sfn.commandCalls(DescribeExecutionCommand)).toHaveLength(0);
+    expect(sfn.commandCalls(GetExecutionHistoryCommand)).toHaveLength(0);
   });
 });
