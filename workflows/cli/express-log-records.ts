@@ -1,6 +1,7 @@
 import type { HistoryEvent, HistoryEventType } from '@aws-sdk/client-sfn';
 import type { ExpressExecution } from '../local/sfn-api/express-log';
 import type { ExecutionStatus } from '../local/sfn-api/execution-store';
+import { historyEvents } from '../local/sfn-api/history-events';
 import { timelineFromHistory } from './history-timeline';
 
 /**
@@ -110,4 +111,40 @@ function executionNameOf(executionArn: string): string {
 function stateMachineArnOf(executionArn: string): string {
   const parts = executionArn.split(':');
   return parts.length >= 9 ? [...parts.slice(0, 5), 'stateMachine', parts[6]].join(':') : '';
+}
+
+/**
+ * The sandbox's log (one line per Express execution, with its timeline) → the records a log group would hold for the
+ * same executions (their history events, built as the local endpoint builds GetExecutionHistory), read by the same
+ * parser as a deployed stage's. The local timeline is kept as recorded: it has what the events cannot say.
+ */
+export function fromLocalLog(executions: readonly ExpressExecution[]): LoggedExpressExecution[] {
+  const timelines = new Map(executions.map((e) => [e.executionArn, e.timeline]));
+  return executionsFromRecords(executions.flatMap(recordsOf)).map(({ execution, history }) => {
+    const timeline = timelines.get(execution.executionArn);
+    return { execution: { ...execution, ...(timeline ? { timeline } : {}) }, ...(history ? { history } : {}) };
+  });
+}
+
+function recordsOf(e: ExpressExecution): CloudWatchExecutionRecord[] {
+  const run = {
+    startDate: e.startDate,
+    status: e.status,
+    alerts: [],
+    ...(e.stopDate ? { stopDate: e.stopDate } : {}),
+    ...(e.timeline ? { timeline: e.timeline } : {}),
+    ...(e.output !== undefined ? { output: e.output } : {}),
+    ...(e.error !== undefined ? { error: e.error } : {}),
+    ...(e.cause !== undefined ? { cause: e.cause } : {}),
+  };
+  const events = historyEvents({ executionArn: e.executionArn, stateMachineArn: e.stateMachineArn, name: e.name, input: e.input, startDate: e.startDate, redriveCount: 0, runs: [run] }, () => undefined);
+  return events.map(({ id, previousEventId, timestamp, type, ...details }) => ({
+    id: String(id),
+    type,
+    details: (Object.values(details)[0] ?? {}) as Record<string, unknown>,
+    previous_event_id: String(previousEventId),
+    event_timestamp: String(timestamp),
+    execution_arn: e.executionArn,
+    redrive_count: '0',
+  }));
 }

@@ -12,7 +12,7 @@ import { EXPRESS_LOG_FILE, isProcessAlive, readReadyFile, type SandboxEndpoints 
 import { readExpressLog } from '../local/sfn-api/express-log';
 import { unreachable, usageError } from './errors';
 import { fastPathLogsClient, readFastPathLog, type ExpressLogQuery } from './express-log-group';
-import type { LoggedExpressExecution } from './express-log-records';
+import { fromLocalLog, type LoggedExpressExecution } from './express-log-records';
 import type { CliIo } from './io';
 import { parseGcsUrl, type GcsLocation } from './s3-url';
 
@@ -115,7 +115,7 @@ export function targetOfSandbox(ready: SandboxEndpoints, dataDir: string): Targe
     sourceBucket: ready.sourceBucket,
     ...(ready.restoreBucket ? { restoreBucket: ready.restoreBucket } : {}),
     consoleUrl: (arn) => (ready.consoleUrl ? `${ready.consoleUrl}#execution?arn=${encodeURIComponent(arn)}` : `${ready.sfnEndpoint}${CONSOLE_PATH}${encodeURIComponent(arn)}`),
-    expressExecutions: () => Promise.resolve(readExpressLog(join(dataDir, EXPRESS_LOG_FILE)).map((execution) => ({ execution }))),
+    expressExecutions: () => Promise.resolve(fromLocalLog(readExpressLog(join(dataDir, EXPRESS_LOG_FILE)))),
     close: () => {
       sfn.destroy();
       s3.destroy();

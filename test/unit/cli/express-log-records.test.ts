@@ -1,5 +1,6 @@
 import { withObject } from '../../../workflows/cli/express-executions';
-import { executionsFromRecords, parseExecutionRecord } from '../../../workflows/cli/express-log-records';
+import { executionsFromRecords, fromLocalLog, parseExecutionRecord } from '../../../workflows/cli/express-log-records';
+import type { ExpressExecution } from '../../../workflows/local/sfn-api/express-log';
 import { STATE_MACHINE_ARN } from '../../support/deployed-stage';
 import { at, FAST_PATH_ARN, fastPathCopy, fastPathExecutionArn, handOff, records } from '../../support/fast-path-log';
 
@@ -59,5 +60,19 @@ describe('fast path CloudWatch records → executions', () => {
     expect(parseExecutionRecord('{"type":"ExecutionStarted"}')).toBeUndefined();
     expect(parseExecutionRecord(undefined)).toBeUndefined();
     expect(parseExecutionRecord(JSON.stringify(fastPathCopy().records[0]))).toMatchObject({ type: 'ExecutionStarted' });
+  });
+
+  it("the sandbox's log line and a log group's records of the same execution read the same through one parser", () => {
+    const h = handOff();
+    const [fromCloudWatch] = executionsFromRecords(h.records);
+    const local: ExpressExecution = {
+      ...fromCloudWatch!.execution,
+      timeline: { executionName: h.name, status: 'SUCCEEDED', startedAt: new Date(at(10)).toISOString(), durationMs: 1000, steps: [{ state: 'Hand the object off to the Standard machine', type: 'Task', startedAtMs: 0, durationMs: 1000, status: 'succeeded', retries: [] }] },
+    };
+    const [fromSandbox] = fromLocalLog([local]);
+    const view = ({ execution, object, handedOffTo }: ReturnType<typeof withObject>): unknown => ({ ...execution, timeline: undefined, object, handedOffTo });
+    expect(view(withObject(fromSandbox!, STATE_MACHINE_ARN))).toEqual(view(withObject(fromCloudWatch!, STATE_MACHINE_ARN)));
+    expect(fromSandbox!.execution.timeline).toBe(local.timeline);
+    expect(fromSandbox!.history?.map((e) => e.type)).toEqual(['ExecutionStarted', 'TaskStateEntered', 'TaskScheduled', 'TaskStarted', 'TaskSucceeded', 'TaskStateExited', 'ExecutionSucceeded']);
   });
 });
