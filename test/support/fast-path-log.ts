@@ -124,20 +124,20 @@ export function expressFirstStage() {
 
 /**
  * FilterLogEvents over these records, as far as the CLI's patterns go: the time window (both ends inclusive), the
- * record types a `$.type = "…"` pattern names, the `%regex%` fragments or the exact ARN a `$.execution_arn` one names.
+ * record types a `$.type = "…"` pattern names, the `%regex%` fragments or the exact ARNs `$.execution_arn` ones name.
  */
 export function filterLogEvents(all: CloudWatchExecutionRecord[]): (input: FilterLogEventsCommandInput) => { events: FilteredLogEvent[] } {
   return (input) => {
     const pattern = input.filterPattern ?? '';
     const fragments = [...pattern.matchAll(/%([^%]*)%/g)].map((m) => m[1]!);
-    const arn = /\$\.execution_arn = "([^"]+)"/.exec(pattern)?.[1];
+    const arns = [...pattern.matchAll(/\$\.execution_arn = "([^"]+)"/g)].map((m) => m[1]!);
     const types = [...pattern.matchAll(/\$\.type = "([^"]+)"/g)].map((m) => m[1]!);
     const kept = all.filter((r) => {
       const t = Number(r.event_timestamp);
       if ((input.startTime !== undefined && t < input.startTime) || (input.endTime !== undefined && t > input.endTime)) return false;
       if (types.length > 0 && !types.includes(r.type)) return false;
       if (fragments.length > 0 && !fragments.some((f) => new RegExp(f).test(r.execution_arn))) return false;
-      return arn === undefined || r.execution_arn === arn;
+      return arns.length === 0 || arns.includes(r.execution_arn);
     });
     return { events: logEvents(kept) };
   };

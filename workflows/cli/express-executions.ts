@@ -46,6 +46,7 @@ export async function expressExecutions(target: Target, filter: ExpressFilter = 
       ...(filter.since ? { since: filter.since } : {}),
       ...(filter.object ? { object: filter.object } : {}),
       ...(filter.executionArn !== undefined ? { executionArn: filter.executionArn } : {}),
+      ...(filter.status !== undefined ? { status: filter.status } : {}),
       ...(limit !== undefined ? { enough: (found: LoggedExpressExecution[]) => found.map(shown).filter(matches).length >= limit } : {}),
     })) ?? [];
   return logged.map(shown).filter(matches).reverse();

@@ -13,6 +13,8 @@ export interface ExpressLogQuery {
   object?: { bucket: string; key: string };
   /** Only this execution. */
   executionArn?: string;
+  /** A listing of this status only (a failure listing then reads failures first). */
+  status?: string;
   /**
    * For listings: read back from now, window by window, until this says the executions found are enough (Default:
    * read the whole window).
@@ -50,6 +52,12 @@ const PAGE_LIMIT = 10_000;
 const MAX_ATTEMPTS = 8;
 /** Only the records a listing needs: an execution's start (its input) and its close (status, output). */
 const START_AND_CLOSE = ['ExecutionStarted', 'ExecutionSucceeded', 'ExecutionFailed', 'ExecutionTimedOut', 'ExecutionAborted'];
+/** The statuses whose executions are few, read from their closing record first. */
+const RARE_CLOSINGS: Partial<Record<string, string>> = { FAILED: 'ExecutionFailed', TIMED_OUT: 'ExecutionTimedOut', ABORTED: 'ExecutionAborted' };
+/** An Express execution lasts at most five minutes: its start is at most that long before its close. */
+const EXPRESS_LIMIT_MS = 5 * 60_000;
+/** FilterLogEvents takes a filter pattern of at most 1,024 characters (an execution ARN is up to about 250). */
+const MAX_PATTERN_LENGTH = 1024;
 
 export function fastPathLogsClient(region: string, credentials?: CloudWatchLogsClientConfig['credentials']): CloudWatchLogsClient {
   return new CloudWatchLogsClient({ region, retryMode: 'standard', maxAttempts: MAX_ATTEMPTS, ...(credentials ? { credentials } : {}) });
@@ -69,16 +77,48 @@ export async function readFastPathLog(logs: CloudWatchLogsClient, logGroupName: 
     return executionsFromRecords(await read(pattern, oldest, now));
   }
   // A listing: newest first, so read back from now in growing windows and stop once there are enough.
+  const closing = query.status !== undefined ? RARE_CLOSINGS[query.status] : undefined;
+  const readWindow = closing ? (start: number, end: number) => rareClosings(read, closing, start, end) : (start: number, end: number) => read(typesPattern(START_AND_CLOSE), start, end);
   const records: CloudWatchExecutionRecord[] = [];
-  const pattern = `{ ${START_AND_CLOSE.map((t) => `$.type = "${t}"`).join(' || ')} }`;
   let end = now;
   for (let span = HOUR_MS; end >= oldest; span *= 4) {
     const start = Math.max(oldest, end - span);
-    records.push(...(await read(pattern, start, end)));
+    records.push(...(await readWindow(start, end)));
     if (start === oldest || query.enough?.(executionsFromRecords(records))) break;
     end = start - 1;
   }
   return executionsFromRecords(records);
+}
+
+/**
+ * A failure listing reads only the closing records of that kind (a few among millions of successes), then the start
+ * records of just those executions, by ARN, from the five minutes an Express execution can last before each.
+ */
+async function rareClosings(read: (pattern: string, start: number, end: number) => Promise<CloudWatchExecutionRecord[]>, type: string, start: number, end: number): Promise<CloudWatchExecutionRecord[]> {
+  const closes = await read(typesPattern([type]), start, end);
+  const out = [...closes];
+  const startsOf = async (chunk: CloudWatchExecutionRecord[]): Promise<void> => {
+    const times = chunk.map((r) => Number(r.event_timestamp));
+    out.push(...(await read(startsPattern(chunk.map((r) => r.execution_arn)), Math.min(...times) - EXPRESS_LIMIT_MS, Math.max(...times))));
+  };
+  let chunk: CloudWatchExecutionRecord[] = [];
+  for (const close of closes) {
+    if (chunk.length > 0 && startsPattern([...chunk, close].map((r) => r.execution_arn)).length > MAX_PATTERN_LENGTH) {
+      await startsOf(chunk);
+      chunk = [];
+    }
+    chunk.push(close);
+  }
+  if (chunk.length > 0) await startsOf(chunk);
+  return out;
+}
+
+function startsPattern(arns: string[]): string {
+  return `{ $.type = "ExecutionStarted" && (${[...new Set(arns)].map((arn) => `$.execution_arn = "${arn}"`).join(' || ')}) }`;
+}
+
+function typesPattern(types: string[]): string {
+  return `{ ${types.map((t) => `$.type = "${t}"`).join(' || ')} }`;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { CloudWatchLogsClient, FilterLogEventsCommand, type FilterLogEventsCommandInput } from '@aws-sdk/client-cloudwatch-logs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { FastPathLogError, fastPathLogsClient, objectPattern, readFastPathLog } from '../../../workflows/cli/express-log-group';
-import { at, FAST_PATH_LOG_GROUP, fastPathCopy, handOff, logEvents } from '../../support/fast-path-log';
+import { at, FAST_PATH_LOG_GROUP, fastPathCopy, fastPathExecutionArn, filterLogEvents, handOff, logEvents, records } from '../../support/fast-path-log';
 
 const logs = mockClient(CloudWatchLogsClient);
 const client = new CloudWatchLogsClient({ region: 'eu-west-1' });
@@ -41,6 +41,25 @@ describe('reading the fast path log group (FilterLogEvents mocked)', () => {
     logs.resetHistory();
     await readFastPathLog(client, FAST_PATH_LOG_GROUP, { since: new Date(at(-3 * 3600)) }, at(0));
     expect(calls().map((c) => Math.round((at(0) - c.startTime!) / 3600_000))).toEqual([1, 3]);
+  });
+
+  it('a failure listing reads the failures first, then only their starts, by ARN, in patterns of at most 1,024 characters', async () => {
+    const ok = fastPathCopy(-600);
+    const failures = Array.from({ length: 12 }, (_, i) =>
+      records(fastPathExecutionArn(`copy-reports-2026-quarter-${i}-pdf-${'a'.repeat(26)}`), [
+        ['ExecutionStarted', -300 + i, { input: JSON.stringify({ bucket: 'acme', key: `reports/2026/quarter-${i}.pdf` }) }],
+        ['ExecutionFailed', -100 + i, { error: 'States.Timeout', cause: 'the fast path ran out of time' }],
+      ]),
+    ).flat();
+    logs.on(FilterLogEventsCommand).callsFake(filterLogEvents([...ok.records, ...failures]));
+    const found = await readFastPathLog(client, FAST_PATH_LOG_GROUP, { status: 'FAILED', since: new Date(at(-3600)) }, at(0));
+    expect(found.map((e) => [e.execution.status, e.execution.error])).toEqual(Array.from({ length: 12 }, () => ['FAILED', 'States.Timeout']));
+    expect(found.every((e) => e.execution.input.includes('reports/2026/quarter-'))).toBe(true);
+    const patterns = calls().map((c) => c.filterPattern!);
+    expect(patterns[0]).toBe('{ $.type = "ExecutionFailed" }');
+    expect(patterns.length).toBeGreaterThan(2);
+    expect(patterns.slice(1).every((p) => p.startsWith('{ $.type = "ExecutionStarted" && ($.execution_arn = "') && p.length <= 1024)).toBe(true);
+    expect(patterns.some((p) => p.includes('ExecutionSucceeded'))).toBe(false);
   });
 
   it('a missing log group is a named error saying which output to use', async () => {
