@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { CloudWatchLogsClient, FilterLogEventsCommand, type FilterLogEventsCommandInput } from '@aws-sdk/client-cloudwatch-logs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { FastPathLogError, fastPathLogsClient, objectPattern, readFastPathLog } from '../../../workflows/cli/express-log-group';
@@ -85,4 +86,24 @@ describe('reading the fast path log group (FilterLogEvents mocked)', () => {
     expect((await c.config.retryStrategy()) as unknown).toMatchObject({ mode: 'standard' });
     c.destroy();
   });
+});
+
+it('retries a throttled FilterLogEvents through the SDK standard retry (a stubbed HTTP handler, no network)', async () => {
+  logs.restore();
+  const c = fastPathLogsClient('eu-west-1', { accessKeyId: 'test', secretAccessKey: 'test' });
+  const answers = [
+    { statusCode: 400, body: JSON.stringify({ __type: 'ThrottlingException', message: 'Rate exceeded' }) },
+    { statusCode: 200, body: JSON.stringify({ events: logEvents(fastPathCopy().records), searchedLogStreams: [] }) },
+  ];
+  let requests = 0;
+  c.config.requestHandler = {
+    handle: async () => {
+      const { statusCode, body } = answers[Math.min(requests++, answers.length - 1)]!;
+      return { response: { statusCode, reason: '', headers: { 'content-type': 'application/x-amz-json-1.1' }, body: Readable.from([Buffer.from(body)]) } };
+    },
+  } as unknown as typeof c.config.requestHandler;
+  const found = await readFastPathLog(c, FAST_PATH_LOG_GROUP, { since: new Date(at(-60)), object: { bucket: 'acme', key: 'photos/hello.txt' } }, at(60));
+  expect(requests).toBe(2);
+  expect(found.map((e) => e.execution.status)).toEqual(['SUCCEEDED']);
+  c.destroy();
 });
