@@ -53,6 +53,14 @@ export async function expressExecutions(target: Target, filter: ExpressFilter = 
 }
 
 /**
+ * A deployed stage named by its state machine ARN alone: whether it has a fast path, and where its log is, is unknown
+ * (stack outputs say both: a standard-only stage has no FastPathLogGroupName).
+ */
+export function fastPathLogUnknown(target: Target): boolean {
+  return target.kind === 'aws' && target.expressExecutions === undefined && target.stack === undefined;
+}
+
+/**
  * One logged execution → what the commands and the console show: its object (from the input) and its hand-off. A
  * hand-off deduped by name (the Standard execution already existed) reports no ARN: it is the Standard machine's
  * execution of the same name.

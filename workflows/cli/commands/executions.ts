@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { addCommonOptions, examples, runCommand, type CommandContext, type CommonOptions } from '../command-kit';
 import { usageError } from '../errors';
 import { findExecutions, type ExecutionWithObject } from '../execution-lookup';
-import { expressExecutions, type ExpressWithObject } from '../express-executions';
+import { expressExecutions, fastPathLogUnknown, type ExpressWithObject } from '../express-executions';
 import { FAST_PATH_LOG_HELP, NO_FAST_PATH_LOG } from '../express-log-group';
 import { EXIT } from '../exit-codes';
 import { table } from '../io';
@@ -60,7 +60,7 @@ export function registerExecutions(program: Command, ctx: CommandContext): void 
         const found = await findExecutions(target, { ...(status ? { status } : {}), ...(since ? { since } : {}) }, keep, limit);
         // The fast path's executions come from its log (ListExecutions refuses Express machines); newest first, merged.
         const fast = await expressExecutions(target, { ...(status ? { status } : {}), ...(since ? { since } : {}), limit, keep });
-        if (target.kind === 'aws' && !target.expressExecutions) out.note(NO_FAST_PATH_LOG);
+        if (fastPathLogUnknown(target)) out.note(NO_FAST_PATH_LOG);
         const rows = [...found.map(toRow), ...fast.map(expressRow)].sort((a, b) => b.startDate.localeCompare(a.startDate)).slice(0, limit);
         out.result({ executions: rows });
         if (rows.length === 0) {

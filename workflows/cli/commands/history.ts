@@ -3,7 +3,7 @@ import { formatTimeline, type Timeline } from '../../local/timeline';
 import { addCommonOptions, examples, runCommand, type CommandContext, type CommonOptions } from '../command-kit';
 import { refused } from '../errors';
 import { findExecutions } from '../execution-lookup';
-import { expressExecutions, type ExpressWithObject } from '../express-executions';
+import { expressExecutions, fastPathLogUnknown, type ExpressWithObject } from '../express-executions';
 import { FAST_PATH_LOG_HELP, NO_FAST_PATH_LOG } from '../express-log-group';
 import { EXIT } from '../exit-codes';
 import { timelineFromHistory } from '../history-timeline';
@@ -47,7 +47,7 @@ export function registerHistory(program: Command, ctx: CommandContext): void {
           ? { object: parseS3Url(what, { requireKey: true }), since: parseSince(opts.since), limit: opts.all ? parsePositive(opts.limit, '--limit', { integer: true }) : 1 }
           : undefined,
       async (out, target, search) => {
-        if (target.kind === 'aws' && !target.expressExecutions) out.note(NO_FAST_PATH_LOG);
+        if (fastPathLogUnknown(target)) out.note(NO_FAST_PATH_LOG);
         const picked = search ? await executionsOfObject(target, search, opts.since) : [EXPRESS_EXECUTION_ARN.test(what) ? await fastPathExecution(target, what) : { arn: executionArnOf(target, what) }];
         const results = [];
         for (const { arn, express } of picked) {
