@@ -156,10 +156,15 @@ test('a hostile key is shown as text everywhere, never parsed as HTML', async ()
   expect(await page.locator('main img, main script').count()).toBe(0);
 });
 
-test('the object view: every execution of the key, and the GCS object with its generation, CRC32C, verified mark and provenance', async () => {
+test('the object view: every execution of the key, Express and Standard, and the GCS object with its generation, CRC32C, verified mark and provenance', async () => {
   if (!browser) return;
   await open(`object?${new URLSearchParams({ bucket: sandbox.sourceBucket, key: ESCALATED_KEY }).toString()}`);
-  expect(await page.locator('#object-executions tbody tr').count()).toBe(1);
+  // express-first: the fast path execution that escalated and handed the object off (read from its log), then the
+  // Standard execution it started.
+  const rows = await page.locator('#object-executions tbody tr').allInnerTexts();
+  expect(rows).toHaveLength(2);
+  expect(rows[0]).toMatch(/fast path[\s\S]*handed-off/);
+  expect(rows[1]).toMatch(/event[\s\S]*SUCCEEDED/);
   const gcs = await page.locator('#gcs').innerText();
   expect(gcs).toContain(`gs://${sandbox.destinationBucket}/${sandbox.sourceBucket}/${ESCALATED_KEY}`);
   expect(gcs).toMatch(/Generation\s+\d+/);
