@@ -10,7 +10,10 @@
  */
 import { destinationStorage, sourceS3Client } from '../workflows/backup/clients';
 import { readCopierConfig } from '../workflows/backup/settings';
+import { applyCopierV8Flags } from '../workflows/copy/copier-gc';
 import { copier, copyObjectHandler } from '../workflows/handlers/copy-object';
+
+applyCopierV8Flags(); // at cold start, before any copy (copier-gc.ts)
 
 export const handler = copyObjectHandler(
   copier({ config: readCopierConfig(process.env), s3: sourceS3Client(process.env), storage: () => destinationStorage(process.env) }),

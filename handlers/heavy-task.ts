@@ -16,6 +16,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { destinationStorage, sourceS3Client } from '../workflows/backup/clients';
 import { DEFAULT_HEARTBEAT_INTERVAL_SECONDS, readHeavyTaskToken, sfnTaskTokenReporter, taskStopped } from '../workflows/backup/heavy-task';
 import { readCopierConfig } from '../workflows/backup/settings';
+import { applyCopierV8Flags } from '../workflows/copy/copier-gc';
 import { copier } from '../workflows/handlers/copy-object';
 import { heavyTaskHandler } from '../workflows/handlers/heavy-task';
 import { logger } from '../workflows/logger';
@@ -48,6 +49,7 @@ export function stopOnSigterm(proc: { once(event: 'SIGTERM', listener: () => voi
 
 // Run when started as the container's entry point (node heavy-task.js), not when imported by a test.
 if (require.main === module) {
+  applyCopierV8Flags(); // before any copy (copier-gc.ts)
   const stop = stopOnSigterm(process);
   main(process.env, stop).then(
     (ok) => {

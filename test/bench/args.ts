@@ -99,7 +99,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
 /** A run whose figures may replace the published ones: every case at its default (--tune, --stage, --json allowed). */
 function canonical(values: Record<string, unknown>): boolean {
   const partial = ['sizes', 'runs', 'methods', 'part-size-mib', 'concurrency', 'upload-chunk-mib', 'workflow-objects', 'workflow-concurrency'].some((k) => values[k] !== undefined);
-  return !partial && !process.env.BENCH_ENGINE_MODULE && !process.env.BENCH_RUNNER_MODULE && !process.env.BENCH_NODE_FLAGS;
+  return !partial && !process.env.BENCH_ENGINE_MODULE && !process.env.BENCH_RUNNER_MODULE && !process.env.BENCH_NODE_FLAGS && !process.env.BENCH_NO_COPIER_V8_FLAGS;
 }
 
 /** '1KiB', '64MiB', '1GiB', '1048576' → bytes. */

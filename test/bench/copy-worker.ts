@@ -7,6 +7,7 @@
 import { Storage } from '@google-cloud/storage';
 import { localS3Client } from '../../workflows/local/s3-server';
 import { logger } from '../../workflows/logger';
+import { applyCopierV8Flags } from '../../workflows/copy/copier-gc';
 import type { EngineOptions } from '../../workflows/copy/engine';
 import { resolve } from 'node:path';
 import { NODE_METHODS, type CopyJob, type NodeMethod } from './copy-methods';
@@ -40,6 +41,9 @@ async function main(): Promise<void> {
   const storage = new Storage({ apiEndpoint: input.gcsEndpoint, projectId: 'bench' });
   const copy = NODE_METHODS[input.method];
   if (!copy) throw new Error(`unknown method ${input.method}`);
+  // The copier processes' V8 flags (copier-gc.ts), for ours and for the limit it is held to; the old design never had
+  // them. BENCH_NO_COPIER_V8_FLAGS=1 measures without them (a variant run).
+  if (input.method !== 'old' && !process.env.BENCH_NO_COPIER_V8_FLAGS) applyCopierV8Flags();
   // BENCH_ENGINE_MODULE: measure a variant of the engine (a path exporting copyObject) against the same servers.
   const variant = process.env.BENCH_ENGINE_MODULE;
   const engine = variant ? ((await import(resolve(variant))) as { copyObject: CopyJob['copyObject'] }).copyObject : undefined;

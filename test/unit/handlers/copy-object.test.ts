@@ -136,4 +136,14 @@ describe('copy-object handler', () => {
   test('a missing setting fails at cold start, naming the variable', () => {
     expect(() => load({ TIER: 'small' })).toThrow(/DEST_BUCKET is not set/);
   });
+  test('expect the copier V8 flags (copier-gc.ts) applied once at cold start, before any copy', () => {
+    const setFlags = jest.fn();
+    jest.doMock('node:v8', () => ({ ...jest.requireActual<object>('node:v8'), setFlagsFromString: setFlags }));
+    try {
+      load(env);
+    } finally {
+      jest.dontMock('node:v8');
+    }
+    expect(setFlags.mock.calls).toEqual([['--no-incremental-marking']]);
+  });
 });
