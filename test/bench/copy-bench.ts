@@ -42,7 +42,7 @@ export interface CopyBenchOptions {
   onProgress(line: string): void;
 }
 
-const WARMUP_BYTES = 1024;
+export const WARMUP_BYTES = 1024;
 
 /**
  * Every method copies every size `runs` times, interleaved (run 1 of every method, then run 2 …) so slow drifts in
@@ -76,7 +76,7 @@ export async function runCopyBench(o: CopyBenchOptions): Promise<CopyCaseResult[
   return summarize(samples, o.sizes, o.methods);
 }
 
-async function copyOnce(o: CopyBenchOptions, method: Method, source: SeededObject, warmup: SeededObject, prefix: string): Promise<WorkerResult> {
+export async function copyOnce(o: CopyBenchOptions, method: Method, source: SeededObject, warmup: SeededObject, prefix: string): Promise<WorkerResult> {
   const { servers } = o;
   const pick = (s: SeededObject) => ({ bucket: s.bucket, key: s.key, etag: s.etag, size: s.size });
   if (method === 'rclone') {
@@ -101,7 +101,7 @@ async function copyOnce(o: CopyBenchOptions, method: Method, source: SeededObjec
   });
 }
 
-async function verifyAndRemove(storage: Storage, prefix: string, source: SeededObject, warmup: SeededObject | undefined): Promise<void> {
+export async function verifyAndRemove(storage: Storage, prefix: string, source: SeededObject, warmup: SeededObject | undefined): Promise<void> {
   const bucket = storage.bucket(DESTINATION_BUCKET);
   const nameOf = (s: SeededObject) => benchName({ source: s, destination: { bucket: DESTINATION_BUCKET, prefix } });
   const file = bucket.file(nameOf(source));

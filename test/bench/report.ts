@@ -5,6 +5,7 @@ import type { RcloneStatus } from './rclone';
 import type { WorkflowCaseResult } from './workflow-bench';
 import { MINIMUM_SMALL_COPY_REQUESTS, type RequestCount } from './request-count';
 import { checkTargets, type TargetCheck } from './targets';
+import { tierRssMarkdown, type TierRssResult } from './tier-rss';
 
 export interface BenchRun {
   startedAt: string;
@@ -16,6 +17,8 @@ export interface BenchRun {
   engineOptions: Record<string, number>;
   copies: CopyCaseResult[];
   tuning?: TuningResult[];
+  /** Peak RSS per copier tier of the cost model's stage (tier-rss.ts). */
+  tierRss?: { stage: string; results: TierRssResult[] };
   workflow: WorkflowCaseResult[];
   /** Requests of one 1 KiB copy, by kind, with the reason for each. */
   requests?: RequestCount[];
@@ -53,6 +56,7 @@ export function benchMarkdown(run: BenchRun): string {
     );
   }
   out.push('', ...targetsMarkdown(checkTargets(run)));
+  if (run.tierRss?.results.length) out.push('', tierRssMarkdown(run.tierRss.results, run.tierRss.stage));
   if (run.tuning?.length) {
     const best = [...run.tuning].sort((a, b) => b.throughputMBps - a.throughputMBps)[0]!;
     out.push('', `### Engine options at ${formatBytes(run.copies.length ? Math.max(...run.copies.map((c) => c.sizeBytes)) : 0)} (one run each)`, '');
@@ -134,6 +138,8 @@ export function measuredForCost(copies: CopyCaseResult[], workflow: WorkflowCase
     oldCopySeconds: medianSeconds(oldSmall),
     engineBytesPerSecond: engine.throughput.median * 1e6,
     oldBytesPerSecond: old.throughput.median * 1e6,
+    engineCpuSecondsPerByte: engine.cpuSeconds.median / engine.sizeBytes,
+    oldCpuSecondsPerByte: old.cpuSeconds.median / old.sizeBytes,
     eventLogBytesPerExecution: serial.meanEventLogBytes,
     ...(fast?.meanCloudWatchLogBytes !== undefined ? { expressEventLogBytesPerExecution: fast.meanCloudWatchLogBytes } : {}),
   };

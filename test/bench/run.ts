@@ -19,6 +19,8 @@ import { benchMarkdown, measuredForCost, mergeIntoDocument, type BenchRun } from
 import { checkTargets } from './targets';
 import { startBenchServers, type BenchServers } from './servers';
 import { runWorkflowBench } from './workflow-bench';
+import { runTierRss, tierRssCases } from './tier-rss';
+import { STAGES } from '../../infra/config/stages';
 import { countSmallCopyRequests } from './request-count';
 import { localS3Client } from '../../workflows/local/s3-server';
 import { Storage } from '@google-cloud/storage';
@@ -76,6 +78,11 @@ async function main(): Promise<void> {
       bytes: 1024,
     });
     log(`requests per 1 KiB copy: ${requests.map((r) => `${r.kind} ${r.count}`).join(', ')}`);
+    const stageConfig = STAGES[args.stage as keyof typeof STAGES];
+    const tierRss =
+      methods.includes('engine') && stageConfig
+        ? { stage: args.stage, results: await runTierRss({ servers, runs: args.runs, tempDir, onProgress: log }, tierRssCases(stageConfig, args.sizes)) }
+        : undefined;
     const tuning = args.tune ? await runEngineTuning({ servers, tempDir, onProgress: log }, Math.max(...args.sizes), TUNING_GRID) : undefined;
     const workflow =
       args.workflowObjects > 0
@@ -113,6 +120,7 @@ async function main(): Promise<void> {
       engineOptions,
       copies,
       requests,
+      ...(tierRss ? { tierRss } : {}),
       ...(tuning ? { tuning } : {}),
       workflow,
       ...(measured ? { measured } : {}),
