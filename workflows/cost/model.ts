@@ -74,6 +74,12 @@ export interface Measured {
   /** Our engine's and the old design's local throughput on large objects, bytes/s. */
   engineBytesPerSecond: number;
   oldBytesPerSecond: number;
+  /**
+   * CPU seconds (user + system) per byte of our engine's and the old design's copy of the largest object: what bounds
+   * a copy's rate on a Lambda with less than one vCPU (lambdaCpuShare).
+   */
+  engineCpuSecondsPerByte?: number;
+  oldCpuSecondsPerByte?: number;
   /** Execution event log bytes (logging level ALL with execution data; the bench logs so to measure it). */
   eventLogBytesPerExecution: number;
   /** The same for a fast path (Express) execution that copies a 1 KiB object: its log is ALL with execution data. */
@@ -92,6 +98,9 @@ export const DEFAULT_MEASURED: Measured = {
   oldCopySeconds: 0.03,
   engineBytesPerSecond: 100e6,
   oldBytesPerSecond: 60e6,
+  // The bench of 2026-12-04 at 1 GiB: our engine 2.1 CPU-s (incremental marking off, copier-gc.ts), the old design 11.7.
+  engineCpuSecondsPerByte: 2.1 / 1024 ** 3,
+  oldCpuSecondsPerByte: 11.7 / 1024 ** 3,
   eventLogBytesPerExecution: 30_000,
   // Measured by the workflow bench on 2026-12-04 (9.7 kB; TaskScheduled parameters are not modelled locally, so AWS logs a little more).
   expressEventLogBytesPerExecution: 9_700,
@@ -132,6 +141,27 @@ export interface CostInputs {
 }
 
 const GB = 1e9;
+
+/**
+ * Lambda allocates CPU in proportion to memory: "At 1,769 MB, a function has the equivalent of one vCPU (one
+ * vCPU-second of credits per second)" (https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html).
+ */
+export const LAMBDA_MEMORY_PER_VCPU = 1769;
+
+/**
+ * The share of one local core a Lambda of `memoryMiB` runs at: memory / 1,769, at most 1 — the measured copy's
+ * JavaScript runs on one thread, so more vCPUs do not make its CPU-bound part faster than the bench's one core did.
+ * Assumes one Lambda vCPU does what one core of the bench machine does.
+ */
+export function lambdaCpuShare(memoryMiB: number): number {
+  return Math.min(1, memoryMiB / LAMBDA_MEMORY_PER_VCPU);
+}
+
+/** How fast a compute environment runs the measured (CPU-bound) work: its share of a core and CPU-s per byte. */
+interface CpuBudget {
+  share: number;
+  secondsPerByte?: number;
+}
 /** The engine reads and uploads objects up to this size in one request each. */
 const SINGLE_REQUEST_MAX = DEFAULT_ENGINE_OPTIONS.singleRequestMaxBytes;
 
@@ -166,12 +196,14 @@ export function ourDesignCost(inputs: CostInputs, sizeBytes: number, path: PathN
     }
     if (compute === 'prepare' || compute === 'describe') {
       const f = settings.functions[compute];
-      lambda(f.memoryMiB, f.arch, compute === 'prepare' ? measured.prepareSeconds : measured.prepareSeconds + a.s3RequestSeconds);
+      const prepare = measured.prepareSeconds / lambdaCpuShare(f.memoryMiB);
+      lambda(f.memoryMiB, f.arch, compute === 'prepare' ? prepare : prepare + a.s3RequestSeconds);
       if (compute === 'describe') add('S3 requests', aws.s3GetPerRequest.usd);
       invocations++;
       continue;
     }
-    const seconds = copySeconds(sizeBytes, measured.smallCopySeconds, measured.engineBytesPerSecond, a, ourRequests(settings, compute, sizeBytes));
+    const cpu = ourCpu(settings, compute, measured);
+    const seconds = copySeconds(sizeBytes, measured.smallCopySeconds, measured.engineBytesPerSecond, a, ourRequests(settings, compute, sizeBytes), cpu);
     if (compute === 'heavy') {
       const billed = Math.max(a.fargateMinimumSeconds, a.fargateStartupSeconds + seconds) / 3600;
       const h = settings.heavy;
@@ -207,8 +239,11 @@ export function expressFirstCost(inputs: CostInputs, sizeBytes: number): ObjectC
   const add = (line: CostLine, usd: number): void => void (lines[line] = (lines[line] ?? 0) + usd);
   const fast = sizeBytes <= settings.thresholds.smallMaxBytes;
   // The fast path's Tasks: normalize, then the small copy or the hand-off (a StartExecution call, no Lambda).
-  const prepare = measured.prepareSeconds + a.lambdaInvokeSeconds;
-  const copy = fast ? copySeconds(sizeBytes, measured.smallCopySeconds, measured.engineBytesPerSecond, a, ourRequests(settings, 'small', sizeBytes)) + a.lambdaInvokeSeconds : 0;
+  const prepare = measured.prepareSeconds / lambdaCpuShare(settings.functions.prepare.memoryMiB) + a.lambdaInvokeSeconds;
+  const copy = fast
+    ? copySeconds(sizeBytes, measured.smallCopySeconds, measured.engineBytesPerSecond, a, ourRequests(settings, 'small', sizeBytes), ourCpu(settings, 'small', measured)) +
+      a.lambdaInvokeSeconds
+    : 0;
   const handOff = fast ? 0 : a.lambdaInvokeSeconds;
   const billedSeconds = Math.ceil((prepare + copy + handOff) * 10 - 1e-9) / 10;
   add('Step Functions Express', aws.stepFunctionsExpressPerRequest.usd + billedSeconds * (a.expressBilledMemoryMiB / 1024) * aws.stepFunctionsExpressPerGbSecond.usd);
@@ -223,7 +258,7 @@ export function expressFirstCost(inputs: CostInputs, sizeBytes: number): ObjectC
   // Handed off: the normalize Lambda ran once more, then the Standard execution (its own intake share included once).
   const f = settings.functions.prepare;
   const perGbS = f.arch === 'arm64' ? aws.lambdaArmPerGbSecond.usd : aws.lambdaX86PerGbSecond.usd;
-  add('Lambda compute', (f.memoryMiB / 1024) * Math.max(0.001, measured.prepareSeconds) * perGbS);
+  add('Lambda compute', (f.memoryMiB / 1024) * Math.max(0.001, measured.prepareSeconds / lambdaCpuShare(f.memoryMiB)) * perGbS);
   add('Lambda requests', aws.lambdaPerRequest.usd);
   add('Logs and traces', (lambdaSystemLogBytes(settings, a, 1) / GB) * aws.cloudWatchLogsIngestPerGb.usd);
   const standard = ourDesignCost(inputs, sizeBytes);
@@ -270,29 +305,34 @@ export function oldDesignCost(inputs: CostInputs, sizeBytes: number): ObjectCost
   // S3 publishes the event to SNS; SNS invokes the Lambda asynchronously (deliveries to Lambda are free).
   add('SQS / SNS', aws.snsPerPublish.usd);
   const requests = { s3: 1, gcs: sizeBytes > 5e6 ? 2 : 1 };
-  const full = copySeconds(sizeBytes, measured.oldCopySeconds, measured.oldBytesPerSecond, a, requests);
+  const oldCpu = (memoryMiB: number): CpuBudget => ({
+    share: lambdaCpuShare(memoryMiB),
+    secondsPerByte: measured.oldCpuSecondsPerByte ?? DEFAULT_MEASURED.oldCpuSecondsPerByte,
+  });
+  const first = oldCpu(old.firstMemoryMiB);
+  const second = oldCpu(old.secondMemoryMiB);
   if (sizeBytes <= old.firstMaxBytes) {
-    lambda(old.firstMemoryMiB, full);
+    lambda(old.firstMemoryMiB, copySeconds(sizeBytes, measured.oldCopySeconds, measured.oldBytesPerSecond, a, requests, first));
     add('S3 requests', aws.s3GetPerRequest.usd);
     add('GCS operations', prices.gcp.classAPerOperation[inputs.settings.storageClass].usd);
     add('Egress (S3 to internet)', (sizeBytes / GB) * aws.internetEgressPerGb.usd);
     return finish(lines, true);
   }
   // Too big for 256 MB: every attempt reads until it runs out of memory, then the DLQ topic hands it to 2 GB.
-  const untilOom = copySeconds(old.firstMaxBytes, measured.oldCopySeconds, measured.oldBytesPerSecond, a, { s3: 1, gcs: 0 });
+  const untilOom = copySeconds(old.firstMaxBytes, measured.oldCopySeconds, measured.oldBytesPerSecond, a, { s3: 1, gcs: 0 }, first);
   for (let i = 0; i < old.asyncAttempts; i++) {
     lambda(old.firstMemoryMiB, untilOom);
     add('S3 requests', aws.s3GetPerRequest.usd);
   }
   add('SQS / SNS', aws.snsPerPublish.usd);
   if (sizeBytes <= old.secondMaxBytes) {
-    lambda(old.secondMemoryMiB, full);
+    lambda(old.secondMemoryMiB, copySeconds(sizeBytes, measured.oldCopySeconds, measured.oldBytesPerSecond, a, requests, second));
     add('S3 requests', aws.s3GetPerRequest.usd);
     add('GCS operations', prices.gcp.classAPerOperation[inputs.settings.storageClass].usd);
     add('Egress (S3 to internet)', (sizeBytes / GB) * aws.internetEgressPerGb.usd);
     return finish(lines, true, 'copied by the 2 GB DLQ Lambda after 3 out-of-memory attempts');
   }
-  const untilFull = copySeconds(old.secondMaxBytes, measured.oldCopySeconds, measured.oldBytesPerSecond, a, { s3: 1, gcs: 0 });
+  const untilFull = copySeconds(old.secondMaxBytes, measured.oldCopySeconds, measured.oldBytesPerSecond, a, { s3: 1, gcs: 0 }, second);
   for (let i = 0; i < old.asyncAttempts; i++) {
     lambda(old.secondMemoryMiB, untilFull);
     add('S3 requests', aws.s3GetPerRequest.usd);
@@ -338,10 +378,27 @@ function ourRequests(settings: StageCostSettings, tier: 'small' | 'large' | 'hea
   return { s3: 2, gcs: 2 + Math.ceil(sizeBytes / chunkBytes) };
 }
 
-/** Local fixed time + a round trip per request + the bytes at the slower of the local and the cloud rate. */
-function copySeconds(sizeBytes: number, fixedSeconds: number, localBytesPerSecond: number, a: Assumptions, requests: { s3: number; gcs: number }): number {
-  const rate = Math.min(localBytesPerSecond, a.cloudBytesPerSecond);
-  return fixedSeconds + requests.s3 * a.s3RequestSeconds + requests.gcs * a.gcsRequestSeconds + sizeBytes / rate;
+/** The CPU our copier of `tier` gets: a Lambda its memory's share of a vCPU; the heavy task at least one whole vCPU. */
+function ourCpu(settings: StageCostSettings, tier: 'small' | 'large' | 'heavy', measured: Measured): CpuBudget {
+  const share = tier === 'heavy' ? Math.min(1, settings.heavy.vcpu) : lambdaCpuShare(settings.functions[tier].memoryMiB);
+  return { share, secondsPerByte: measured.engineCpuSecondsPerByte ?? DEFAULT_MEASURED.engineCpuSecondsPerByte };
+}
+
+/**
+ * Local fixed time, stretched by the CPU share (the bench measured it on a whole core, CPU-bound), + a round trip per
+ * request + the bytes at the slowest of the local rate, the cloud rate and what the CPU share can hash and move.
+ */
+function copySeconds(
+  sizeBytes: number,
+  fixedSeconds: number,
+  localBytesPerSecond: number,
+  a: Assumptions,
+  requests: { s3: number; gcs: number },
+  cpu: CpuBudget,
+): number {
+  const cpuBytesPerSecond = cpu.secondsPerByte ? cpu.share / cpu.secondsPerByte : Infinity;
+  const rate = Math.min(localBytesPerSecond, a.cloudBytesPerSecond, cpuBytesPerSecond);
+  return fixedSeconds / cpu.share + requests.s3 * a.s3RequestSeconds + requests.gcs * a.gcsRequestSeconds + sizeBytes / rate;
 }
 
 function finish(lines: Breakdown, copies: boolean, note?: string): ObjectCost {

@@ -1,4 +1,4 @@
-import { executionEventLogBytes, lambdaApplicationLogBytes, type Assumptions, type CostLine, type Measured } from './model';
+import { LAMBDA_MEMORY_PER_VCPU, executionEventLogBytes, lambdaApplicationLogBytes, type Assumptions, type CostLine, type Measured } from './model';
 import type { Prices } from './prices';
 import type { DesignName, ScenarioResult } from './scenarios';
 import type { StageCostSettings } from './stage-settings';
@@ -74,7 +74,9 @@ export function costMarkdown(o: {
   out.push(
     '',
     `Measured inputs (${o.measuredFrom}): prepare step ${ms(m.prepareSeconds)}, small copy step ${ms(m.smallCopySeconds)}, old design 1 KiB copy ${ms(m.oldCopySeconds)}, ` +
-      `engine ${(m.engineBytesPerSecond / 1e6).toFixed(0)} MB/s and old design ${(m.oldBytesPerSecond / 1e6).toFixed(0)} MB/s on the largest object, ` +
+      `engine ${(m.engineBytesPerSecond / 1e6).toFixed(0)} MB/s and old design ${(m.oldBytesPerSecond / 1e6).toFixed(0)} MB/s on the largest object` +
+      (m.engineCpuSecondsPerByte !== undefined ? ` (${(m.engineCpuSecondsPerByte * 1024 ** 3).toFixed(1)} and ${((m.oldCpuSecondsPerByte ?? NaN) * 1024 ** 3).toFixed(1)} CPU-s per GiB)` : '') +
+      ', ' +
       `${(m.eventLogBytesPerExecution / 1000).toFixed(1)} kB of execution events per execution at logging level ALL ` +
       `(this stage logs level ${s.stateMachineLogging.level}${s.stateMachineLogging.includeExecutionData ? ' with' : ' without'} execution data: ` +
       `${(executionEventLogBytes(s, m) / 1000).toFixed(1)} kB per execution that succeeds); ` +
@@ -82,7 +84,10 @@ export function costMarkdown(o: {
       `our handlers print ${(lambdaApplicationLogBytes(s, m) / 1000).toFixed(2)} kB per object copied (this stage's Lambda application log level ${s.lambdaLogLevels.application}).`,
     '',
     `Assumptions (cannot be measured here): +${ms(a.s3RequestSeconds)} per S3 request and +${ms(a.gcsRequestSeconds)} per GCS request (AWS → Google), ` +
-      `cloud copy rate ≤ ${(a.cloudBytesPerSecond / 1e6).toFixed(0)} MB/s (one upload stream), Fargate start-up ${a.fargateStartupSeconds} s billed (minimum ${a.fargateMinimumSeconds} s) plus a public IPv4 address, ` +
+      `cloud copy rate ≤ ${(a.cloudBytesPerSecond / 1e6).toFixed(0)} MB/s (one upload stream), ` +
+      `a Lambda runs at memory / ${LAMBDA_MEMORY_PER_VCPU.toLocaleString('en-US')} MB of a vCPU (AWS; at most one, as the copy's JavaScript is one thread), one vCPU doing what one core here did: ` +
+      `the measured CPU-bound time (the local steps, CPU-s per byte) is stretched by it, ` +
+      `Fargate start-up ${a.fargateStartupSeconds} s billed (minimum ${a.fargateMinimumSeconds} s) plus a public IPv4 address, ` +
       `start-executions ${ms(a.starterSecondsPerBatch)} per batch of ${s.intakeBatchSize}, ` +
       `${(a.lambdaSystemLogBytesPerInvocation / 1000).toFixed(2)} kB of START/REPORT per Lambda invocation at system log level INFO (this stage: ${s.lambdaLogLevels.system}${s.lambdaLogLevels.system === 'WARN' ? ', none' : ''}), ` +
       `${(a.xraySampledFraction * 100).toFixed(0)} % of executions traced by X-Ray; a resumable upload counts as one Class A operation; ` +

@@ -1,4 +1,4 @@
-import { DEFAULT_ASSUMPTIONS, DEFAULT_MEASURED, expressFirstCost, oldDesignCost, ourDesignCost, routePath, storageTransferCost, type CostInputs } from '../../../workflows/cost/model';
+import { DEFAULT_ASSUMPTIONS, DEFAULT_MEASURED, expressFirstCost, lambdaCpuShare, oldDesignCost, ourDesignCost, routePath, storageTransferCost, type CostInputs } from '../../../workflows/cost/model';
 import { loadPrices } from '../../../workflows/cost/prices';
 import type { StageCostSettings } from '../../../workflows/cost/stage-settings';
 
@@ -62,12 +62,29 @@ it("expect Lambda log bytes from the stage's levels: the handlers' measured line
   expect(handed('INFO') - handed('WARN')).toBeCloseTo(((3.1 * DEFAULT_ASSUMPTIONS.lambdaSystemLogBytesPerInvocation) / 1e9) * perGb, 15);
 });
 
-it('expect the small copier to bill its memory for the local time plus a round trip per request', () => {
-  // 1 KiB: HEAD + GET on S3, destination read + one upload on GCS; prepare 256 MB for its measured 2 ms.
-  const copySeconds = 0.02 + 2 * 0.02 + 2 * 0.06 + 1024 / 85e6;
+it('expect the small copier to bill its memory for the local time, stretched by its vCPU share, plus a round trip per request', () => {
+  // 1 KiB: HEAD + GET on S3, destination read + one upload on GCS; the measured local steps ran on a whole core, a
+  // Lambda gets memory / 1,769 of one (prepare 256 MB for its 2 ms, the small copier 1024 MB for its 20 ms).
+  const copySeconds = (0.02 * 1769) / 1024 + 2 * 0.02 + 2 * 0.06 + 1024 / 85e6;
   const starter = (0.25 * 0.2 * 0.0000133334) / 10;
-  const expected = starter + 0.25 * 0.002 * 0.0000133334 + 1 * copySeconds * 0.0000133334;
+  const expected = starter + 0.25 * ((0.002 * 1769) / 256) * 0.0000133334 + 1 * copySeconds * 0.0000133334;
   expect(ourDesignCost(inputs, 1024).lines['Lambda compute']).toBeCloseTo(expected, 14);
+});
+
+it('expect a smaller copier to be priced with the slower CPU it gets: its bytes at no more than its vCPU share can move', () => {
+  // 512 MB = 0.289 vCPU; at 4 CPU-s per GiB that moves 0.289 / 4 GiB/s = 77.7 MB/s, below the 85 MB/s cloud rate.
+  const slow: CostInputs = {
+    ...inputs,
+    settings: { ...settings, functions: { ...settings.functions, small: fn(512) } },
+    measured: { ...inputs.measured, engineCpuSecondsPerByte: 4 / GIB },
+  };
+  const share = 512 / 1769;
+  const seconds = 0.02 / share + 2 * 0.02 + (2 + 4) * 0.06 + (64 * MIB) / (share / (4 / GIB));
+  const copier = ourDesignCost(slow, 64 * MIB).lines['Lambda compute']! - ourDesignCost(slow, 0).lines['Lambda compute']!;
+  const copierAt0 = 0.02 / share + 2 * 0.02 + 2 * 0.06;
+  expect(copier).toBeCloseTo(0.5 * (seconds - copierAt0) * 0.0000133334, 14);
+  expect(lambdaCpuShare(1769)).toBe(1);
+  expect(lambdaCpuShare(4096)).toBe(1); // one thread: more vCPUs do not speed up the measured core's work
 });
 
 it('expect a retry to add exactly one transition and one more copier invocation', () => {
