@@ -41,10 +41,17 @@ export const STAGES: Record<StageName, StageConfig> = {
     destination: { bucket: 'example-company-aws-backup', prefix: 'aws/', storageClass: 'NEARLINE' },
     gcsAuth: { mode: 'workload-identity', configParameterName: '/s3-gcs-backup/production/gcp-wif-config' },
     thresholds: { smallMaxBytes: 64 * MiB, largeMaxBytes: 16 * GiB },
+    // Memory sized from the bench's peak RSS per tier (docs/benchmarks.md, "Peak RSS per tier"; 2026-12-04): at least
+    // 2 × the highest peak measured — the margin covers what the local bench does not have (TLS buffers, the Lambda
+    // runtime instead of tsx, up to 64 MB of socket buffers awaiting V8's external-memory collection) — and, Lambda
+    // CPU being memory / 1,769 of a vCPU, enough CPU to hash and move bytes faster than the ~85 MB/s cloud rate.
+    //   small: peak 187–225 MiB at 64 MiB → ≥ 450; 512 MB = 0.29 vCPU ≈ 140 MB/s at 2.1 CPU-s per GiB.
+    //   large: peak 249–253 MiB (8 MiB × 8) → ≥ 506; 1769 MB = one whole vCPU, all a single-threaded copy can use.
+    //   heavy: peak 451–459 MiB (16 MiB × 16) → ≥ 918; 4096 MiB is Fargate's least for 2 vCPU.
     tiers: {
-      small: { memoryMiB: 1024, timeoutSeconds: 300, reservedConcurrency: 100 },
-      large: { memoryMiB: 4096, timeoutSeconds: 900, concurrency: 8, reservedConcurrency: 20 },
-      heavy: { cpu: 2048, memoryMiB: 8192, timeoutSeconds: 11 * 3600, concurrency: 16, partSizeMiB: 16, maxRunning: 10 },
+      small: { memoryMiB: 512, timeoutSeconds: 300, reservedConcurrency: 100 },
+      large: { memoryMiB: 1769, timeoutSeconds: 900, concurrency: 8, reservedConcurrency: 20 },
+      heavy: { cpu: 2048, memoryMiB: 4096, timeoutSeconds: 11 * 3600, concurrency: 16, partSizeMiB: 16, maxRunning: 10 },
     },
     skipPatterns: ['**/*.tmp', '**/_temporary/**'],
     deletePolicy: 'retain',
