@@ -125,3 +125,16 @@ function plain(value: unknown, depth: number): unknown {
   }
   return out;
 }
+
+/**
+ * Recorded GetObject failures (s3.json) and the named error each must become wherever the engine reads a source by
+ * GET (workflows/backup/classify-error.ts): the same names HeadObject's checks give (ARCHITECTURE.md, error contract).
+ */
+export const S3_GET_FAILURES: readonly (readonly [id: string, named: string])[] = [
+  ['s3-get-missing-key', 'SourceNotFound'],
+  ['s3-get-missing-bucket', 'ConfigurationError'],
+  ['s3-get-if-match-failed', 'SourceChanged'],
+  ['s3-get-403-invalid-object-state', 'SourceNotReadable'],
+  ['s3-get-400-invalid-request-sse-c', 'SourceNotReadable'],
+  ['s3-get-403-access-denied', 'SourceNotReadable'],
+];

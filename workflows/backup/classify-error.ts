@@ -195,6 +195,13 @@ function statusIn(e: Record<string, unknown>): number | undefined {
 
 function classifyS3(f: ErrorFacts, ctx: ErrorContext, cause: unknown): BackupError | undefined {
   const where = `${ctx.operation} on ${ctx.location}`;
+  // A GET with ChecksumMode ENABLED: the SDK hashed the body and it disagrees with the checksum S3 stored (the SDK's
+  // own message, @aws-sdk/checksums validateChecksumFromResponse and @smithy/core ChecksumStream).
+  if (f.status === undefined && /^Checksum mismatch: expected /.test(f.message)) {
+    return new IntegrityError(`${where}: the body read does not match S3's stored checksum (${f.message}); corrupted in transit — retry once, then investigate.`, {
+      cause,
+    });
+  }
   if (f.status === 412 || f.name === 'PreconditionFailed') {
     return new SourceChanged(`${where}: the object changed since the event (ETag no longer matches); a newer event backs it up.`, {
       cause,

@@ -1,4 +1,11 @@
-import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  type GetObjectCommandOutput,
+  type HeadObjectCommandOutput,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { classifyError, errorFacts, httpStatusOf, isTransient } from '../backup/classify-error';
 import { ConfigurationError, IntegrityError, TransientError } from '../backup/errors';
@@ -6,7 +13,8 @@ import { sourceVersionId } from '../backup/version-id';
 import type { SourceObject } from './metadata';
 
 /**
- * Transport for the S3 side: pinned HeadObject, whole GETs and ranged GETs into exactly-sized buffers.
+ * Transport for the S3 side: pinned HeadObject, whole GETs (with the version's description, in place of a HEAD) and
+ * ranged GETs into exactly-sized buffers.
  * Every request is pinned to one version: VersionId when known, else If-Match on the ETag,
  * so a changed object fails with SourceChanged instead of being copied half old, half new.
  * Failures leave here already classified (workflows/backup/classify-error.ts).
@@ -25,30 +33,82 @@ export async function headSource(s3: S3Client, pin: SourcePin, signal?: AbortSig
       new HeadObjectCommand({ Bucket: pin.bucket, Key: pin.key, ChecksumMode: 'ENABLED', ...pinParams(pin) }),
       { abortSignal: signal },
     );
-    return {
-      bucket: pin.bucket,
-      key: pin.key,
-      size: head.ContentLength ?? 0,
-      etag: (head.ETag ?? '').replace(/"/g, ''),
-      versionId: sourceVersionId(head.VersionId) ?? sourceVersionId(pin.versionId),
-      lastModified: head.LastModified,
-      contentType: head.ContentType,
-      contentEncoding: head.ContentEncoding,
-      contentDisposition: head.ContentDisposition,
-      contentLanguage: head.ContentLanguage,
-      cacheControl: head.CacheControl,
-      userMetadata: head.Metadata ?? {},
-      checksumCrc32c: head.ChecksumCRC32C,
-      checksumType: head.ChecksumType,
-      storageClass: head.StorageClass,
-      restore: head.Restore,
-      serverSideEncryption: head.ServerSideEncryption,
-      sseCustomerAlgorithm: head.SSECustomerAlgorithm,
-    };
+    return describedBy(pin, head);
   } catch (err) {
     if (httpStatusOf(err) === 404) await assertBucketExists(s3, pin, signal, err);
     throw classifyError(err, { side: 's3', operation: 'HeadObject', location: s3Url(pin) });
   }
+}
+
+/** A source version read whole: what HeadObject would have said about it, and its bytes. */
+export interface SourceRead {
+  source: SourceObject;
+  body: Buffer;
+}
+
+/**
+ * One pinned GetObject in place of HeadObject + GetObject, for an object whose size the caller knows and bounds:
+ * S3 answers a GET with the same description of the version as a HEAD (version, ETag, size, storage class, SSE,
+ * its checksums with ChecksumMode ENABLED, user metadata and content headers;
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html), and both read the same version, so the
+ * facts describe exactly these bytes. `vet` sees the description before a byte of the body is read (the engine's
+ * SourceChanged / SourceNotReadable checks); a size other than `size` is an IntegrityError, as for any pinned read.
+ * Unlike HEAD, a GET error carries S3's code in its body: a missing bucket is NoSuchBucket (ConfigurationError), a
+ * missing key NoSuchKey or NoSuchVersion (SourceNotFound), an archived object InvalidObjectState (SourceNotReadable),
+ * so no HeadBucket is needed to tell them apart. With ChecksumMode ENABLED the SDK also checks the body against
+ * S3's full-object checksum; a mismatch is classified as IntegrityError.
+ */
+export async function getSource(
+  s3: S3Client,
+  pin: SourcePin,
+  size: number,
+  vet: (source: SourceObject) => void,
+  signal?: AbortSignal,
+): Promise<SourceRead> {
+  const where = s3Url(pin);
+  try {
+    const res = await s3.send(
+      new GetObjectCommand({ Bucket: pin.bucket, Key: pin.key, ChecksumMode: 'ENABLED', ...pinParams(pin) }),
+      { abortSignal: signal },
+    );
+    const body = res.Body as Readable | undefined;
+    try {
+      const source = describedBy(pin, res);
+      vet(source);
+      if (source.size !== size) {
+        throw new IntegrityError(`GetObject on ${where} returned ${source.size} bytes, expected ${size}; the object changed size under a pinned read.`);
+      }
+      return { source, body: await readExactly(body, Buffer.allocUnsafe(size), `GetObject on ${where}`, signal) };
+    } finally {
+      if (body && !body.readableEnded) body.destroy(); // refused before its end: free the connection
+    }
+  } catch (err) {
+    throw classifyError(err, { side: 's3', operation: 'GetObject', location: where });
+  }
+}
+
+/** The description S3 gives of a version, in a HEAD or a GET answer (same headers, same names in the SDK). */
+function describedBy(pin: SourcePin, o: HeadObjectCommandOutput | GetObjectCommandOutput): SourceObject {
+  return {
+    bucket: pin.bucket,
+    key: pin.key,
+    size: o.ContentLength ?? 0,
+    etag: (o.ETag ?? '').replace(/"/g, ''),
+    versionId: sourceVersionId(o.VersionId) ?? sourceVersionId(pin.versionId),
+    lastModified: o.LastModified,
+    contentType: o.ContentType,
+    contentEncoding: o.ContentEncoding,
+    contentDisposition: o.ContentDisposition,
+    contentLanguage: o.ContentLanguage,
+    cacheControl: o.CacheControl,
+    userMetadata: o.Metadata ?? {},
+    checksumCrc32c: o.ChecksumCRC32C,
+    checksumType: o.ChecksumType,
+    storageClass: o.StorageClass,
+    restore: o.Restore,
+    serverSideEncryption: o.ServerSideEncryption,
+    sseCustomerAlgorithm: o.SSECustomerAlgorithm,
+  };
 }
 
 /**

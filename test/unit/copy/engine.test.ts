@@ -18,7 +18,7 @@ import {
 } from '../../../workflows/copy/engine';
 import { PROVENANCE_KEYS as K } from '../../../workflows/copy/metadata';
 import { logger } from '../../../workflows/logger';
-import { loadRecordedErrors, rebuildError } from '../../support/recorded-errors';
+import { S3_GET_FAILURES, loadRecordedErrors, rebuildError } from '../../support/recorded-errors';
 
 /**
  * Policy tests of the engine with no network: S3 through aws-sdk-client-mock, GCS through an in-memory fake of
@@ -177,14 +177,18 @@ class FakeGcs {
   }
 }
 
-/** Serve one S3 object through the mock, honouring Range, and count the calls. */
+/**
+ * Serve one S3 object through the mock, honouring Range, and count the calls. A GET answers with the same
+ * description of the version as a HEAD, as S3 does (the engine reads a small object's facts from its one GET).
+ */
 function serveS3(data: Buffer, head: Record<string, unknown> = {}) {
   const etag = createHash('md5').update(data).digest('hex');
-  s3Mock.on(HeadObjectCommand).resolves({ ContentLength: data.length, ETag: `"${etag}"`, ContentType: 'text/plain', ...head });
+  const facts = { ContentLength: data.length, ETag: `"${etag}"`, ContentType: 'text/plain', ...head };
+  s3Mock.on(HeadObjectCommand).resolves(facts);
   s3Mock.on(GetObjectCommand).callsFake((input: GetObjectCommandInput) => {
     const m = /bytes=(\d+)-(\d+)/.exec(input.Range ?? '');
     const slice = m ? data.subarray(Number(m[1]), Number(m[2]) + 1) : data;
-    return { ContentLength: slice.length, Body: Readable.from([slice]) };
+    return { ...facts, ContentLength: slice.length, Body: Readable.from([slice]) };
   });
   return etag;
 }
@@ -192,6 +196,15 @@ function serveS3(data: Buffer, head: Record<string, unknown> = {}) {
 /** The verified mark a checked copy of `data` carries. */
 function mark(data: Buffer): Record<string, string> {
   return { [K.verified]: checksumsOf(data).crc32c };
+}
+
+const recordedS3 = new Map(loadRecordedErrors('s3.json').map((r) => [r.id, r.error]));
+/** An error the AWS SDK really threw (test/fixtures/errors/s3.json). */
+const replay = (id: string): Error => rebuildError(recordedS3.get(id)!);
+
+/** The abort signal the engine passed with a command (client.send's second argument). */
+function abortSignalOf(call: { args: unknown[] }): AbortSignal | undefined {
+  return (call.args[1] as { abortSignal?: AbortSignal } | undefined)?.abortSignal;
 }
 
 let gcs: FakeGcs;
@@ -206,6 +219,11 @@ function ctx(extra: Partial<CopyContext> = {}): CopyContext {
     ...extra,
   };
 }
+
+/** S3 is asked only once the destination decided it needs the source (no read-ahead). */
+const noReadAhead: Partial<CopyContext> = {
+  options: { singleRequestMaxBytes: 256 * KIB, partSizeBytes: 256 * KIB, concurrency: 3, readAheadMaxBytes: 0 },
+};
 
 beforeAll(() => logger.setLogLevel('SILENT'));
 beforeEach(() => {
@@ -237,9 +255,72 @@ describe('copyObject — small objects', () => {
 
   it('is already-current without touching S3 when the event names the version already copied', async () => {
     gcs.put('backup/a.txt', Buffer.from('x'), { [K.bucket]: 'src', [K.key]: 'a.txt', [K.etag]: 'e1', [K.size]: '1', ...mark(Buffer.from('x')) });
-    const out = await copyObject({ bucket: 'src', key: 'a.txt', etag: 'e1', size: 1, sequencer: '0B' }, ctx());
+    const out = await copyObject({ bucket: 'src', key: 'a.txt', etag: 'e1', size: 1, sequencer: '0B' }, ctx(noReadAhead));
     expect(out).toMatchObject({ outcome: 'already-current', bytes: 0 });
     expect(s3Mock.calls()).toHaveLength(0);
+    expect(gcs.writes).toHaveLength(0);
+  });
+
+  it('reads a small object in one GET that runs alongside the destination read: no HeadObject', async () => {
+    const data = randomBytes(KIB);
+    const etag = serveS3(data, { ContentType: 'application/json', Metadata: { owner: 'ops' }, CacheControl: 'no-cache' });
+    let destinationRead = false;
+    const storage = gcs.storage();
+    const file = storage.bucket('dst').file.bind(storage.bucket('dst'));
+    // The GET is sent before the destination's metadata read answers.
+    s3Mock.on(GetObjectCommand).callsFake(() => {
+      expect(destinationRead).toBe(false);
+      return { ContentLength: data.length, ETag: `"${etag}"`, ContentType: 'application/json', Metadata: { owner: 'ops' }, CacheControl: 'no-cache', Body: Readable.from([data]) };
+    });
+    const slowStorage = {
+      bucket: () => ({
+        file: (name: string) => {
+          const f = file(name);
+          const read = f.getMetadata.bind(f);
+          f.getMetadata = (async () => {
+            await new Promise((r) => setImmediate(r));
+            destinationRead = true;
+            return read();
+          }) as typeof f.getMetadata;
+          return f;
+        },
+      }),
+    } as unknown as Storage;
+    const out = await copyObject({ bucket: 'src', key: 'a.txt', etag, size: data.length, sequencer: '0A' }, ctx({ storage: slowStorage }));
+
+    expect(out).toMatchObject({ outcome: 'copied', bytes: data.length });
+    expect(s3Mock.commandCalls(HeadObjectCommand)).toHaveLength(0);
+    expect(s3Mock.commandCalls(GetObjectCommand)).toHaveLength(1);
+    expect(s3Mock).toHaveReceivedCommandWith(GetObjectCommand, { Bucket: 'src', Key: 'a.txt', IfMatch: `"${etag}"`, ChecksumMode: 'ENABLED' });
+    // The destination gets the content headers and user metadata the GET described, as it got HeadObject's.
+    expect(gcs.writes[0]!.opts).toMatchObject({ metadata: { contentType: 'application/json', cacheControl: 'no-cache', metadata: { owner: 'ops' } } });
+  });
+
+  it('reads a single-request object above readAheadMaxBytes in one GET too, sent only once the destination asked for it', async () => {
+    const data = randomBytes(100 * KIB);
+    const etag = serveS3(data);
+    const out = await copyObject({ bucket: 'src', key: 'a.txt', etag, size: data.length }, ctx({ options: { ...ctx().options, readAheadMaxBytes: 64 * KIB } }));
+    expect(out).toMatchObject({ outcome: 'copied', bytes: data.length });
+    expect(s3Mock.commandCalls(HeadObjectCommand)).toHaveLength(0);
+    expect(s3Mock.commandCalls(GetObjectCommand)).toHaveLength(1);
+  });
+
+  it('drops the GET read ahead when the destination is already current: stopped, nothing uploaded', async () => {
+    const data = Buffer.from('x');
+    const etag = serveS3(data);
+    gcs.put('backup/a.txt', data, { [K.bucket]: 'src', [K.key]: 'a.txt', [K.etag]: etag, [K.size]: '1', ...mark(data) });
+    const out = await copyObject({ bucket: 'src', key: 'a.txt', etag, size: 1, sequencer: '0B' }, ctx());
+    expect(out).toMatchObject({ outcome: 'already-current', bytes: 0 });
+    expect(gcs.writes).toHaveLength(0);
+    expect(s3Mock.commandCalls(HeadObjectCommand)).toHaveLength(0);
+    expect(abortSignalOf(s3Mock.commandCalls(GetObjectCommand)[0]!)?.aborted).toBe(true);
+  });
+
+  it('drops the GET read ahead when the destination holds a newer sequencer, even if the GET failed', async () => {
+    gcs.put('backup/a.txt', Buffer.from('new'), { [K.bucket]: 'src', [K.key]: 'a.txt', [K.etag]: 'e2', [K.size]: '3', [K.sequencer]: '0100' });
+    s3Mock.on(GetObjectCommand).rejects(replay('s3-get-missing-key'));
+    const out = await copyObject({ bucket: 'src', key: 'a.txt', etag: 'e1', size: 3, sequencer: 'FF' }, ctx());
+    expect(out).toMatchObject({ outcome: 'stale-event', bytes: 0 });
     expect(gcs.writes).toHaveLength(0);
   });
 
@@ -254,7 +335,7 @@ describe('copyObject — small objects', () => {
 
   it('is stale-event without touching S3 when the destination holds a newer sequencer', async () => {
     gcs.put('backup/a.txt', Buffer.from('new'), { [K.bucket]: 'src', [K.key]: 'a.txt', [K.etag]: 'e2', [K.size]: '3', [K.sequencer]: '0100' });
-    const out = await copyObject({ bucket: 'src', key: 'a.txt', etag: 'e1', size: 3, sequencer: 'FF' }, ctx());
+    const out = await copyObject({ bucket: 'src', key: 'a.txt', etag: 'e1', size: 3, sequencer: 'FF' }, ctx(noReadAhead));
     expect(out).toMatchObject({ outcome: 'stale-event', bytes: 0 });
     expect(s3Mock.calls()).toHaveLength(0);
   });
@@ -328,6 +409,67 @@ describe('copyObject — small objects', () => {
   it('rejects keys GCS cannot store before any request', async () => {
     await expect(copyObject({ bucket: 'src', key: 'bad\nname' }, ctx())).rejects.toMatchObject({ name: 'InvalidDestinationName' });
     expect(s3Mock.calls()).toHaveLength(0);
+  });
+});
+
+/**
+ * A small object with its size and pin in the event is described by its one GET, not by HeadObject: every check
+ * HeadObject's answer went through holds on the GET's, with the same named errors, before anything is uploaded.
+ */
+describe('copyObject — the one-GET path keeps every source check', () => {
+  const data = Buffer.from('small and pinned');
+  const etag = createHash('md5').update(data).digest('hex');
+  const event = { bucket: 'src', key: 'a.txt', etag, size: data.length, sequencer: '0A' };
+  const modes: [string, Partial<CopyContext>][] = [
+    ['read ahead', {}],
+    ['after the destination read', noReadAhead],
+  ];
+
+  describe.each(modes)('(%s)', (_mode, extra) => {
+    it.each(S3_GET_FAILURES)('S3 answering the GET with %s is %s, and nothing is uploaded', async (id, expected) => {
+      s3Mock.on(GetObjectCommand).rejects(replay(id));
+      await expect(copyObject(event, ctx(extra))).rejects.toMatchObject({ name: expected });
+      expect(s3Mock.commandCalls(HeadObjectCommand)).toHaveLength(0);
+      expect(gcs.writes).toHaveLength(0);
+    });
+
+    it('a version pinned by VersionId whose ETag is not the event\'s is SourceChanged (superseded)', async () => {
+      serveS3(data, { ETag: '"0123456789abcdef0123456789abcdef"', VersionId: 'v2' });
+      await expect(copyObject({ ...event, versionId: 'v2' }, ctx(extra))).rejects.toMatchObject({ name: 'SourceChanged' });
+      expect(gcs.writes).toHaveLength(0);
+    });
+
+    it('an archived version S3 describes as not restored is SourceNotReadable, before its body is read', async () => {
+      serveS3(data, { StorageClass: 'DEEP_ARCHIVE' });
+      await expect(copyObject(event, ctx(extra))).rejects.toMatchObject({ name: 'SourceNotReadable' });
+      expect(gcs.writes).toHaveLength(0);
+    });
+
+    it('a restored archived version is copied', async () => {
+      serveS3(data, { StorageClass: 'GLACIER', Restore: 'ongoing-request="false", expiry-date="Fri, 01 Jan 2027 00:00:00 GMT"' });
+      await expect(copyObject(event, ctx(extra))).resolves.toMatchObject({ outcome: 'copied', bytes: data.length });
+    });
+
+    it('checks the bytes against the single-part ETag (MD5) the GET described', async () => {
+      serveS3(Buffer.from('small and pinnex'), { ETag: `"${etag}"` });
+      await expect(copyObject(event, ctx(extra))).rejects.toMatchObject({ name: 'IntegrityError' });
+      expect(gcs.writes).toHaveLength(0);
+    });
+
+    it("checks the bytes against S3's full-object CRC32C the GET described", async () => {
+      serveS3(data, { ChecksumCRC32C: checksumsOf(Buffer.from('other')).crc32c, ChecksumType: 'FULL_OBJECT', ServerSideEncryption: 'aws:kms' });
+      await expect(copyObject(event, ctx(extra))).rejects.toMatchObject({ name: 'IntegrityError' });
+      expect(gcs.writes).toHaveLength(0);
+    });
+  });
+
+  it('a destination that holds the version, unverified, is checked against the GET\'s bytes and marked: no second read, no upload', async () => {
+    serveS3(data);
+    gcs.put('backup/a.txt', data, { [K.bucket]: 'src', [K.key]: 'a.txt', [K.etag]: etag, [K.size]: String(data.length) });
+    await expect(copyObject(event, ctx())).resolves.toMatchObject({ outcome: 'already-current', bytes: 0 });
+    expect(s3Mock.calls()).toHaveLength(1);
+    expect(gcs.writes).toHaveLength(0);
+    expect(gcs.patches).toHaveLength(1);
   });
 });
 
@@ -492,8 +634,6 @@ describe('copyObject — large objects', () => {
 describe('copyObject — who retries a part (the engine only resumes a cut body)', () => {
   const size = 1000 * KIB + 123; // parts 0-262143, 262144-524287, 524288-786431, 786432-end
   const PART1 = { start: 262144, end: 524287 };
-  const recorded = new Map(loadRecordedErrors('s3.json').map((r) => [r.id, r.error]));
-  const replay = (id: string): Error => rebuildError(recorded.get(id)!);
   const rangeOf = (input: GetObjectCommandInput) => /bytes=(\d+)-(\d+)/.exec(input.Range ?? '')!.slice(1).map(Number) as [number, number];
   const part1Calls = () => s3Mock.commandCalls(GetObjectCommand).map((c) => c.args[0].input.Range!).filter((r) => /^bytes=(\d+)-524287$/.test(r));
 
@@ -687,8 +827,8 @@ describe('order across events, replays and backfills (versioned bucket)', () => 
       return head(id);
     });
     s3Mock.on(GetObjectCommand).callsFake((input: { VersionId?: string }) => {
-      const data = versions[(input.VersionId ?? current) as 'v1' | 'v2'].data;
-      return { ContentLength: data.length, Body: Readable.from([data]) };
+      const id = (input.VersionId ?? current) as 'v1' | 'v2';
+      return { ...head(id), Body: Readable.from([versions[id].data]) };
     });
   }
 
@@ -705,7 +845,7 @@ describe('order across events, replays and backfills (versioned bucket)', () => 
   it('a delayed older event after a replay ends stale-event and leaves the newer backup current', async () => {
     serveVersions({ v1: T1, v2: T2 });
     await replayCopiesV2();
-    const out = await copyObject({ bucket: 'src', key: 'a.txt', versionId: 'v1', etag: md5(v1), size: v1.length, sequencer: '0055AED6DCD90281E5' }, ctx());
+    const out = await copyObject({ bucket: 'src', key: 'a.txt', versionId: 'v1', etag: md5(v1), size: v1.length, sequencer: '0055AED6DCD90281E5' }, ctx(noReadAhead));
     expect(out).toMatchObject({ outcome: 'stale-event', bytes: 0 });
     expect(gcs.objects.get('backup/a.txt')!.data.equals(v2)).toBe(true);
     expect(s3Mock.commandCalls(GetObjectCommand)).toHaveLength(0);
@@ -777,7 +917,11 @@ describe('copyObject — an event key read the other way', () => {
     s3Mock.on(HeadObjectCommand).rejects(notFound());
     s3Mock.on(HeadObjectCommand, { Key: key }).resolves({ ContentLength: stored.length, ETag: `"${createHash('md5').update(stored).digest('hex')}"` });
     s3Mock.on(GetObjectCommand).rejects(notFound());
-    s3Mock.on(GetObjectCommand, { Key: key }).callsFake(() => ({ ContentLength: stored.length, Body: Readable.from([stored]) }));
+    s3Mock.on(GetObjectCommand, { Key: key }).callsFake(() => ({
+      ContentLength: stored.length,
+      ETag: `"${createHash('md5').update(stored).digest('hex')}"`,
+      Body: Readable.from([stored]),
+    }));
   }
 
   function eventBridge(key: string) {
@@ -817,19 +961,22 @@ describe('copyObject — an event key read the other way', () => {
     const event = eventBridge('reports/q3+final.csv');
     await expect(runCopyStep(event, ctx(), { copyObject, deleteBackup }, metrics as unknown as Metrics)).rejects.toBeInstanceOf(SourceNotFound);
     expect(gcs.writes).toHaveLength(0);
-    expect(s3Mock.commandCalls(GetObjectCommand)).toHaveLength(0);
+    // The event's key: one GET (404); the other reading is only described (HeadObject), never read.
+    expect(s3Mock.commandCalls(GetObjectCommand).map((c) => c.args[0].input.Key)).toEqual(['reports/q3+final.csv']);
+    expect(s3Mock.commandCalls(HeadObjectCommand).map((c) => c.args[0].input.Key)).toEqual(['reports/q3 final.csv']);
     expect(metrics.addDimension).toHaveBeenCalledWith('origin', 'eventbridge');
     expect(metrics.addMetric).toHaveBeenCalledWith('SourceGone', 'Count', 1);
     expect(metrics.publishStoredMetrics).toHaveBeenCalledTimes(1);
   });
 
-  it('stays SourceNotFound (source-gone) when the key has no other reading, after one HeadObject', async () => {
+  it('stays SourceNotFound (source-gone) when the key has no other reading, after one GetObject', async () => {
     serveUnder('elsewhere.txt');
     const event = eventBridge('reports/q3_final.csv');
     expect(event).not.toHaveProperty('keyAlternative');
     const metrics = sink();
     await expect(runCopyStep(event, ctx(), { copyObject, deleteBackup }, metrics as unknown as Metrics)).rejects.toBeInstanceOf(SourceNotFound);
-    expect(s3Mock.commandCalls(HeadObjectCommand)).toHaveLength(1);
+    expect(s3Mock.calls()).toHaveLength(1);
+    expect(s3Mock.commandCalls(GetObjectCommand)).toHaveLength(1);
     expect(metrics.addDimension).toHaveBeenCalledWith('origin', 'eventbridge');
   });
 });
@@ -899,6 +1046,7 @@ describe('resolveEngineOptions', () => {
       concurrency: 4,
       uploadChunkBytes: 16 * 1024 * KIB,
       md5: 'when-verifiable',
+      readAheadMaxBytes: 64 * KIB,
     });
   });
 
@@ -915,6 +1063,7 @@ describe('resolveEngineOptions', () => {
     [{ uploadChunkBytes: 0 }, /uploadChunkBytes/],
     [{ md5: 'never' as never }, /md5 must be one of when-verifiable, always/],
     [{ singleRequestMaxBytes: -1 }, /singleRequestMaxBytes/],
+    [{ readAheadMaxBytes: -1 }, /readAheadMaxBytes/],
   ])('rejects %j with ConfigurationError', (opts, message) => {
     expect(() => resolveEngineOptions(opts)).toThrow(expect.objectContaining({ name: 'ConfigurationError', message: expect.stringMatching(message) }));
   });

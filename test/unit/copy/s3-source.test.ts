@@ -1,8 +1,9 @@
 import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Readable } from 'node:stream';
-import { getRange, getWhole, headSource } from '../../../workflows/copy/s3-source';
-import { loadRecordedErrors, rebuildError } from '../../support/recorded-errors';
+import type { SourceObject } from '../../../workflows/copy/metadata';
+import { getRange, getSource, getWhole, headSource } from '../../../workflows/copy/s3-source';
+import { S3_GET_FAILURES, loadRecordedErrors, rebuildError } from '../../support/recorded-errors';
 
 const s3Mock = mockClient(S3Client);
 const s3 = new S3Client({ region: 'us-east-1' });
@@ -14,6 +15,23 @@ function body(...chunks: Buffer[]) {
 function s3Error(name: string, status: number) {
   return new S3ServiceException({ name, $fault: 'client', $metadata: { httpStatusCode: status }, message: name });
 }
+
+/** How S3 describes a version, in a HEAD or a GET answer: every field the engine maps. */
+const DESCRIBED = {
+  ETag: '"e"',
+  LastModified: new Date('2026-01-01T00:00:00Z'),
+  ContentType: 'text/plain',
+  ContentEncoding: 'gzip',
+  ContentDisposition: 'inline',
+  ContentLanguage: 'en',
+  CacheControl: 'no-cache',
+  Metadata: { a: '1' },
+  ChecksumCRC32C: 'yZRlqg==',
+  ChecksumType: 'FULL_OBJECT' as const,
+  StorageClass: 'GLACIER' as const,
+  Restore: 'ongoing-request="false"',
+  ServerSideEncryption: 'aws:kms' as const,
+};
 
 beforeEach(() => s3Mock.reset());
 
@@ -71,23 +89,7 @@ describe('headSource', () => {
   });
 
   it('maps every field the engine needs', async () => {
-    s3Mock.on(HeadObjectCommand).resolves({
-      ContentLength: 10,
-      ETag: '"e"',
-      VersionId: 'null',
-      LastModified: new Date('2026-01-01T00:00:00Z'),
-      ContentType: 'text/plain',
-      ContentEncoding: 'gzip',
-      ContentDisposition: 'inline',
-      ContentLanguage: 'en',
-      CacheControl: 'no-cache',
-      Metadata: { a: '1' },
-      ChecksumCRC32C: 'yZRlqg==',
-      ChecksumType: 'FULL_OBJECT',
-      StorageClass: 'GLACIER',
-      Restore: 'ongoing-request="false"',
-      ServerSideEncryption: 'aws:kms',
-    });
+    s3Mock.on(HeadObjectCommand).resolves({ ...DESCRIBED, ContentLength: 10, VersionId: 'null' });
     const src = await headSource(s3, { bucket: 'b', key: 'k' });
     expect(src).toEqual({
       bucket: 'b',
@@ -171,5 +173,62 @@ describe('getWhole / getRange', () => {
     });
     s3Mock.on(GetObjectCommand).resolves({ Body: broken as never });
     await expect(getWhole(s3, { bucket: 'b', key: 'k' }, 5)).rejects.toMatchObject({ name: 'TransientError' });
+  });
+});
+
+describe('getSource (one GET in place of HEAD + GET)', () => {
+  const recorded = new Map(loadRecordedErrors('s3.json').map((r) => [r.id, r.error]));
+  const replay = (id: string) => rebuildError(recorded.get(id)!);
+  const ok = () => undefined;
+
+  it('pins by VersionId, asks for the stored checksum, and returns the same description as HeadObject with the bytes', async () => {
+    const described = { ...DESCRIBED, ContentLength: 2, VersionId: 'v9' };
+    s3Mock.on(HeadObjectCommand).resolves(described);
+    s3Mock.on(GetObjectCommand).resolves({ ...described, Body: body(Buffer.from('hi')) });
+    const read = await getSource(s3, { bucket: 'b', key: 'k', versionId: 'v9', etag: 'e' }, 2, ok);
+    expect(read.body).toEqual(Buffer.from('hi'));
+    expect(read.source).toEqual(await headSource(s3, { bucket: 'b', key: 'k', versionId: 'v9' }));
+    const input = s3Mock.commandCalls(GetObjectCommand)[0]!.args[0].input;
+    expect(input).toEqual({ Bucket: 'b', Key: 'k', VersionId: 'v9', ChecksumMode: 'ENABLED' });
+  });
+
+  it('pins by a quoted If-Match on the event ETag when there is no version', async () => {
+    s3Mock.on(GetObjectCommand).resolves({ ContentLength: 2, ETag: '"e"', Body: body(Buffer.from('hi')) });
+    await getSource(s3, { bucket: 'b', key: 'k', etag: 'e' }, 2, ok);
+    expect(s3Mock).toHaveReceivedCommandWith(GetObjectCommand, { IfMatch: '"e"', ChecksumMode: 'ENABLED' });
+  });
+
+  it('lets the caller refuse the version before a byte of the body is read, and frees the connection', async () => {
+    const stream = body(Buffer.from('hi')) as unknown as Readable;
+    s3Mock.on(GetObjectCommand).resolves({ ContentLength: 2, ETag: '"other"', Body: stream as never });
+    const refuse = (s: SourceObject) => {
+      throw Object.assign(new Error(`etag ${s.etag}`), { name: 'SourceChanged' });
+    };
+    await expect(getSource(s3, { bucket: 'b', key: 'k', versionId: 'v1' }, 2, refuse)).rejects.toMatchObject({ name: 'SourceChanged', message: 'etag other' });
+    expect(stream.destroyed).toBe(true);
+  });
+
+  it('is an IntegrityError when the pinned version is not the size the request said', async () => {
+    s3Mock.on(GetObjectCommand).resolves({ ContentLength: 3, ETag: '"e"', Body: body(Buffer.from('hi!')) });
+    await expect(getSource(s3, { bucket: 'b', key: 'k', etag: 'e' }, 2, ok)).rejects.toMatchObject({ name: 'IntegrityError' });
+  });
+
+  it("is an IntegrityError when the SDK finds the body does not match S3's stored checksum", async () => {
+    const mismatch = new Readable({
+      read() {
+        // @smithy/core ChecksumStream's own message when the bytes hash differently from x-amz-checksum-*.
+        this.destroy(new Error('Checksum mismatch: expected "AAAAAA==" but received "yZRlqg==" in response header "x-amz-checksum-crc32c".'));
+      },
+    });
+    s3Mock.on(GetObjectCommand).resolves({ ContentLength: 2, ETag: '"e"', Body: mismatch as never });
+    await expect(getSource(s3, { bucket: 'b', key: 'k', etag: 'e' }, 2, ok)).rejects.toMatchObject({ name: 'IntegrityError' });
+  });
+
+  // Errors the SDK really threw for GETs (test/fixtures/errors/s3.json). A GET error has a body, so S3's code tells a
+  // missing bucket from a missing key without HeadBucket.
+  it.each([...S3_GET_FAILURES, ['s3-get-slow-down', 'TransientError'] as const])('classifies %s as %s, asking nothing more', async (id, expected) => {
+    s3Mock.on(GetObjectCommand).rejects(replay(id));
+    await expect(getSource(s3, { bucket: 'b', key: 'k', etag: 'e' }, 2, ok)).rejects.toMatchObject({ name: expected });
+    expect(s3Mock.calls()).toHaveLength(1);
   });
 });
