@@ -10,11 +10,18 @@ import { copyObject } from '../../workflows/copy/engine';
 
 export type RequestKind = 'S3 HEAD' | 'S3 GET' | 'GCS metadata read' | 'GCS upload' | 'GCS verify read' | 'GCS patch' | 'GCS delete' | 'other';
 
-/** Why each kind of request is there, as the design states it (ARCHITECTURE.md, "Correctness rules"). */
+/**
+ * Why each kind of request is there, as the design states it (ARCHITECTURE.md, "Correctness rules"). A small copy
+ * whose event gives the size and the ETag (or version) needs three: nothing in the rules can drop the destination
+ * read (a copy decides before it writes), the GET (the bytes) or the upload.
+ */
 export const REQUEST_REASONS: Record<RequestKind, string> = {
-  'S3 HEAD': "pins the source: its version, ETag, size and S3's full-object checksum before any byte moves",
-  'S3 GET': 'the bytes, pinned by VersionId or IfMatch so a changed object is superseded, not copied wrong',
-  'GCS metadata read': 'idempotence and order: the destination\'s recorded source version and sequencer (already-current, stale-event) and the generation for ifGenerationMatch',
+  'S3 HEAD':
+    "not needed when the event gives the size and pins the version: the GET describes it. Large objects (the full-object checksum and size before ranged GETs) and requests without a size or pin still describe it first",
+  'S3 GET':
+    "the bytes and, in the same answer, the pinned version's description (ETag, size, storage class, SSE, S3's checksums, metadata): pinned by VersionId or IfMatch so a changed object is superseded, not copied wrong; sent alongside the destination read",
+  'GCS metadata read':
+    "idempotence and order: the destination's recorded source version and sequencer (already-current, stale-event) and the generation for ifGenerationMatch, read before anything is written (a 404 for a new object is not billed)",
   'GCS upload':
     'one multipart upload with ifGenerationMatch, carrying the provenance and the CRC32C/MD5 computed while reading (already checked ' +
     "against the source's): GCS refuses bytes that do not match them and answers with the stored hashes, so the mark rides on the upload " +
@@ -46,7 +53,12 @@ export interface RequestCount {
   reason: string;
 }
 
-function classify(req: ClientRequest, ports: { s3: string; gcs: string }): RequestKind {
+export interface ServerPorts {
+  s3: string;
+  gcs: string;
+}
+
+function classify(req: ClientRequest, ports: ServerPorts): RequestKind {
   const host = req.getHeader('host');
   const port = String(host ?? '').split(':')[1] ?? '';
   const path = req.path;
@@ -71,21 +83,29 @@ export async function countSmallCopyRequests(o: {
 }): Promise<RequestCount[]> {
   const key = `requests/one ${Date.now()}.bin`;
   const put = await o.s3.send(new PutObjectCommand({ Bucket: o.sourceBucket, Key: key, Body: Buffer.alloc(o.bytes, 7) }));
-  const ports = { s3: new URL(o.s3Endpoint).port, gcs: new URL(o.gcsEndpoint).port };
-  const counts = new Map<RequestKind, number>();
-  const onRequest = (message: unknown): void => {
-    const kind = classify((message as { request: ClientRequest }).request, ports);
-    counts.set(kind, (counts.get(kind) ?? 0) + 1);
-  };
-  subscribe('http.client.request.start', onRequest);
-  try {
+  const { counts } = await countRequests({ s3: new URL(o.s3Endpoint).port, gcs: new URL(o.gcsEndpoint).port }, async () => {
     const out = await copyObject(
       { bucket: o.sourceBucket, key, etag: (put.ETag ?? '').replace(/"/g, ''), size: o.bytes },
       { s3: o.s3, storage: o.storage, target: { bucket: o.destinationBucket, prefix: 'requests/' } },
     );
     if (out.outcome !== 'copied') throw new Error(`the counted copy ended ${out.outcome}, expected copied`);
+  });
+  return counts;
+}
+
+/** The requests sent to the two servers while `run` runs, by kind (in REQUEST_REASONS order) and in the order sent. */
+export async function countRequests<T>(ports: ServerPorts, run: () => Promise<T>): Promise<{ result: T; counts: RequestCount[]; sequence: RequestKind[] }> {
+  const sequence: RequestKind[] = [];
+  const onRequest = (message: unknown): void => void sequence.push(classify((message as { request: ClientRequest }).request, ports));
+  subscribe('http.client.request.start', onRequest);
+  let result: T;
+  try {
+    result = await run();
   } finally {
     unsubscribe('http.client.request.start', onRequest);
   }
-  return (Object.keys(REQUEST_REASONS) as RequestKind[]).filter((k) => counts.has(k)).map((kind) => ({ kind, count: counts.get(kind)!, reason: REQUEST_REASONS[kind] }));
+  const counts = (Object.keys(REQUEST_REASONS) as RequestKind[])
+    .map((kind) => ({ kind, count: sequence.filter((k) => k === kind).length, reason: REQUEST_REASONS[kind] }))
+    .filter((c) => c.count > 0);
+  return { result, counts, sequence };
 }

@@ -20,6 +20,7 @@ import { storageFor } from '../../support/gcs-emulator';
 import { startLocalServers, stopLocalServers } from '../../support/local-servers';
 import { putObject, type PutExtras, type S3Fixture } from '../../support/s3-server';
 import { waitFor } from '../../support/wait-for';
+import { countRequests } from '../../bench/request-count';
 
 /**
  * The engine against real HTTP: fauxqs (S3) in a child process and the in-repo GCS emulator, through the real
@@ -289,6 +290,56 @@ describe('copyObject over HTTP', () => {
     expect(raced).toBe(true);
     expect(out).toMatchObject({ outcome: 'copied', bytes: size });
     await expectBackupEquals(key, data);
+  });
+
+  describe('requests per small copy, counted on the wire', () => {
+    const ports = () => ({ s3: new URL(s3fx.server.endpoint).port, gcs: new URL(emulator.url).port });
+    const kinds = (counts: { kind: string; count: number }[]) => Object.fromEntries(counts.map((c) => [c.kind, c.count]));
+
+    it('copies a 1 KiB object in three requests: the destination read with the pinned GET alongside, then one upload', async () => {
+      const data = randomBytes(1024);
+      const req = await put(uniqueKey('requests'), data);
+      const { result, counts, sequence } = await countRequests(ports(), () => copyObject(req, ctx()));
+      expect(result).toMatchObject({ outcome: 'copied', bytes: 1024 });
+      expect(kinds(counts)).toEqual({ 'S3 GET': 1, 'GCS metadata read': 1, 'GCS upload': 1 });
+      expect(sequence.at(-1)).toBe('GCS upload');
+      await expectBackupEquals(req.key, data);
+    });
+
+    it('reads a single-request object above readAheadMaxBytes by one GET too, once the destination asked for it', async () => {
+      const data = randomBytes(100 * 1024);
+      const req = await put(uniqueKey('requests-100k'), data);
+      const { counts, sequence } = await countRequests(ports(), () => copyObject(req, ctx({ readAheadMaxBytes: 64 * 1024 })));
+      expect(sequence).toEqual(['GCS metadata read', 'S3 GET', 'GCS upload']);
+      expect(kinds(counts)).not.toHaveProperty('S3 HEAD');
+      await expectBackupEquals(req.key, data);
+    });
+
+    it('uploads nothing for a duplicate event: the GET read ahead is dropped, and without read-ahead S3 is not asked', async () => {
+      const req = await put(uniqueKey('requests-dup'), randomBytes(1024));
+      await copyObject(req, ctx());
+      const again = await countRequests(ports(), () => copyObject(req, ctx()));
+      expect(again.result).toMatchObject({ outcome: 'already-current', bytes: 0 });
+      expect(again.sequence).not.toContain('GCS upload');
+      expect(kinds(again.counts)).toEqual({ 'GCS metadata read': 1, 'S3 GET': 1 });
+      const without = await countRequests(ports(), () => copyObject(req, ctx({ readAheadMaxBytes: 0 })));
+      expect(without.result).toMatchObject({ outcome: 'already-current' });
+      expect(without.sequence).toEqual(['GCS metadata read']);
+    });
+
+    it('still ends an event whose object changed before the copy superseded, in two requests, and copies the newer event', async () => {
+      const key = uniqueKey('requests-changed');
+      const first = await put(key, Buffer.from('first content'));
+      const second = await put(key, Buffer.from('second content, longer'));
+      const stale = await countRequests(ports(), () => copyObject(first, ctx()).catch((e: unknown) => e));
+      expect(stale.result).toMatchObject({ name: 'SourceChanged' }); // the pinned GET's If-Match: 412
+      expect(kinds(stale.counts)).toEqual({ 'GCS metadata read': 1, 'S3 GET': 1 });
+      expect(await backupExists(key)).toBe(false);
+      expect(await copyObject(second, ctx())).toMatchObject({ outcome: 'copied' });
+      // The older event again, now that the newer one is backed up: decided from the destination alone.
+      expect(await copyObject(first, ctx())).toMatchObject({ outcome: 'stale-event', bytes: 0 });
+      await expectBackupEquals(key, Buffer.from('second content, longer'));
+    });
   });
 
   it('reports SourceNotFound when the object was deleted', async () => {

@@ -11,6 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { checksumsOf } from '../../../workflows/copy/checksums';
 import { localS3Client, startS3Server, type S3ObjectEvent } from '../../../workflows/local/s3-server';
 import { putObject, startS3Fixture, type S3Fixture } from '../../support/s3-server';
 import { waitFor } from '../../support/wait-for';
@@ -81,6 +82,41 @@ describe('local S3 server (fauxqs)', () => {
       CacheControl: 'max-age=60',
       Metadata: { team: 'data' },
       ETag: `"${createHash('md5').update(body).digest('hex')}"`,
+    });
+  });
+
+  // The engine describes a small object by its one GET instead of a HEAD: S3 sends the same description with a GET
+  // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, response headers), the stored checksum and its
+  // type only with ChecksumMode ENABLED, on whole-object GETs.
+  it('describes an object in a whole GET as in a HEAD: content headers, user metadata, ETag, size and stored checksum', async () => {
+    const body = Buffer.from('described by its GET');
+    const crc32c = checksumsOf(body, { md5: false }).crc32c;
+    await fx.s3.send(
+      new PutObjectCommand({
+        Bucket: 'features',
+        Key: 'get-facts',
+        Body: body,
+        ContentType: 'text/csv',
+        ContentDisposition: 'attachment',
+        ContentLanguage: 'de',
+        CacheControl: 'max-age=60',
+        Metadata: { team: 'data' },
+        ChecksumCRC32C: crc32c,
+      }),
+    );
+    const head = await fx.s3.send(new HeadObjectCommand({ Bucket: 'features', Key: 'get-facts', ChecksumMode: 'ENABLED' }));
+    const get = await fx.s3.send(new GetObjectCommand({ Bucket: 'features', Key: 'get-facts', ChecksumMode: 'ENABLED' }));
+    expect(Buffer.from(await get.Body!.transformToByteArray())).toEqual(body);
+    const facts = ['ContentLength', 'ETag', 'LastModified', 'ContentType', 'ContentDisposition', 'ContentLanguage', 'CacheControl', 'Metadata', 'ChecksumCRC32C', 'ChecksumType'] as const;
+    const pick = (o: Pick<typeof head, (typeof facts)[number]>) => Object.fromEntries(facts.map((f) => [f, o[f]]));
+    expect(pick(get)).toEqual(pick(head));
+    expect(get).toMatchObject({ ChecksumCRC32C: crc32c, ChecksumType: 'FULL_OBJECT', Metadata: { team: 'data' }, ContentType: 'text/csv' });
+  });
+
+  it('answers a GET in a missing bucket with NoSuchBucket (a GET error has a body, unlike a HEAD 404)', async () => {
+    await expect(fx.s3.send(new GetObjectCommand({ Bucket: 'no-such-bucket-here', Key: 'k' }))).rejects.toMatchObject({
+      name: 'NoSuchBucket',
+      $metadata: { httpStatusCode: 404 },
     });
   });
 
