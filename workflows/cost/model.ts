@@ -14,6 +14,13 @@ export interface Assumptions {
   s3RequestSeconds: number;
   /** Added to a copy per GCS request (AWS to Google over the internet). */
   gcsRequestSeconds: number;
+  /**
+   * Share of copies whose destination object already exists (a key written again). Only their destination metadata
+   * read is billed (Class B): for a new key GCS answers 404, and "you are not charged for operations that return 307,
+   * 4xx, or 5xx responses" (https://cloud.google.com/storage/pricing, Operation charges; the exception, 404 pages of
+   * website buckets, does not apply to the JSON API reads the engine makes).
+   */
+  destinationExistsFraction: number;
   /** Sustained copy rate in the cloud, bytes/s: one resumable upload stream (S3 single-stream GET is ~85-90 MB/s). */
   cloudBytesPerSecond: number;
   /** Billed Fargate time before the copy starts (image pull, start-up). */
@@ -44,6 +51,7 @@ export interface Assumptions {
 export const DEFAULT_ASSUMPTIONS: Assumptions = {
   s3RequestSeconds: 0.02,
   gcsRequestSeconds: 0.06,
+  destinationExistsFraction: 0,
   cloudBytesPerSecond: 85e6,
   fargateStartupSeconds: 40,
   fargateMinimumSeconds: 60,
@@ -164,6 +172,8 @@ interface CpuBudget {
 }
 /** The engine reads and uploads objects up to this size in one request each. */
 const SINGLE_REQUEST_MAX = DEFAULT_ENGINE_OPTIONS.singleRequestMaxBytes;
+/** ...and sends the GET of objects up to this size alongside the destination read. */
+const READ_AHEAD_MAX = DEFAULT_ENGINE_OPTIONS.readAheadMaxBytes;
 
 /** Our design: one Step Functions execution along `path`, for one object of `sizeBytes`. */
 export function ourDesignCost(inputs: CostInputs, sizeBytes: number, path: PathName = routePath(inputs.settings, sizeBytes)): ObjectCost {
@@ -213,10 +223,12 @@ export function ourDesignCost(inputs: CostInputs, sizeBytes: number, path: PathN
       lambda(f.memoryMiB, f.arch, seconds);
       invocations++;
     }
-    // Destination read (Class B), pinned HEAD, the GETs, one upload (Class A: a resumable upload is one operation).
-    const parts = sizeBytes <= SINGLE_REQUEST_MAX ? 1 : Math.ceil(sizeBytes / settings.partSizeBytes[compute]);
-    add('S3 requests', (1 + parts) * aws.s3GetPerRequest.usd);
-    add('GCS operations', prices.gcp.classBPerOperation[settings.storageClass].usd + prices.gcp.classAPerOperation[settings.storageClass].usd);
+    // Destination read (Class B, billed only when the object exists), the pinned GETs (a single-request copy's one GET
+    // describes the source too; a large copy describes it by HEAD first), one upload (Class A: a resumable upload is one
+    // operation).
+    const s3Requests = sizeBytes <= SINGLE_REQUEST_MAX ? 1 : 1 + Math.ceil(sizeBytes / settings.partSizeBytes[compute]);
+    add('S3 requests', s3Requests * aws.s3GetPerRequest.usd);
+    add('GCS operations', destinationOperationsUsd(inputs, a));
     copied = true;
   }
   if (copied) add('Egress (S3 to internet)', (sizeBytes / GB) * aws.internetEgressPerGb.usd);
@@ -352,7 +364,7 @@ export function storageTransferCost(inputs: CostInputs, sizeBytes: number, manag
   const lines: Breakdown = {
     'SQS / SNS': 3 * aws.sqsPerRequest.usd, // send, receive, delete (STS reads the queue one message at a time at worst)
     'S3 requests': 2 * aws.s3GetPerRequest.usd, // HEAD + GET
-    'GCS operations': prices.gcp.classBPerOperation[inputs.settings.storageClass].usd + prices.gcp.classAPerOperation[inputs.settings.storageClass].usd,
+    'GCS operations': destinationOperationsUsd(inputs, inputs.assumptions ?? DEFAULT_ASSUMPTIONS),
   };
   if (managedNetwork) lines['Transfer service fee'] = (sizeBytes / 1024 ** 3) * prices.gcp.storageTransferManagedPrivateNetworkPerGib.usd;
   else {
@@ -369,10 +381,26 @@ export function routePath(settings: StageCostSettings, sizeBytes: number): PathN
   return 'heavy copy';
 }
 
-/** Requests a copy makes on each side (each adds a round trip to the copy's duration). */
-function ourRequests(settings: StageCostSettings, tier: 'small' | 'large' | 'heavy', sizeBytes: number): { s3: number; gcs: number } {
-  if (sizeBytes <= SINGLE_REQUEST_MAX) return { s3: 2, gcs: 2 }; // HEAD + GET; destination read + one upload
-  // Ranged GETs run in parallel (one round trip visible); resumable chunks are sequential round trips, of the
+/** A copy's GCS operations: one upload (Class A) and the destination read (Class B), billed only when the object exists. */
+function destinationOperationsUsd(inputs: CostInputs, a: Assumptions): number {
+  const { storageClass } = inputs.settings;
+  return inputs.prices.gcp.classAPerOperation[storageClass].usd + a.destinationExistsFraction * inputs.prices.gcp.classBPerOperation[storageClass].usd;
+}
+
+/** Round trips a copy waits for on each side, one after another (each adds its latency to the copy's duration). */
+interface RoundTrips {
+  s3: number;
+  gcs: number;
+  /** Of those, S3 requests sent alongside a GCS one: only the slower of each pair is waited for. */
+  alongside?: number;
+}
+
+/** The round trips of a copy by our engine (workflows/copy/engine.ts). */
+function ourRequests(settings: StageCostSettings, tier: 'small' | 'large' | 'heavy', sizeBytes: number): RoundTrips {
+  // One GET that also describes the source; destination read + one upload. A small one is read alongside the
+  // destination read (EngineOptions.readAheadMaxBytes).
+  if (sizeBytes <= SINGLE_REQUEST_MAX) return { s3: 1, gcs: 2, alongside: sizeBytes <= READ_AHEAD_MAX ? 1 : 0 };
+  // HEAD, then ranged GETs in parallel (one round trip visible); resumable chunks are sequential round trips, of the
   // engine's upload chunk size for this tier's parts (deployed stages set the part size only).
   const chunkBytes = resolveEngineOptions({ partSizeBytes: settings.partSizeBytes[tier] }).uploadChunkBytes;
   return { s3: 2, gcs: 2 + Math.ceil(sizeBytes / chunkBytes) };
@@ -386,19 +414,13 @@ function ourCpu(settings: StageCostSettings, tier: 'small' | 'large' | 'heavy', 
 
 /**
  * Local fixed time, stretched by the CPU share (the bench measured it on a whole core, CPU-bound), + a round trip per
- * request + the bytes at the slowest of the local rate, the cloud rate and what the CPU share can hash and move.
+ * request waited for + the bytes at the slowest of the local rate, the cloud rate and what the CPU share can hash and move.
  */
-function copySeconds(
-  sizeBytes: number,
-  fixedSeconds: number,
-  localBytesPerSecond: number,
-  a: Assumptions,
-  requests: { s3: number; gcs: number },
-  cpu: CpuBudget,
-): number {
+function copySeconds(sizeBytes: number, fixedSeconds: number, localBytesPerSecond: number, a: Assumptions, requests: RoundTrips, cpu: CpuBudget): number {
   const cpuBytesPerSecond = cpu.secondsPerByte ? cpu.share / cpu.secondsPerByte : Infinity;
   const rate = Math.min(localBytesPerSecond, a.cloudBytesPerSecond, cpuBytesPerSecond);
-  return fixedSeconds / cpu.share + requests.s3 * a.s3RequestSeconds + requests.gcs * a.gcsRequestSeconds + sizeBytes / rate;
+  const hidden = (requests.alongside ?? 0) * Math.min(a.s3RequestSeconds, a.gcsRequestSeconds);
+  return fixedSeconds / cpu.share + requests.s3 * a.s3RequestSeconds + requests.gcs * a.gcsRequestSeconds - hidden + sizeBytes / rate;
 }
 
 function finish(lines: Breakdown, copies: boolean, note?: string): ObjectCost {

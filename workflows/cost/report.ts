@@ -1,8 +1,11 @@
+import { DEFAULT_ENGINE_OPTIONS } from '../copy/engine';
 import { LAMBDA_MEMORY_PER_VCPU, executionEventLogBytes, lambdaApplicationLogBytes, type Assumptions, type CostLine, type Measured } from './model';
 import type { Prices } from './prices';
 import type { DesignName, ScenarioResult } from './scenarios';
 import type { StageCostSettings } from './stage-settings';
 import type { PathName } from './paths';
+
+const READ_AHEAD_MAX_BYTES = DEFAULT_ENGINE_OPTIONS.readAheadMaxBytes;
 
 const LINES: CostLine[] = [
   'Step Functions transitions',
@@ -91,10 +94,12 @@ export function costMarkdown(o: {
       `start-executions ${ms(a.starterSecondsPerBatch)} per batch of ${s.intakeBatchSize}, ` +
       `${(a.lambdaSystemLogBytesPerInvocation / 1000).toFixed(2)} kB of START/REPORT per Lambda invocation at system log level INFO (this stage: ${s.lambdaLogLevels.system}${s.lambdaLogLevels.system === 'WARN' ? ', none' : ''}), ` +
       `${(a.xraySampledFraction * 100).toFixed(0)} % of executions traced by X-Ray; a resumable upload counts as one Class A operation; ` +
+      `${(a.destinationExistsFraction * 100).toFixed(0)} % of copies find their destination object already there (only those pay the Class B metadata read: GCS does not bill the 404 a new object's read gets); ` +
+      `a small copy's one GET (no HEAD) is sent alongside the destination read up to ${(READ_AHEAD_MAX_BYTES / 1024).toFixed(0)} KiB, so only the slower round trip counts; ` +
       `Express: +${ms(a.lambdaInvokeSeconds)} per Task for Step Functions to invoke the Lambda, ${a.expressBilledMemoryMiB} MB billed memory, duration rounded up to 100 ms. ` +
       `Old design: ${(a.lambdaLogBytesPerInvocation / 1000).toFixed(1)} kB of logs per Lambda invocation, ${a.oldDesign.firstMemoryMiB} MB x86 Lambda invoked asynchronously by SNS (${a.oldDesign.asyncAttempts} attempts), out of memory above ${mib(a.oldDesign.firstMaxBytes)}, ` +
       `then a ${a.oldDesign.secondMemoryMiB} MB Lambda from the DLQ topic, which cannot hold more than ${(a.oldDesign.secondMaxBytes / 1e6).toFixed(0)} MB in /tmp. ` +
-      `Storage Transfer Service: event-driven agentless transfer (no service fee), S3 HEAD+GET, GCS read+insert, its SQS queue; ` +
+      `Storage Transfer Service: event-driven agentless transfer (no service fee), S3 HEAD+GET, GCS read (billed as ours) + insert, its SQS queue; ` +
       `with the managed private network its per-GiB fee replaces S3's internet egress.`,
   );
   return out.join('\n');

@@ -32,10 +32,12 @@ it('expect objects to take the path "Choose a copier by size" picks, thresholds 
   expect(routePath(settings, 16 * GIB + 1)).toBe('heavy copy');
 });
 
-it('expect a small copy to bill five transitions, one Class A and one Class B operation, and its bytes of egress', () => {
+it('expect a small copy to bill five transitions, one S3 GET, one Class A operation, and its bytes of egress', () => {
   const c = ourDesignCost(inputs, 1024);
   expect(c.lines['Step Functions transitions']).toBeCloseTo(5 * 0.000025, 12);
-  expect(c.lines['GCS operations']).toBeCloseTo(0.000005 + 0.0000004, 12);
+  expect(c.lines['S3 requests']).toBeCloseTo(0.0000004, 13);
+  // The destination read of a new object answers 404: not billed (https://cloud.google.com/storage/pricing).
+  expect(c.lines['GCS operations']).toBeCloseTo(0.000005, 12);
   expect(c.lines['Egress (S3 to internet)']).toBeCloseTo((1024 / 1e9) * 0.09, 15);
   expect(c.lines.Fargate).toBeUndefined();
   expect(c.total).toBeCloseTo(Object.values(c.lines).reduce((a, b) => a + (b ?? 0), 0), 15);
@@ -62,10 +64,17 @@ it("expect Lambda log bytes from the stage's levels: the handlers' measured line
   expect(handed('INFO') - handed('WARN')).toBeCloseTo(((3.1 * DEFAULT_ASSUMPTIONS.lambdaSystemLogBytesPerInvocation) / 1e9) * perGb, 15);
 });
 
-it('expect the small copier to bill its memory for the local time, stretched by its vCPU share, plus a round trip per request', () => {
-  // 1 KiB: HEAD + GET on S3, destination read + one upload on GCS; the measured local steps ran on a whole core, a
-  // Lambda gets memory / 1,769 of one (prepare 256 MB for its 2 ms, the small copier 1024 MB for its 20 ms).
-  const copySeconds = (0.02 * 1769) / 1024 + 2 * 0.02 + 2 * 0.06 + 1024 / 85e6;
+it('expect the class B destination read billed for the share of copies whose destination exists', () => {
+  const overwrites = { ...inputs, assumptions: { ...DEFAULT_ASSUMPTIONS, destinationExistsFraction: 0.25 } };
+  expect(ourDesignCost(overwrites, 1024).lines['GCS operations']).toBeCloseTo(0.000005 + 0.25 * 0.0000004, 14);
+  expect(storageTransferCost(overwrites, 1024).lines['GCS operations']).toBeCloseTo(0.000005 + 0.25 * 0.0000004, 14);
+});
+
+it('expect the small copier to bill its memory for the local time, stretched by its vCPU share, plus a round trip per request waited for', () => {
+  // 1 KiB: one GET on S3, sent alongside the destination read (only the slower GCS round trip counts), then one
+  // upload; the measured local steps ran on a whole core, a Lambda gets memory / 1,769 of one (prepare 256 MB for its
+  // 2 ms, the small copier 1024 MB for its 20 ms).
+  const copySeconds = (0.02 * 1769) / 1024 + 2 * 0.06 + 1024 / 85e6;
   const starter = (0.25 * 0.2 * 0.0000133334) / 10;
   const expected = starter + 0.25 * ((0.002 * 1769) / 256) * 0.0000133334 + 1 * copySeconds * 0.0000133334;
   expect(ourDesignCost(inputs, 1024).lines['Lambda compute']).toBeCloseTo(expected, 14);
@@ -81,10 +90,19 @@ it('expect a smaller copier to be priced with the slower CPU it gets: its bytes 
   const share = 512 / 1769;
   const seconds = 0.02 / share + 2 * 0.02 + (2 + 4) * 0.06 + (64 * MIB) / (share / (4 / GIB));
   const copier = ourDesignCost(slow, 64 * MIB).lines['Lambda compute']! - ourDesignCost(slow, 0).lines['Lambda compute']!;
-  const copierAt0 = 0.02 / share + 2 * 0.02 + 2 * 0.06;
+  const copierAt0 = 0.02 / share + 2 * 0.06; // an empty object: its one GET alongside the destination read
   expect(copier).toBeCloseTo(0.5 * (seconds - copierAt0) * 0.0000133334, 14);
   expect(lambdaCpuShare(1769)).toBe(1);
   expect(lambdaCpuShare(4096)).toBe(1); // one thread: more vCPUs do not speed up the measured core's work
+});
+
+it('expect a single-request copy above the read-ahead size to wait for its GET after the destination read', () => {
+  const size = MIB;
+  const copySeconds = (0.02 * 1769) / 1024 + 0.02 + 2 * 0.06 + size / 85e6;
+  const starter = (0.25 * 0.2 * 0.0000133334) / 10;
+  const prepare = 0.25 * ((0.002 * 1769) / 256) * 0.0000133334;
+  expect(ourDesignCost(inputs, size).lines['Lambda compute']).toBeCloseTo(starter + prepare + copySeconds * 0.0000133334, 14);
+  expect(ourDesignCost(inputs, size).lines['S3 requests']).toBeCloseTo(0.0000004, 13);
 });
 
 it('expect a retry to add exactly one transition and one more copier invocation', () => {
@@ -130,7 +148,8 @@ it('expect an express-first small copy to bill one Express request and its durat
   const standard = ourDesignCost(inputs, 1024);
   const fast = expressFirstCost(inputs, 1024);
   expect(fast.lines['Step Functions transitions']).toBeUndefined();
-  // prepare 2 ms + copy (20 ms + 2 S3 and 2 GCS round trips) + two Lambda invokes = 0.202 s, billed as 0.3 s of 64 MB.
+  // prepare 2 ms at 256/1769 of a vCPU (13.8 ms) + copy (20 ms at 1024/1769: 34.5 ms, + 2 GCS round trips, the S3 GET
+  // alongside the first) + two Lambda invokes = 0.208 s, billed as 0.3 s of 64 MB.
   expect(fast.lines['Step Functions Express']).toBeCloseTo(0.000001 + 0.3 * (64 / 1024) * 0.00001667, 14);
   expect(fast.lines['GCS operations']).toBeCloseTo(standard.lines['GCS operations']!, 15);
   expect(fast.lines['Lambda compute']).toBeCloseTo(standard.lines['Lambda compute']!, 15);
