@@ -211,7 +211,8 @@ function classifyS3(f: ErrorFacts, ctx: ErrorContext, cause: unknown): BackupErr
     return new SourceNotFound(`${where}: the object or version no longer exists; nothing to back up.`, { cause });
   }
   if (f.name === 'NoSuchBucket') {
-    return new ConfigurationError(`${where}: the source bucket does not exist; check the bucket name in the event or input.`, {
+    const bucket = /^s3:\/\/([^/]+)/.exec(ctx.location)?.[1];
+    return new ConfigurationError(`${where}: the source bucket${bucket ? ` ${bucket}` : ''} does not exist; check the bucket name in the event or input.`, {
       cause,
     });
   }

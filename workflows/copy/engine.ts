@@ -281,10 +281,7 @@ export async function deleteBackup(req: CopyRequest, ctx: CopyContext): Promise<
 }
 
 /** The pinned source version, described and checked; with its bytes when one GET read it whole. */
-interface SourceFacts {
-  source: SourceObject;
-  body?: Buffer;
-}
+type SourceFacts = SourceRead;
 
 /** A whole-object GET started before the destination was read (EngineOptions.readAheadMaxBytes). */
 interface ReadAhead {
@@ -295,8 +292,9 @@ interface ReadAhead {
 /**
  * The source as the copy needs it. A single-request object whose size the request gives and whose version it pins
  * (VersionId, else the event's ETag) is described and read by one GET (getSource: the same facts as HeadObject, the
- * same checks, the same named errors); anything else is described by HeadObject, and large objects then read in
- * ranges (they need the size and S3's full-object checksum first). `toOrder`: the destination holds another version
+ * same checks, the same named errors; S3's size governs, so an event that understated it is read in ranges after);
+ * anything else is described by HeadObject, and large objects then read in ranges (they need the size and S3's
+ * full-object checksum first). `toOrder`: the destination holds another version
  * that no sequencer orders, so the source's LastModified decides, and often decides against copying (a replay's
  * backup is newer than a delayed event): HeadObject describes it without moving its bytes.
  */
@@ -309,7 +307,7 @@ async function readSource(
   toOrder: boolean,
 ): Promise<SourceFacts> {
   if (readAhead) return readAhead.result;
-  if (readsWhole(req, options) && !toOrder) return getSource(ctx.s3, pinOfRequest(req), req.size!, (s) => checkSource(req, s, where), ctx.signal);
+  if (readsWhole(req, options) && !toOrder) return getSource(ctx.s3, pinOfRequest(req), options.singleRequestMaxBytes, (s) => checkSource(req, s, where), ctx.signal);
   const source = await headSource(ctx.s3, pinOfRequest(req), ctx.signal);
   checkSource(req, source, where);
   return { source };
@@ -326,7 +324,7 @@ function startReadAhead(req: CopyRequest, ctx: CopyContext, options: EngineOptio
   if (!readsWhole(req, options) || req.size! > options.readAheadMaxBytes) return undefined;
   const stopper = new AbortController();
   const signal = ctx.signal ? AbortSignal.any([ctx.signal, stopper.signal]) : stopper.signal;
-  const result = getSource(ctx.s3, pinOfRequest(req), req.size!, (s) => checkSource(req, s, where), signal);
+  const result = getSource(ctx.s3, pinOfRequest(req), options.singleRequestMaxBytes, (s) => checkSource(req, s, where), signal);
   // Its failure matters only if the copy needs the source; until then it must not count as unhandled.
   result.catch(() => undefined);
   return { result, stop: () => stopper.abort() };

@@ -40,19 +40,21 @@ export async function headSource(s3: S3Client, pin: SourcePin, signal?: AbortSig
   }
 }
 
-/** A source version read whole: what HeadObject would have said about it, and its bytes. */
+/** A source version described by its GET, with its bytes when it fitted the bound. */
 export interface SourceRead {
   source: SourceObject;
-  body: Buffer;
+  /** Absent when S3 holds more than `maxBytes` (the request's size was wrong): read it in ranges instead. */
+  body?: Buffer;
 }
 
 /**
- * One pinned GetObject in place of HeadObject + GetObject, for an object whose size the caller knows and bounds:
+ * One pinned GetObject in place of HeadObject + GetObject, for an object the caller expects to be small:
  * S3 answers a GET with the same description of the version as a HEAD (version, ETag, size, storage class, SSE,
  * its checksums with ChecksumMode ENABLED, user metadata and content headers;
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html), and both read the same version, so the
  * facts describe exactly these bytes. `vet` sees the description before a byte of the body is read (the engine's
- * SourceChanged / SourceNotReadable checks); a size other than `size` is an IntegrityError, as for any pinned read.
+ * SourceChanged / SourceNotReadable checks). S3's size governs, as HeadObject's did: the body is read whole when it is
+ * at most `maxBytes`, else left unread (an event that understated the size) for the caller's ranged GETs.
  * Unlike HEAD, a GET error carries S3's code in its body: a missing bucket is NoSuchBucket (ConfigurationError), a
  * missing key NoSuchKey or NoSuchVersion (SourceNotFound), an archived object InvalidObjectState (SourceNotReadable),
  * so no HeadBucket is needed to tell them apart. With ChecksumMode ENABLED the SDK also checks the body against
@@ -61,7 +63,7 @@ export interface SourceRead {
 export async function getSource(
   s3: S3Client,
   pin: SourcePin,
-  size: number,
+  maxBytes: number,
   vet: (source: SourceObject) => void,
   signal?: AbortSignal,
 ): Promise<SourceRead> {
@@ -75,10 +77,8 @@ export async function getSource(
     try {
       const source = describedBy(pin, res);
       vet(source);
-      if (source.size !== size) {
-        throw new IntegrityError(`GetObject on ${where} returned ${source.size} bytes, expected ${size}; the object changed size under a pinned read.`);
-      }
-      return { source, body: await readExactly(body, Buffer.allocUnsafe(size), `GetObject on ${where}`, signal) };
+      if (source.size > maxBytes) return { source };
+      return { source, body: await readExactly(body, Buffer.allocUnsafe(source.size), `GetObject on ${where}`, signal) };
     } finally {
       if (body && !body.readableEnded) body.destroy(); // refused before its end: free the connection
     }

@@ -25,18 +25,29 @@ function s3Error(name: string, status: number, message: string): S3ServiceExcept
   return new S3ServiceException({ name, $fault: 'client', $metadata: { httpStatusCode: status }, message });
 }
 
+/**
+ * S3's description of the object, as HeadObject answers it and as a GET answers it with the body (the same headers):
+ * a small copy whose event gives size and ETag reads both from its one GET.
+ */
 function head(extra: Record<string, unknown>): void {
-  s3Mock.on(HeadObjectCommand).resolves({ ContentLength: BODY.length, ETag: `"${ETAG}"`, ...extra });
+  const described = { ContentLength: BODY.length, ETag: `"${ETAG}"`, ...extra };
+  s3Mock.on(HeadObjectCommand).resolves(described);
+  s3Mock.on(GetObjectCommand).callsFake(() => ({ ...described, Body: Readable.from([BODY]) }));
 }
 
-function serveBody(): void {
-  s3Mock.on(GetObjectCommand).callsFake(() => ({ ContentLength: BODY.length, Body: Readable.from([BODY]) }));
+/** An archived object S3 has not restored: HEAD describes it; a GET is refused with InvalidObjectState naming its class. */
+function archived(storageClass: string, restore?: string): void {
+  head({ StorageClass: storageClass, ...(restore ? { Restore: restore } : {}) });
+  s3Mock
+    .on(GetObjectCommand)
+    .rejects(new InvalidObjectState({ $metadata: { httpStatusCode: 403 }, message: "The operation is not valid for the object's storage class", StorageClass: storageClass as never }));
 }
 
-async function backUp(key: string) {
+/** Backs up the object an event names; `object` overrides the event's (e.g. no size: described first). */
+async function backUp(key: string, object: Record<string, unknown> = { size: BODY.length, eTag: ETAG }) {
   const gcs = new FakeGcs();
   const env = { s3: new S3Client({ region: 'us-east-1' }), storage: gcs.storage(), target: { bucket: 'backup', prefix: '' }, alerts: new LocalAlertSink(), retryIntervalMs: 0 };
-  const result = await runBackupExecution(s3Record(key, { object: { size: BODY.length, eTag: ETAG } }), env);
+  const result = await runBackupExecution(s3Record(key, { object }), env);
   return { result, gcs, alert: result.alerts[0]?.message ?? '' };
 }
 
@@ -44,20 +55,20 @@ describe.each([
   ['O2', 'GLACIER'],
   ['O2', 'DEEP_ARCHIVE'],
 ])('%s %s, not restored', (_id, storageClass) => {
-  test(`${_id} ${storageClass}: SourceNotReadable before any GET, FAILED with an alert naming the key and what to do`, async () => {
-    head({ StorageClass: storageClass });
+  test(`${_id} ${storageClass}: S3 refuses the small copy's one GET (InvalidObjectState): SourceNotReadable, FAILED with an alert naming the key and what to do`, async () => {
+    archived(storageClass);
     const { result, gcs, alert } = await backUp(`archive/${storageClass}.bin`);
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe('SourceNotReadable');
-    expect(result.cause).toContain(`is in ${storageClass} and not restored; restore it (then replay) or exclude it from backup`);
+    expect(result.cause).toContain(`(${storageClass}) and not restored; restore it (then replay) or exclude it from backup`);
     expect(alert).toContain(`Key: archive/${storageClass}.bin`);
-    expect(s3Mock.commandCalls(GetObjectCommand)).toHaveLength(0);
+    expect(s3Mock.commandCalls(HeadObjectCommand)).toHaveLength(0);
     expect(gcs.objects.size).toBe(0);
   });
 });
 
 test('O3 GLACIER with a restore in progress: SourceNotReadable (replay once the restore completes)', async () => {
-  head({ StorageClass: 'GLACIER', Restore: 'ongoing-request="true"' });
+  archived('GLACIER', 'ongoing-request="true"');
   const { result } = await backUp('archive/restoring.bin');
   expect(result.status).toBe('FAILED');
   expect(result.error).toBe('SourceNotReadable');
@@ -65,7 +76,6 @@ test('O3 GLACIER with a restore in progress: SourceNotReadable (replay once the 
 
 test('O4 GLACIER restored (a temporary copy is readable): copied', async () => {
   head({ StorageClass: 'GLACIER', Restore: 'ongoing-request="false", expiry-date="Fri, 27 Nov 2026 00:00:00 GMT"' });
-  serveBody();
   const { result, gcs } = await backUp('archive/restored.bin');
   expect(result.status).toBe('SUCCEEDED');
   expect(result.output).toMatchObject({ outcome: 'copied', bytes: BODY.length });
@@ -92,14 +102,13 @@ test('O5 INTELLIGENT_TIERING in an archive access tier: GET says InvalidObjectSt
 
 test('O6 GLACIER_IR (Instant Retrieval) is readable: copied', async () => {
   head({ StorageClass: 'GLACIER_IR' });
-  serveBody();
   const { result } = await backUp('archive/instant.bin');
   expect(result.output).toMatchObject({ outcome: 'copied', bytes: BODY.length });
 });
 
-test('O7 SSE-C: HeadObject without the key is 400 → SourceNotReadable naming customer-provided keys', async () => {
+test('O7 SSE-C, described first (no size in the event): HeadObject without the key is 400 → SourceNotReadable naming customer-provided keys', async () => {
   s3Mock.on(HeadObjectCommand).rejects(s3Error('BadRequest', 400, 'UnknownError'));
-  const { result, alert } = await backUp('secret/customer-key.bin');
+  const { result, alert } = await backUp('secret/customer-key.bin', { size: undefined, eTag: ETAG });
   expect(result.status).toBe('FAILED');
   expect(result.error).toBe('SourceNotReadable');
   expect(result.cause).toMatch(/customer-provided keys \(SSE-C\) cannot be backed up without the key — exclude them/);
@@ -113,7 +122,7 @@ test('O7 SSE-C: GetObject without the key is 400 InvalidRequest → SourceNotRea
     .rejects(s3Error('InvalidRequest', 400, 'The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.'));
   const { result } = await backUp('secret/customer-key-get.bin');
   expect(result.error).toBe('SourceNotReadable');
-  expect(result.cause).toMatch(/SSE-C/);
+  expect(result.cause).toMatch(/customer-provided keys \(SSE-C\) cannot be backed up without the key — exclude them/);
 });
 
 test('O8 SSE-KMS with a key the copier may not use: AccessDenied → SourceNotReadable naming kms:Decrypt', async () => {
@@ -125,15 +134,22 @@ test('O8 SSE-KMS with a key the copier may not use: AccessDenied → SourceNotRe
   expect(result.cause).toMatch(/grant the copier s3:GetObject and s3:GetObjectVersion \(and kms:Decrypt/);
 });
 
-test('O15 the source bucket does not exist: ConfigurationError, FAILED with an alert', async () => {
-  // What S3 really answers (recorded from the local S3 server, test/fixtures/errors/s3.json): a HEAD error has no body,
-  // so HeadObject in a missing bucket is a bare 404 'NotFound', exactly as for a missing key; HeadBucket tells them apart.
-  const recorded = new Map(loadRecordedErrors('s3.json').map((r) => [r.id, r.error]));
-  s3Mock.on(HeadObjectCommand).rejects(rebuildError(recorded.get('s3-head-missing-bucket')!));
-  s3Mock.on(HeadBucketCommand).rejects(rebuildError(recorded.get('s3-head-bucket-missing')!));
-  const { result, alert } = await backUp('anything.bin');
-  expect(result.status).toBe('FAILED');
-  expect(result.error).toBe('ConfigurationError');
-  expect(result.cause).toMatch(/the source bucket source-bucket does not exist/);
-  expect(alert).toContain('Error: ConfigurationError');
+describe.each([
+  ['with its size: its one GET answers NoSuchBucket', { size: BODY.length, eTag: ETAG }],
+  ['described first (no size in the event): HeadBucket tells a missing bucket from a missing key', { size: undefined, eTag: ETAG }],
+])('O15 the source bucket does not exist (%s)', (_how, object) => {
+  test('ConfigurationError, FAILED with an alert', async () => {
+    // What S3 really answers (recorded from the local S3 server, test/fixtures/errors/s3.json): a GET error carries
+    // NoSuchBucket in its body; a HEAD error has none, so HeadObject in a missing bucket is a bare 404 'NotFound', exactly
+    // as for a missing key, and HeadBucket tells them apart.
+    const recorded = new Map(loadRecordedErrors('s3.json').map((r) => [r.id, r.error]));
+    s3Mock.on(GetObjectCommand).rejects(rebuildError(recorded.get('s3-get-missing-bucket')!));
+    s3Mock.on(HeadObjectCommand).rejects(rebuildError(recorded.get('s3-head-missing-bucket')!));
+    s3Mock.on(HeadBucketCommand).rejects(rebuildError(recorded.get('s3-head-bucket-missing')!));
+    const { result, alert } = await backUp('anything.bin', object);
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('ConfigurationError');
+    expect(result.cause).toMatch(/the source bucket source-bucket does not exist/);
+    expect(alert).toContain('Error: ConfigurationError');
+  });
 });

@@ -463,6 +463,17 @@ describe('copyObject — the one-GET path keeps every source check', () => {
     });
   });
 
+  it("lets S3's size govern when the event understated it: a body beyond singleRequestMaxBytes is left unread and copied in ranges", async () => {
+    const big = randomBytes(600 * KIB);
+    const bigEtag = serveS3(big);
+    const out = await copyObject({ bucket: 'src', key: 'a.txt', etag: bigEtag, size: 10 }, ctx());
+    expect(out).toMatchObject({ outcome: 'copied', bytes: big.length });
+    expect(s3Mock.commandCalls(HeadObjectCommand)).toHaveLength(0);
+    const ranges = s3Mock.commandCalls(GetObjectCommand).map((c) => c.args[0].input.Range);
+    expect(ranges).toEqual([undefined, 'bytes=0-262143', 'bytes=262144-524287', 'bytes=524288-614399']);
+    expect(gcs.objects.get('backup/a.txt')!.data.equals(big)).toBe(true);
+  });
+
   it('a destination that holds the version, unverified, is checked against the GET\'s bytes and marked: no second read, no upload', async () => {
     serveS3(data);
     gcs.put('backup/a.txt', data, { [K.bucket]: 'src', [K.key]: 'a.txt', [K.etag]: etag, [K.size]: String(data.length) });
