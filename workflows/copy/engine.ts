@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { decideCopy, decideDelete, type SourceVersion } from '../backup/destination-state';
 import { ConfigurationError, IntegrityError, SourceChanged, SourceNotFound, TransientError } from '../backup/errors';
 import { destinationObjectName } from '../backup/keys';
+import { sourceVersionId } from '../backup/version-id';
 import { forObject } from '../logger';
 import { StreamHasher, checksumsOf, hashEach, md5Wanted, type ContentChecksums, type Md5Policy } from './checksums';
 import {
@@ -28,8 +29,8 @@ import { assertReadable, assertSameEtag, sourceChecksums, storedMismatch, verify
 
 /**
  * The copy engine: policy over the two transports. Reads the destination first (idempotency, order; a small
- * object's one GET runs alongside), pins and describes the source, streams it through CRC32C (and MD5 when verifiable, see Md5Policy) into GCS,
- * verifies, and never leaves a corrupt or partial object current.
+ * object's one GET runs alongside), pins and describes the source, streams it through CRC32C (and MD5 when
+ * verifiable, see Md5Policy) into GCS, verifies, and never leaves a corrupt or partial object current.
  */
 
 export interface EngineOptions {
@@ -294,9 +295,9 @@ interface ReadAhead {
  * (VersionId, else the event's ETag) is described and read by one GET (getSource: the same facts as HeadObject, the
  * same checks, the same named errors; S3's size governs, so an event that understated it is read in ranges after);
  * anything else is described by HeadObject, and large objects then read in ranges (they need the size and S3's
- * full-object checksum first). `toOrder`: the destination holds another version
- * that no sequencer orders, so the source's LastModified decides, and often decides against copying (a replay's
- * backup is newer than a delayed event): HeadObject describes it without moving its bytes.
+ * full-object checksum first). `toOrder`: the destination holds another version that no sequencer orders, so the
+ * source's LastModified decides, and often decides against copying (a replay's backup is newer than a delayed
+ * event): HeadObject describes it without moving its bytes.
  */
 async function readSource(
   req: CopyRequest,
@@ -315,7 +316,7 @@ async function readSource(
 
 /** One GET gives the source's description and bytes (readSource): only with a known, bounded size and a pin. */
 function readsWhole(req: CopyRequest, options: EngineOptions): boolean {
-  const pinned = req.versionId !== undefined || req.etag !== undefined;
+  const pinned = sourceVersionId(req.versionId) !== undefined || req.etag !== undefined;
   return pinned && req.size !== undefined && req.size <= options.singleRequestMaxBytes;
 }
 
