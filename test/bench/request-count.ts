@@ -33,11 +33,12 @@ export const REQUEST_REASONS: Record<RequestKind, string> = {
 };
 
 /**
- * The fewest requests of each kind a small copy can make under those rules: the source pinned (HEAD) and read (GET),
- * the destination's state read once, and one upload that carries its own proof (no verify read, no patch).
+ * The fewest requests of each kind a small copy can make under those rules: the source pinned, described and read by
+ * one GET (no HEAD: the GET's answer describes the version), the destination's state read once, and one upload that
+ * carries its own proof (no verify read, no patch).
  */
 export const MINIMUM_SMALL_COPY_REQUESTS: Record<RequestKind, number> = {
-  'S3 HEAD': 1,
+  'S3 HEAD': 0,
   'S3 GET': 1,
   'GCS metadata read': 1,
   'GCS upload': 1,
