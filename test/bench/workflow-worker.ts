@@ -6,13 +6,14 @@
  * Argument: one JSON WorkflowWorkerInput. Prints one JSON WorkflowWorkerResult line.
  */
 import { Storage } from '@google-cloud/storage';
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { localS3Client } from '../../workflows/local/s3-server';
 import { resolve } from 'node:path';
 import { executionName } from '../../workflows/backup/execution-name';
 import { normalizeExecutionInput } from '../../workflows/backup/normalize';
-import { FAST_PATH_ASL_PATH, loadDefinition } from '../../workflows/local/asl-definition';
-import { runBackupExecution as defaultRunner, runFastPathExecution, type LocalExecutionResult } from '../../workflows/local/runner';
+import { FAST_PATH_ASL_PATH } from '../../workflows/local/asl-definition';
+import { preparedFor, runBackupExecution as defaultRunner, runFastPathExecution, type LocalExecutionResult } from '../../workflows/local/runner';
 import { LOCAL_ARNS, type LocalEnvironment } from '../../workflows/local/deployment';
 import { expressExecutionArnFor } from '../../workflows/local/sfn-api/names';
 import { cloudWatchLogBytes } from './log-bytes';
@@ -78,12 +79,14 @@ async function main(): Promise<void> {
       return { executionArn: `${LOCAL_ARNS.stateMachine.replace(':stateMachine:', ':execution:')}:${name}`, startDate: Date.now() / 1000 };
     },
   };
-  const fastResources = new Map(Object.entries(loadDefinition(FAST_PATH_ASL_PATH)['States'] as Record<string, { Resource?: string }>).map(([n, s]) => [n, s.Resource ?? '']));
+  // Each Task's resource as deployed (log-bytes.ts gives the local ARNs the production stage's names).
+  const fastResources = new Map(Object.entries(preparedFor(env, FAST_PATH_ASL_PATH).definition['States'] as Record<string, { Resource?: string }>).map(([n, s]) => [n, s.Resource ?? '']));
   const express = input.machine === 'express';
   const run = (item: unknown, runEnv: LocalEnvironment, options: Parameters<typeof runBackupExecution>[2] = {}): Promise<LocalExecutionResult> => {
     if (!express) return runBackupExecution(item, runEnv, options);
     const name = executionName(normalizeExecutionInput(item));
-    return runFastPathExecution(item, runEnv, { name, arn: expressExecutionArnFor(LOCAL_ARNS.fastPathStateMachine, name, String(Math.random()).slice(2)) }, options);
+    // An Express execution's id is a UUID, as the local endpoint and AWS give it.
+    return runFastPathExecution(item, runEnv, { name, arn: expressExecutionArnFor(LOCAL_ARNS.fastPathStateMachine, name, randomUUID()) }, options);
   };
   for (const warm of inputs.slice(0, input.warmup)) {
     await run(warm, { ...env, target: { bucket: input.bucket, prefix: `${input.prefix}warmup/` } });

@@ -9,6 +9,7 @@ import { ConfigurationError } from '../backup/errors';
 import type { TaskTokenReporter } from '../backup/heavy-task';
 import { isObject, taskStates, type Json, type JsonObject } from './asl-definition';
 import type { TaskHandler } from './local-sfn';
+import { withAttemptRecording } from './task-attempts';
 
 export const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
 export const ECS_RUN_TASK_WAIT_FOR_TOKEN = 'arn:aws:states:::ecs:runTask.waitForTaskToken';
@@ -90,7 +91,8 @@ export function bindTaskStates(definition: JsonObject, deployment: LocalDeployme
     }
   }
   if (problems.length > 0) throw new ConfigurationError(`Refusing to run: ${problems.join('; ')}`);
-  return handlers;
+  // What each attempt was called with and returned, for the history events (task-attempts.ts).
+  return Object.fromEntries(Object.entries(handlers).map(([state, handler]) => [state, withAttemptRecording(state, handler)]));
 }
 
 function lambdaHandler(deployment: LocalDeployment): TaskHandler {

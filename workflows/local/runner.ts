@@ -15,6 +15,7 @@ import { bindTaskStates, LOCAL_TASK_TOKEN } from './bindings';
 import { LOCAL_ARNS, resolveLocalEnvironment, type LocalEnvironment, type ResolvedLocalEnvironment } from './deployment';
 import { historyEvents } from './sfn-api/history-events';
 import { StateMachine, type EventLog, type RunOptions, type StateMachineDefinition, type TaskHandler } from './local-sfn';
+import { collectAttempts, TaskAttemptLog } from './task-attempts';
 import { TimelineRecorder, type ExecutionStatus, type Timeline, type TimelineStep } from './timeline';
 
 export interface LocalRunOptions {
@@ -167,7 +168,8 @@ export async function runToTimeline(
   executionName: string,
   options: Pick<LocalRunOptions, 'onStep' | 'onEvent' | 'signal'> = {},
 ): Promise<Timeline> {
-  const execution = start();
+  const attempts = new TaskAttemptLog();
+  const execution = collectAttempts(attempts, start);
   if (options.signal?.aborted) execution.abort();
   else options.signal?.addEventListener('abort', () => execution.abort(), { once: true });
   const recorder = new TimelineRecorder(executionName, options.onStep);
@@ -180,7 +182,9 @@ export async function runToTimeline(
   // Failure details come from the event log (ExecutionFailed carries Error and Cause); the rejection only ends the run.
   await execution.result.catch(() => undefined);
   await recording;
-  return recorder.result();
+  const timeline = recorder.result();
+  attempts.attachTo(timeline);
+  return timeline;
 }
 
 /**

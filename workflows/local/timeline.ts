@@ -4,6 +4,7 @@
  */
 import type { Json } from './asl-definition';
 import type { EventLog } from './local-sfn';
+import type { TaskAttempt } from './task-attempts';
 
 export type ExecutionStatus = 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';
 
@@ -32,6 +33,8 @@ export interface TimelineStep {
   /** The input the state was entered with (what a redrive feeds it again). */
   input?: Json;
   output?: Json;
+  /** Task states: each attempt's effective input and raw result, in order (retried ones first), when recorded. */
+  attempts?: TaskAttempt[];
 }
 
 export interface Timeline {

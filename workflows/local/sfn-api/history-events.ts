@@ -27,6 +27,8 @@ interface Draft {
 
 export function historyEvents(record: ExecutionRecord, resourceOf: ResourceOf, includeData = true): HistoryEvent[] {
   const drafts: Draft[] = [];
+  // Where the tasks are scheduled: the state machine's region.
+  const region = /^arn:aws[a-z-]*:states:([^:]+):/.exec(record.stateMachineArn)?.[1] ?? 'local';
   const data = (value: string | undefined): Record<string, unknown> =>
     includeData && value !== undefined ? { value, details: { truncated: false } } : {};
   record.runs.forEach((run, i) => {
@@ -45,13 +47,13 @@ export function historyEvents(record: ExecutionRecord, resourceOf: ResourceOf, i
     } else {
       drafts.push({ timestamp: at, type: 'ExecutionRedriven', executionRedrivenEventDetails: { redriveCount: i } });
     }
-    if (run.timeline) drafts.push(...runEvents(run.timeline, at, includeData ? record.input : undefined, resourceOf, includeData));
+    if (run.timeline) drafts.push(...runEvents(run.timeline, at, includeData ? record.input : undefined, resourceOf, region, includeData));
     drafts.push(...closing(run, includeData));
   });
   return drafts.map((d, i) => ({ id: i + 1, previousEventId: i, ...d }));
 }
 
-function runEvents(timeline: Timeline, fallbackStart: number, input: string | undefined, resourceOf: ResourceOf, includeData: boolean): Draft[] {
+function runEvents(timeline: Timeline, fallbackStart: number, input: string | undefined, resourceOf: ResourceOf, region: string, includeData: boolean): Draft[] {
   const start = Date.parse(timeline.startedAt) || fallbackStart;
   const out: Draft[] = [];
   let stateInput = input;
@@ -65,7 +67,7 @@ function runEvents(timeline: Timeline, fallbackStart: number, input: string | un
       stateEnteredEventDetails: { name: step.state, ...(includeData && stateInput !== undefined ? { input: stateInput } : {}) },
     });
     const output = step.output === undefined ? undefined : JSON.stringify(step.output);
-    if (step.type === 'Task') out.push(...taskEvents(step, at, resourceOf(step.state) ?? '', includeData ? output : undefined));
+    if (step.type === 'Task') out.push(...taskEvents(step, at, resourceOf(step.state) ?? '', region, includeData));
     if (step.status === 'succeeded' && step.type !== 'Fail') {
       out.push({
         timestamp: at(step.startedAtMs + step.durationMs),
@@ -78,25 +80,54 @@ function runEvents(timeline: Timeline, fallbackStart: number, input: string | un
   return out;
 }
 
-function taskEvents(step: TimelineStep, at: (ms: number) => number, resourceArn: string, output: string | undefined): Draft[] {
+/**
+ * One Task state's attempts, as AWS records them with execution data. A function's ARN as Resource (the original
+ * Lambda integration) logs LambdaFunctionScheduled {resource, input}, LambdaFunctionStarted (no details) and
+ * LambdaFunctionSucceeded {output} / LambdaFunctionFailed / LambdaFunctionTimedOut; a service integration logs
+ * TaskScheduled {resourceType, resource, region, parameters}, TaskStarted and TaskSucceeded {output} / TaskFailed.
+ * `input`/`parameters` is the effective input, after InputPath and Parameters ("The JSON data passed to the resource",
+ * https://docs.aws.amazon.com/step-functions/latest/apireference/API_TaskScheduledEventDetails.html, and
+ * API_LambdaFunctionScheduledEventDetails.html); the succeeded event's `output` is the resource's raw result, before
+ * ResultSelector, ResultPath and OutputPath ("The full JSON response from a resource",
+ * API_TaskSucceededEventDetails.html); the state's own output is in <Type>StateExited. CloudWatch Logs at level ALL
+ * with execution data carries the same details (https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html).
+ */
+function taskEvents(step: TimelineStep, at: (ms: number) => number, resourceArn: string, region: string, includeData: boolean): Draft[] {
+  const lambda = /^arn:aws[a-z-]*:lambda:[^:]+:\d{12}:function:/.test(resourceArn);
   const resource = splitResource(resourceArn);
   const out: Draft[] = [];
-  let attemptStart = step.startedAtMs;
-  const attempt = (): void => {
-    out.push({ timestamp: at(attemptStart), type: 'TaskScheduled', taskScheduledEventDetails: { ...resource, region: 'local', parameters: '{}' } });
-    out.push({ timestamp: at(attemptStart), type: 'TaskStarted', taskStartedEventDetails: resource });
+  // An attempt the timeline did not record (a run from before it did, a scripted test handler) shows an empty input.
+  const inputOf = (i: number): string => JSON.stringify(step.attempts?.[i]?.input ?? {});
+  const data = (field: string, text: string): Record<string, unknown> => (includeData ? { [field]: text, [`${field}Details`]: { truncated: false } } : {});
+  const failed = (atMs: number, error: string, cause: string): void => {
+    if (!lambda) out.push({ timestamp: at(atMs), type: 'TaskFailed', taskFailedEventDetails: { ...resource, error, cause } });
+    else if (error === 'States.Timeout') out.push({ timestamp: at(atMs), type: 'LambdaFunctionTimedOut', lambdaFunctionTimedOutEventDetails: { error, cause } });
+    else out.push({ timestamp: at(atMs), type: 'LambdaFunctionFailed', lambdaFunctionFailedEventDetails: { error, cause } });
   };
-  for (const retry of step.retries) {
-    attempt();
-    out.push({ timestamp: at(retry.atMs), type: 'TaskFailed', taskFailedEventDetails: { ...resource, error: retry.error, cause: retry.cause } });
+  let attemptStart = step.startedAtMs;
+  const attempt = (i: number): void => {
+    if (lambda) {
+      out.push({ timestamp: at(attemptStart), type: 'LambdaFunctionScheduled', lambdaFunctionScheduledEventDetails: { resource: resourceArn, ...data('input', inputOf(i)) } });
+      out.push({ timestamp: at(attemptStart), type: 'LambdaFunctionStarted' });
+    } else {
+      out.push({ timestamp: at(attemptStart), type: 'TaskScheduled', taskScheduledEventDetails: { ...resource, region, ...(includeData ? { parameters: inputOf(i) } : {}) } });
+      out.push({ timestamp: at(attemptStart), type: 'TaskStarted', taskStartedEventDetails: resource });
+    }
+  };
+  step.retries.forEach((retry, i) => {
+    attempt(i);
+    failed(retry.atMs, retry.error, retry.cause);
     attemptStart = retry.atMs;
-  }
-  attempt();
-  const end = at(step.startedAtMs + step.durationMs);
+  });
+  attempt(step.retries.length);
+  const endMs = step.startedAtMs + step.durationMs;
   if (step.status === 'succeeded') {
-    out.push({ timestamp: end, type: 'TaskSucceeded', taskSucceededEventDetails: { ...resource, ...(output !== undefined ? { output } : {}) } });
+    const result = step.attempts?.[step.retries.length]?.result;
+    const output = result === undefined ? {} : data('output', JSON.stringify(result));
+    if (lambda) out.push({ timestamp: at(endMs), type: 'LambdaFunctionSucceeded', lambdaFunctionSucceededEventDetails: output });
+    else out.push({ timestamp: at(endMs), type: 'TaskSucceeded', taskSucceededEventDetails: { ...resource, ...output } });
   } else if (step.status !== 'running') {
-    out.push({ timestamp: end, type: 'TaskFailed', taskFailedEventDetails: { ...resource, error: step.error ?? 'States.TaskFailed', cause: step.cause ?? '' } });
+    failed(endMs, step.error ?? 'States.TaskFailed', step.cause ?? '');
   }
   return out;
 }
