@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { localS3Client } from '../../workflows/local/s3-server';
 import { resolve } from 'node:path';
 import { executionName } from '../../workflows/backup/execution-name';
-import { normalizeExecutionInput } from '../../workflows/backup/normalize';
+import { normalizeExecutionInput, objectEventInput } from '../../workflows/backup/normalize';
 import { FAST_PATH_ASL_PATH } from '../../workflows/local/asl-definition';
 import { preparedFor, runBackupExecution as defaultRunner, runFastPathExecution, type LocalExecutionResult } from '../../workflows/local/runner';
 import { LOCAL_ARNS, type LocalEnvironment } from '../../workflows/local/deployment';
@@ -23,7 +23,7 @@ import { peakRssBytes } from './peak-rss';
 export interface WorkflowWorkerInput {
   s3Endpoint: string;
   gcsEndpoint: string;
-  /** JSON file: an array of execution inputs (S3 notification records). */
+  /** JSON file: an array of S3 notification records (each started as the intake starts it). */
   inputsFile: string;
   concurrency: number;
   bucket: string;
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   const runBackupExecution = variant
     ? ((await import(resolve(variant))) as { runBackupExecution: typeof defaultRunner }).runBackupExecution
     : defaultRunner;
-  const inputs = JSON.parse(await readFile(input.inputsFile, 'utf8')) as unknown[];
+  const inputs = (JSON.parse(await readFile(input.inputsFile, 'utf8')) as unknown[]).map((record) => objectEventInput(normalizeExecutionInput(record)));
   const handOffs: Promise<unknown>[] = [];
   const standardEnv: LocalEnvironment = {
     s3: localS3Client(input.s3Endpoint),
@@ -82,11 +82,12 @@ async function main(): Promise<void> {
   // Each Task's resource as deployed (log-bytes.ts gives the local ARNs the production stage's names).
   const fastResources = new Map(Object.entries(preparedFor(env, FAST_PATH_ASL_PATH).definition['States'] as Record<string, { Resource?: string }>).map(([n, s]) => [n, s.Resource ?? '']));
   const express = input.machine === 'express';
-  const run = (item: unknown, runEnv: LocalEnvironment, options: Parameters<typeof runBackupExecution>[2] = {}): Promise<LocalExecutionResult> => {
-    if (!express) return runBackupExecution(item, runEnv, options);
-    const name = executionName(normalizeExecutionInput(item));
+  // Each execution starts as the intake starts it: with the normalized event (objectEventInput) under its name.
+  const run = (start: unknown, runEnv: LocalEnvironment, options: Parameters<typeof runBackupExecution>[2] = {}): Promise<LocalExecutionResult> => {
+    if (!express) return runBackupExecution(start, runEnv, options);
+    const name = executionName(normalizeExecutionInput(start));
     // An Express execution's id is a UUID, as the local endpoint and AWS give it.
-    return runFastPathExecution(item, runEnv, { name, arn: expressExecutionArnFor(LOCAL_ARNS.fastPathStateMachine, name, randomUUID()) }, options);
+    return runFastPathExecution(start, runEnv, { name, arn: expressExecutionArnFor(LOCAL_ARNS.fastPathStateMachine, name, randomUUID()) }, options);
   };
   for (const warm of inputs.slice(0, input.warmup)) {
     await run(warm, { ...env, target: { bucket: input.bucket, prefix: `${input.prefix}warmup/` } });

@@ -36,7 +36,29 @@ type Json = Record<string, unknown>;
 const MANUAL_FIELDS = new Set(['bucket', 'key', 'versionId']);
 
 /**
- * The state machine's input: ONE S3 notification record ({eventSource:'aws:s3', eventName, s3:{bucket,object}}), or
+ * The discriminator of the intake's execution input (objectEventInput): `format` names the shape and its version, so
+ * the input is never mistaken for a manual {bucket, key} (which refuses any other field) or a raw event.
+ */
+export const OBJECT_EVENT_FORMAT = 'object-event/1';
+
+/** What the intake starts an execution with: an S3 event's facts, already normalized, and OBJECT_EVENT_FORMAT. */
+export type ObjectEventInput = { format: typeof OBJECT_EVENT_FORMAT } & BackupEvent;
+
+const OBJECT_EVENT_FIELDS = new Set(['format', 'action', 'bucket', 'key', 'keyAlternative', 'versionId', 'etag', 'size', 'sequencer', 'eventTime', 'eventName', 'origin']);
+
+/**
+ * The execution input for an event the intake normalized: about a third of the raw S3 record or EventBridge event,
+ * which an Express execution logs several times. normalizeExecutionInput reads it back to the same event, so the
+ * deterministic execution name is the same whichever shape a delivery or hand-off carries.
+ */
+export function objectEventInput(event: BackupEvent): ObjectEventInput {
+  if (event.origin === 'manual') throw new InvalidInput('A manual input is started as {bucket, key, versionId?}, not as an object event');
+  return { format: OBJECT_EVENT_FORMAT, ...event };
+}
+
+/**
+ * The state machine's input: the intake's object event ({format: OBJECT_EVENT_FORMAT, …}: plain key, already
+ * normalized), ONE S3 notification record ({eventSource:'aws:s3', eventName, s3:{bucket,object}}), or
  * {Records:[exactly one]}, an EventBridge 'Object Created'/'Object Deleted' event, or manual {bucket, key, versionId?}
  * (plain key). Throws InvalidInput naming the problem.
  *
@@ -47,6 +69,7 @@ const MANUAL_FIELDS = new Set(['bucket', 'key', 'versionId']);
  */
 export function normalizeExecutionInput(input: unknown): BackupEvent {
   if (!isObject(input)) throw new InvalidInput(`Execution input must be a JSON object, got ${describe(input)}`);
+  if ('format' in input) return fromObjectEvent(input);
   if ('Records' in input) {
     const records = input['Records'];
     if (!Array.isArray(records) || records.length !== 1) {
@@ -65,7 +88,7 @@ export function normalizeExecutionInput(input: unknown): BackupEvent {
   }
   if ('bucket' in input || 'key' in input) return fromManual(input);
   throw new InvalidInput(
-    'Execution input is not a recognized shape: expected an S3 notification record (or {Records:[one record]}), ' +
+    `Execution input is not a recognized shape: expected an object event {format: '${OBJECT_EVENT_FORMAT}', …}, an S3 notification record (or {Records:[one record]}), ` +
       "an EventBridge 'Object Created'/'Object Deleted' event from aws.s3, or {bucket, key, versionId?}; " +
       `got an object with keys [${Object.keys(input).join(', ')}]`,
   );
@@ -75,7 +98,7 @@ export function normalizeExecutionInput(input: unknown): BackupEvent {
  * One SQS message body → the execution inputs it carries: S3 notification JSON (Records[] → one input per record),
  * an SNS envelope whose Message is that JSON, an EventBridge event; the S3 TestEvent → [] (acknowledged, logged by
  * the caller). Malformed → InvalidInput with a clear reason. Inputs are returned as received (not normalized): the
- * state machine gets the original record/event.
+ * caller normalizes each (the state machine gets objectEventInput of it).
  */
 export function executionInputsFromMessage(body: string): unknown[] {
   const parsed = parseJson(body, 'SQS message body');
@@ -176,6 +199,36 @@ function fromEventBridge(event: Json): BackupEvent {
     eventTime: optionalString(event, 'time', 'EventBridge event'),
     eventName: reason ? `${detailType}:${reason}` : detailType,
     origin: 'eventbridge',
+  });
+}
+
+/** The intake's object event: every field checked as strictly as the event it was normalized from. */
+function fromObjectEvent(input: Json): BackupEvent {
+  const where = 'Object event input';
+  if (input['format'] !== OBJECT_EVENT_FORMAT) {
+    throw new InvalidInput(`${where} has format ${describe(input['format'])}; this version reads ${JSON.stringify(OBJECT_EVENT_FORMAT)}`);
+  }
+  const unknown = Object.keys(input).filter((k) => !OBJECT_EVENT_FIELDS.has(k));
+  if (unknown.length > 0) throw new InvalidInput(`${where} has unexpected field(s) ${unknown.map((k) => JSON.stringify(k)).join(', ')}`);
+  const action = requireString(input, 'action', where);
+  if (action !== 'copy' && action !== 'delete') throw new InvalidInput(`${where} "action" must be "copy" or "delete", got ${describe(action)}`);
+  const origin = requireString(input, 'origin', where);
+  if (origin !== 's3-notification' && origin !== 'eventbridge') {
+    throw new InvalidInput(`${where} "origin" must be "s3-notification" or "eventbridge", got ${describe(origin)} (a manual input is {bucket, key, versionId?})`);
+  }
+  return compact({
+    action,
+    bucket: requireString(input, 'bucket', where),
+    // Already decoded by the intake: taken exactly as it is.
+    key: requireString(input, 'key', where),
+    keyAlternative: action === 'copy' ? optionalString(input, 'keyAlternative', where) : undefined,
+    versionId: sourceVersionId(optionalString(input, 'versionId', where)),
+    etag: unquote(optionalString(input, 'etag', where)),
+    size: optionalSize(input, 'size', where),
+    sequencer: optionalString(input, 'sequencer', where),
+    eventTime: optionalString(input, 'eventTime', where),
+    eventName: optionalString(input, 'eventName', where),
+    origin,
   });
 }
 

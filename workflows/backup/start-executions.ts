@@ -6,7 +6,7 @@ import { isTransient } from './classify-error';
 import { ConfigurationError, TransientError } from './errors';
 import { executionName } from './execution-name';
 import { InFlightLimitReached, type InFlightGate } from './in-flight-gate';
-import { executionInputsFromMessage, normalizeExecutionInput } from './normalize';
+import { executionInputsFromMessage, normalizeExecutionInput, objectEventInput } from './normalize';
 import { compileSkipRules, parseSkipPatterns } from './skip-rules';
 
 /**
@@ -193,7 +193,10 @@ export async function startExecutionsForMessage(
   return settled.map((s) => (s as PromiseFulfilledResult<StartResult>).value);
 }
 
-/** Normalize, apply skip rules, start. The state machine receives the original record/event, not the normalized one. */
+/**
+ * Normalize, apply skip rules, start. The state machine receives the normalized event (objectEventInput), not the raw
+ * record/event: an Express execution logs its input several times, and the raw shape is three times larger.
+ */
 export async function startExecutionForInput(input: unknown, deps: StartExecutionsDeps): Promise<StartResult> {
   const ev = normalizeExecutionInput(input);
   const where = { bucket: ev.bucket, key: ev.key, versionId: ev.versionId, action: ev.action, origin: ev.origin };
@@ -203,7 +206,7 @@ export async function startExecutionForInput(input: unknown, deps: StartExecutio
     return { status: 'skipped', pattern };
   }
   const name = executionName(ev);
-  const params = { stateMachineArn: deps.stateMachineArn, name, input: JSON.stringify(input) };
+  const params = { stateMachineArn: deps.stateMachineArn, name, input: JSON.stringify(objectEventInput(ev)) };
   if (deps.inFlight) await deps.inFlight.gate.admit(deps.inFlight.deadline);
   const retry = deps.retry ?? DEFAULT_START_RETRY;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));

@@ -8,6 +8,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { Storage } from '@google-cloud/storage';
 import { destinationUrl } from '../../../workflows/backup/keys';
+import { normalizeExecutionInput } from '../../../workflows/backup/normalize';
 import type { StartLogger } from '../../../workflows/backup/start-executions';
 import type { CopyTarget } from '../../../workflows/copy/types';
 import { LocalAlertSink } from '../../../workflows/local/alert-sink';
@@ -108,9 +109,9 @@ afterAll(async () => {
 
 function executionOf(bucket: string, key: string): ExecutionRecord {
   const found = stepFunctions.executions().filter((r) => {
-    // start-executions hands each notification record to the state machine as it came (key form-encoded).
-    const record = JSON.parse(r.input) as { s3: { bucket: { name: string }; object: { key: string } } };
-    return record.s3.bucket.name === bucket && decodeURIComponent(record.s3.object.key.replace(/\+/g, ' ')) === key;
+    // start-executions hands the state machine the normalized event: its key is the decoded one, exactly.
+    const event = normalizeExecutionInput(JSON.parse(r.input));
+    return event.bucket === bucket && event.key === key;
   });
   expect(found).toHaveLength(1);
   return found[0]!;

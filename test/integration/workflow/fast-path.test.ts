@@ -7,7 +7,7 @@ import type { Storage } from '@google-cloud/storage';
 import { randomBytes } from 'node:crypto';
 import { executionName } from '../../../workflows/backup/execution-name';
 import { destinationObjectName } from '../../../workflows/backup/keys';
-import { normalizeExecutionInput } from '../../../workflows/backup/normalize';
+import { normalizeExecutionInput, objectEventInput } from '../../../workflows/backup/normalize';
 import type { CopyTarget } from '../../../workflows/copy/types';
 import { LocalAlertSink } from '../../../workflows/local/alert-sink';
 import { LOCAL_ARNS, type LocalEnvironment } from '../../../workflows/local/deployment';
@@ -42,7 +42,7 @@ beforeEach(() => {
 interface Deployment {
   sfn: LocalStepFunctions;
   alerts: LocalAlertSink;
-  /** Starts the fast path as the intake does: the event's deterministic name, the original record as input. */
+  /** Starts the fast path as the intake does: the event's deterministic name, the normalized event as input. */
   deliver(record: Record<string, unknown>): Promise<string>;
 }
 
@@ -51,8 +51,8 @@ function deployment(overrides: Partial<LocalEnvironment> = {}): Deployment {
   const env: LocalEnvironment = { s3: s3fx.s3, storage, target: TARGET, retryIntervalMs: 0, alerts, routing: { smallMaxBytes: 64 * 1024, largeMaxBytes: 64 * MIB }, ...overrides };
   const sfn: LocalStepFunctions = new LocalStepFunctions({ stateMachines: localStateMachines(env, { stepFunctions: () => sfn }) });
   const deliver = async (record: Record<string, unknown>): Promise<string> => {
-    const name = executionName(normalizeExecutionInput(record));
-    const out = await sfn.handle('StartExecution', { stateMachineArn: LOCAL_ARNS.fastPathStateMachine, name, input: JSON.stringify(record) });
+    const event = normalizeExecutionInput(record);
+    const out = await sfn.handle('StartExecution', { stateMachineArn: LOCAL_ARNS.fastPathStateMachine, name: executionName(event), input: JSON.stringify(objectEventInput(event)) });
     return out['executionArn'] as string;
   };
   return { sfn, alerts, deliver };

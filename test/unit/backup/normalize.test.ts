@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { executionInputsFromMessage, normalizeExecutionInput } from '../../../workflows/backup/normalize';
+import { executionName } from '../../../workflows/backup/execution-name';
+import { executionInputsFromMessage, normalizeExecutionInput, objectEventInput } from '../../../workflows/backup/normalize';
 
 const FIXTURES = path.join(__dirname, '../../fixtures/events');
 const fixtureText = (name: string): string => readFileSync(path.join(FIXTURES, name), 'utf8');
@@ -182,6 +183,46 @@ describe('normalizeExecutionInput: manual input', () => {
     expect(() => normalizeExecutionInput({ bucket: '', key: 'k' })).toThrow(invalid(/"bucket"/));
     expect(() => normalizeExecutionInput({ bucket: 'b', key: 'k', versionID: 'x' })).toThrow(invalid(/unexpected field.*"versionID"/));
     expect(() => normalizeExecutionInput({ bucket: 'b', key: 'k', versionId: 7 })).toThrow(invalid(/"versionId" must be a non-empty string/));
+  });
+});
+
+describe("normalizeExecutionInput: the intake's object event (already normalized)", () => {
+  const EVENTS = [
+    's3-notification-put.json',
+    's3-notification-multipart.json',
+    's3-notification-delete.json',
+    'eventbridge-object-created.json',
+    'eventbridge-object-deleted.json',
+  ];
+
+  it.each(EVENTS)('reads %s back as the same event, under the same execution name, and is smaller', (name) => {
+    const event = normalizeExecutionInput(fixture(name));
+    const input = objectEventInput(event);
+    expect(input).toMatchObject({ format: 'object-event/1' });
+    // Through JSON, as StartExecution carries it (a hand-off passes it on unchanged).
+    const read = normalizeExecutionInput(JSON.parse(JSON.stringify(input)));
+    expect(read).toEqual(event);
+    expect(executionName(read)).toBe(executionName(event));
+    expect(JSON.stringify(input).length).toBeLessThan(fixtureText(name).length);
+  });
+
+  it('takes the key exactly as given: never decoded again', () => {
+    const event = normalizeExecutionInput(firstRecord('s3-notification-put.json'));
+    expect(normalizeExecutionInput({ ...objectEventInput(event), key: 'a+b%20c' }).key).toBe('a+b%20c');
+  });
+
+  it('names what is wrong: another format, an unknown field, a bad action, origin, size or key', () => {
+    const good = objectEventInput(normalizeExecutionInput(firstRecord('s3-notification-put.json')));
+    expect(() => normalizeExecutionInput({ ...good, format: 'object-event/2' })).toThrow(invalid(/format string "object-event\/2"; this version reads "object-event\/1"/));
+    expect(() => normalizeExecutionInput({ ...good, Records: [] })).toThrow(invalid(/unexpected field\(s\) "Records"/));
+    expect(() => normalizeExecutionInput({ ...good, action: 'restore' })).toThrow(invalid(/"action" must be "copy" or "delete"/));
+    expect(() => normalizeExecutionInput({ ...good, origin: 'manual' })).toThrow(invalid(/"origin" must be/));
+    expect(() => normalizeExecutionInput({ ...good, size: -1 })).toThrow(invalid(/"size" must be a non-negative integer/));
+    expect(() => normalizeExecutionInput({ ...good, key: '' })).toThrow(invalid(/non-empty string "key"/));
+  });
+
+  it('is not made for a manual input, which keeps its own shape', () => {
+    expect(() => objectEventInput(normalizeExecutionInput({ bucket: 'b', key: 'k' }))).toThrow(invalid(/manual input/));
   });
 });
 

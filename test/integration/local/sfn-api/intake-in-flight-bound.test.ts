@@ -22,7 +22,7 @@ const copier: LocalStateMachine = {
   definition: '{"StartAt":"Copy","States":{"Copy":{"Type":"Succeed"}}}',
   async run(input, execution) {
     await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20));
-    const key = (input as { s3: { object: { key: string } } }).s3.object.key; // one S3 notification record
+    const key = (input as { key: string }).key; // the intake's object event (plain key)
     return {
       status: 'SUCCEEDED',
       output: { outcome: 'copied', key },

@@ -11,7 +11,7 @@ const SM = 'arn:aws:states:local:000000000000:stateMachine:backup-object';
 const sfn = mockClient(SFNClient);
 const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 const event = (key: string) => ({ type: 'created' as const, bucket: 'src', key, size: 1, etag: 'e', sequencer: '0A', eventTime: new Date().toISOString() });
-const startedKeys = () => sfn.commandCalls(StartExecutionCommand).map((c) => JSON.parse(c.args[0].input.input!).s3.object.key as string);
+const startedKeys = () => sfn.commandCalls(StartExecutionCommand).map((c) => JSON.parse(c.args[0].input.input!).key as string);
 
 /** The intake queue on disk: what one process acknowledged, the next one delivers; what was delivered, it does not. */
 describe('LocalIntake with an IntakeJournal', () => {

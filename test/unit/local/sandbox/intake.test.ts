@@ -15,7 +15,7 @@ describe('LocalIntake', () => {
     const intake = new LocalIntake({ sfn: new SFNClient({ region: 'local' }), stateMachineArn: SM, logger: quiet, batchSize: 2, batchWindowMs: 5 });
     for (const key of ['a', 'b', 'c']) intake.push(event(key));
     await intake.idle();
-    const inputs = sfn.commandCalls(StartExecutionCommand).map((c) => JSON.parse(c.args[0].input.input!).s3.object.key);
+    const inputs = sfn.commandCalls(StartExecutionCommand).map((c) => JSON.parse(c.args[0].input.input!).key);
     expect(inputs.sort()).toEqual(['a', 'b', 'c']);
     expect(sfn.commandCalls(StartExecutionCommand).every((c) => c.args[0].input.name!.startsWith('copy-'))).toBe(true);
     await intake.close();
