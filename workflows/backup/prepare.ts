@@ -27,6 +27,22 @@ export interface PrepareRequest {
   stateMachineArn: string;
 }
 
+/**
+ * What the Express fast path's "Normalize the event" sends: the input and `brief: true`. Its result is logged in full
+ * (level ALL with execution data), so it asks for only what the fast path reads; the alert's labels and the heavy
+ * task's JSON are the Standard machine's.
+ */
+export interface BriefPrepareRequest {
+  input: unknown;
+  brief: true;
+}
+
+/**
+ * The object without what only describes the event (eventTime, eventName, origin: in the execution input, logged
+ * once): the copier reads none of them, and the fast path's state data carries the object in five logged events.
+ */
+export type BriefPreparedEvent = Pick<PreparedEvent, 'destination' | 'skippedBy'> & { object: Omit<BackupEvent, 'eventTime' | 'eventName' | 'origin'> };
+
 export interface PrepareConfig {
   target: CopyTarget;
   /** From compileSkipRules: the matching pattern, or undefined. */
@@ -42,16 +58,25 @@ export interface PrepareConfig {
  */
 export function prepareBackup(request: PrepareRequest, config: PrepareConfig): PreparedEvent {
   const object = normalizeExecutionInput(request.input);
-  const skippedBy = config.skip(object.key) ?? null;
-  const destination = destinationUrl(config.target, object.bucket, object.key);
-  return withObject({ destination, skippedBy, stateMachineArn: request.stateMachineArn }, object);
+  return withObject({ ...located(object, config), stateMachineArn: request.stateMachineArn }, object);
+}
+
+/** The fast path's brief preparation: the normalized event, its destination and the skip pattern it matches. */
+export function prepareBrief(request: BriefPrepareRequest, config: PrepareConfig): BriefPreparedEvent {
+  const { eventTime: _time, eventName: _name, origin: _origin, ...object } = normalizeExecutionInput(request.input);
+  return { object, ...located(object, config) };
+}
+
+function located(object: Pick<BackupEvent, 'bucket' | 'key'>, config: PrepareConfig): Pick<PreparedEvent, 'destination' | 'skippedBy'> {
+  return { destination: destinationUrl(config.target, object.bucket, object.key), skippedBy: config.skip(object.key) ?? null };
 }
 
 /** The Lambda payload; a malformed envelope is a deployment error (the ASL builds it), named as such. */
-export function parsePrepareRequest(payload: unknown): PrepareRequest {
-  const p = payload as Partial<PrepareRequest> | null;
-  if (!p || typeof p !== 'object' || !('input' in p) || typeof p.stateMachineArn !== 'string' || p.stateMachineArn === '') {
-    throw new ConfigurationError('"Normalize the event" expects {input, stateMachineArn} from the state machine: check its Parameters');
+export function parsePrepareRequest(payload: unknown): PrepareRequest | BriefPrepareRequest {
+  const p = payload as Partial<PrepareRequest & { brief: unknown }> | null;
+  if (p && typeof p === 'object' && 'input' in p && p.brief === true && !('stateMachineArn' in p)) return { input: p.input, brief: true };
+  if (!p || typeof p !== 'object' || !('input' in p) || 'brief' in p || typeof p.stateMachineArn !== 'string' || p.stateMachineArn === '') {
+    throw new ConfigurationError('"Normalize the event" expects {input, stateMachineArn} or {input, brief: true} from the state machine: check its Parameters');
   }
   return { input: p.input, stateMachineArn: p.stateMachineArn };
 }

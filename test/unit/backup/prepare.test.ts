@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { InvalidInput } from '../../../workflows/backup/errors';
-import { prepareBackup, type PrepareConfig, withObject } from '../../../workflows/backup/prepare';
+import { parsePrepareRequest, prepareBackup, prepareBrief, type PrepareConfig, withObject } from '../../../workflows/backup/prepare';
+import { prepareBackupHandler } from '../../../workflows/handlers/prepare-backup';
 import { compileSkipRules } from '../../../workflows/backup/skip-rules';
 import { fixture } from '../asl/stand-in-engine';
 
@@ -89,5 +90,29 @@ describe('prepareBackup', () => {
     expect(next.objectJson).toBe(JSON.stringify({ ...prepared.object, size: 5, versionId: 'v9' }));
     expect(next.report.version).toBe('v9');
     expect(next.destination).toBe(prepared.destination);
+  });
+});
+
+describe('the fast path\'s brief preparation (its result is logged in full)', () => {
+  test('returns the object without what only describes the event, its destination and skip pattern', () => {
+    const input = fixture('s3-notification-put.json');
+    const full = prepare(input, config);
+    const { eventTime: _t, eventName: _n, origin: _o, ...object } = full.object;
+    expect(prepareBrief({ input, brief: true }, config)).toEqual({ object, destination: full.destination, skippedBy: null });
+    expect(prepareBrief({ input: { bucket: 'b', key: 'x/y.tmp' }, brief: true }, config).skippedBy).toBe('**/*.tmp');
+  });
+
+  test('refuses bad input with InvalidInput, as the full preparation does', () => {
+    expect(() => prepareBrief({ input: { foo: 1 }, brief: true }, config)).toThrow(InvalidInput);
+  });
+
+  test('is what the handler returns for {input, brief: true}; {input, stateMachineArn} gets the full record; anything else is a deployment error', async () => {
+    const handler = prepareBackupHandler(config);
+    const input = fixture('s3-notification-put.json');
+    expect(await handler({ input, brief: true })).toEqual(prepareBrief({ input, brief: true }, config));
+    expect(await handler({ input, stateMachineArn: ARN })).toEqual(prepare(input, config));
+    for (const payload of [{ input }, { input, brief: false }, { input, brief: true, stateMachineArn: ARN }, null]) {
+      expect(() => parsePrepareRequest(payload)).toThrow(expect.objectContaining({ name: 'ConfigurationError' }));
+    }
   });
 });
