@@ -34,6 +34,8 @@ const ROWS: [string, string, unknown, RegExp][] = [
   ['E6', 'an unsupported event type', eventBridge('Object Tags Added', 'k'), /detail-type "Object Tags Added" is not backed up/],
   // The first state reads the input from $$.Execution.Input, which holds null as a value ("$" of a null input does not resolve).
   ['E7', 'JSON null', null, /Execution input must be a JSON object, got null/],
+  ['E8', 'an object event of another format', { format: 'object-event/9', action: 'copy', bucket: 'source-bucket', key: 'k', origin: 'eventbridge' }, /has format string "object-event\/9"; this version reads "object-event\/1"/],
+  ['E8', 'an object event with an unknown field', { format: 'object-event/1', action: 'copy', bucket: 'source-bucket', key: 'k', origin: 'eventbridge', Records: [] }, /Object event input has unexpected field\(s\) "Records"/],
 ];
 
 test.each(ROWS)('%s %s: FAILED with InvalidInput and a complete alert, nothing copied', async (_id, _what, input, reason) => {
