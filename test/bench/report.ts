@@ -83,7 +83,7 @@ export function benchMarkdown(run: BenchRun): string {
       '',
       '### The whole local workflow with many small objects',
       '',
-      'Each object\'s S3 notification record (from the local S3 server\'s own event) runs through asl/backup-object.asl.json (standard) ' +
+      'Each object\'s S3 notification record (from the local S3 server\'s own event), made into the intake\'s object event as start-executions does, runs through asl/backup-object.asl.json (standard) ' +
         'or asl/fast-path.asl.json (express: the Express fast path of express-first, hand-offs run the Standard machine) with ' +
         'aws-local-stepfunctions and the real engine, N executions at a time, in one process. Latency = from the execution\'s start ' +
         '(the event handed to the state machine) to its end (copy verified); queueing before that is not included. ' +

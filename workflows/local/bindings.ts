@@ -9,7 +9,7 @@ import { ConfigurationError } from '../backup/errors';
 import type { TaskTokenReporter } from '../backup/heavy-task';
 import { isObject, taskStates, type Json, type JsonObject } from './asl-definition';
 import type { TaskHandler } from './local-sfn';
-import { withAttemptRecording } from './task-attempts';
+import { withAttemptRecording, type TaskLimits } from './task-attempts';
 
 export const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
 export const ECS_RUN_TASK_WAIT_FOR_TOKEN = 'arn:aws:states:::ecs:runTask.waitForTaskToken';
@@ -92,7 +92,15 @@ export function bindTaskStates(definition: JsonObject, deployment: LocalDeployme
   }
   if (problems.length > 0) throw new ConfigurationError(`Refusing to run: ${problems.join('; ')}`);
   // What each attempt was called with and returned, for the history events (task-attempts.ts).
-  return Object.fromEntries(Object.entries(handlers).map(([state, handler]) => [state, withAttemptRecording(state, handler)]));
+  const limits = new Map(taskStates(definition).map((task) => [task.name, taskLimits(task.state)]));
+  return Object.fromEntries(Object.entries(handlers).map(([state, handler]) => [state, withAttemptRecording(state, handler, limits.get(state))]));
+}
+
+/** TimeoutSeconds and HeartbeatSeconds as literals (the Path forms are refused or not enforced locally). */
+function taskLimits(state: JsonObject): TaskLimits {
+  const timeoutInSeconds = literalSeconds(state, 'TimeoutSeconds');
+  const heartbeatInSeconds = literalSeconds(state, 'HeartbeatSeconds');
+  return { ...(timeoutInSeconds !== undefined ? { timeoutInSeconds } : {}), ...(heartbeatInSeconds !== undefined ? { heartbeatInSeconds } : {}) };
 }
 
 function lambdaHandler(deployment: LocalDeployment): TaskHandler {
@@ -134,10 +142,13 @@ export interface TokenDeadlines {
 
 const LIBRARY_DEFAULT_TIMEOUT_SECONDS = 60;
 
+function literalSeconds(state: JsonObject, field: string): number | undefined {
+  return typeof state[field] === 'number' ? state[field] : undefined;
+}
+
 function tokenDeadlines(state: JsonObject): TokenDeadlines {
-  const seconds = (field: string): number | undefined => (typeof state[field] === 'number' ? state[field] : undefined);
-  const heartbeatSeconds = seconds('HeartbeatSeconds');
-  return { timeoutSeconds: seconds('TimeoutSeconds') ?? LIBRARY_DEFAULT_TIMEOUT_SECONDS, ...(heartbeatSeconds !== undefined ? { heartbeatSeconds } : {}) };
+  const heartbeatSeconds = literalSeconds(state, 'HeartbeatSeconds');
+  return { timeoutSeconds: literalSeconds(state, 'TimeoutSeconds') ?? LIBRARY_DEFAULT_TIMEOUT_SECONDS, ...(heartbeatSeconds !== undefined ? { heartbeatSeconds } : {}) };
 }
 
 function containerHandler(deployment: LocalDeployment, deadlines: TokenDeadlines): TaskHandler {

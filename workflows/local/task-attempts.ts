@@ -14,14 +14,20 @@ export interface TaskAttempt {
   input: Json;
   /** The resource's raw result, when the attempt succeeded. */
   result?: Json;
+  /** The state's TimeoutSeconds / HeartbeatSeconds, which the scheduled event repeats. */
+  timeoutInSeconds?: number;
+  heartbeatInSeconds?: number;
 }
+
+/** The limits a Task state sets, as its scheduled events report them. */
+export type TaskLimits = Pick<TaskAttempt, 'timeoutInSeconds' | 'heartbeatInSeconds'>;
 
 /** One execution's attempts, by state name, in the order they started. */
 export class TaskAttemptLog {
   private readonly byState = new Map<string, TaskAttempt[]>();
 
-  started(state: string, input: Json): TaskAttempt {
-    const attempt: TaskAttempt = { input };
+  started(state: string, input: Json, limits: TaskLimits = {}): TaskAttempt {
+    const attempt: TaskAttempt = { input, ...limits };
     this.byState.set(state, [...(this.byState.get(state) ?? []), attempt]);
     return attempt;
   }
@@ -52,9 +58,9 @@ export function collectAttempts<T>(log: TaskAttemptLog, fn: () => T): T {
 }
 
 /** `handler`, recording each call's input and result in the log of the execution calling it (if any). */
-export function withAttemptRecording(state: string, handler: TaskHandler): TaskHandler {
+export function withAttemptRecording(state: string, handler: TaskHandler, limits: TaskLimits = {}): TaskHandler {
   return async (input) => {
-    const attempt = currentLog.getStore()?.started(state, toJson(input));
+    const attempt = currentLog.getStore()?.started(state, toJson(input), limits);
     const result = await handler(input);
     if (attempt) attempt.result = toJson(result);
     return result;

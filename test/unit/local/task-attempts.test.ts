@@ -6,47 +6,51 @@ import type { Json } from '../../../workflows/local/asl-definition';
 import { StateMachine } from '../../../workflows/local/local-sfn';
 import { runToTimeline } from '../../../workflows/local/runner';
 import { historyEvents } from '../../../workflows/local/sfn-api/history-events';
-import { withAttemptRecording } from '../../../workflows/local/task-attempts';
+import { bindTaskStates } from '../../../workflows/local/bindings';
 import type { Timeline } from '../../../workflows/local/timeline';
 
 const FUNCTION = 'arn:aws:lambda:us-east-1:123456789012:function:prepare:live';
 const MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:m';
 
-function machine(): StateMachine {
-  return new StateMachine({
-    StartAt: 'Call',
-    States: {
-      Call: {
-        Type: 'Task',
-        Resource: FUNCTION,
-        InputPath: '$.object',
-        Parameters: { 'key.$': '$.key' },
-        ResultSelector: { 'kept.$': '$.kept' },
-        ResultPath: '$.result',
-        Retry: [{ ErrorEquals: ['TransientError'], IntervalSeconds: 1, MaxAttempts: 1 }],
-        Next: 'Invoke',
-      },
-      Invoke: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', Parameters: { FunctionName: FUNCTION, 'Payload.$': '$.result' }, ResultSelector: { 'p.$': '$.Payload' }, End: true },
+const DEFINITION = {
+  StartAt: 'Call',
+  States: {
+    Call: {
+      Type: 'Task',
+      Resource: FUNCTION,
+      InputPath: '$.object',
+      Parameters: { 'key.$': '$.key' },
+      ResultSelector: { 'kept.$': '$.kept' },
+      ResultPath: '$.result',
+      TimeoutSeconds: 10,
+      Retry: [{ ErrorEquals: ['TransientError'], IntervalSeconds: 1, MaxAttempts: 1 }],
+      Next: 'Invoke',
     },
-  } as never);
-}
+    Invoke: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', Parameters: { FunctionName: FUNCTION, 'Payload.$': '$.result' }, ResultSelector: { 'p.$': '$.Payload' }, End: true },
+  },
+};
 
+/** Both Tasks call one local function, bound as the local endpoint binds them (bindings.ts records the attempts). */
 async function run(): Promise<Timeline> {
   let calls = 0;
-  const call = withAttemptRecording('Call', async (input) => {
+  const fn = async (payload: Json): Promise<unknown> => {
     if (++calls === 1) throw Object.assign(new Error('reset'), { name: 'TransientError' });
-    return { kept: (input as { key: string }).key, dropped: 'by ResultSelector' };
-  });
-  const invoke = withAttemptRecording('Invoke', async (input) => ({ StatusCode: 200, Payload: (input as { Payload: Json }).Payload }));
-  const options = { overrides: { taskResourceLocalHandlers: { Call: call, Invoke: invoke }, retryIntervalOverrides: { Call: 0 } } };
-  return runToTimeline(() => machine().run({ object: { key: 'a/b' }, other: 'x' }, options as never), 'exec');
+    return calls === 2 ? { kept: (payload as { key: string }).key, dropped: 'by ResultSelector' } : payload;
+  };
+  const handlers = bindTaskStates(DEFINITION as never, { functions: { [FUNCTION]: fn }, taskDefinitions: {}, topics: {} });
+  const options = { overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides: { Call: 0 } } };
+  return runToTimeline(() => new StateMachine(DEFINITION as never).run({ object: { key: 'a/b' }, other: 'x' }, options as never), 'exec');
 }
 
 test('expect each Task attempt recorded with its effective input and raw result', async () => {
   const timeline = await run();
   const [call, invoke] = timeline.steps;
-  expect(call!.attempts).toEqual([{ input: { key: 'a/b' } }, { input: { key: 'a/b' }, result: { kept: 'a/b', dropped: 'by ResultSelector' } }]);
-  expect(invoke!.attempts).toEqual([{ input: { FunctionName: FUNCTION, Payload: { kept: 'a/b' } }, result: { StatusCode: 200, Payload: { kept: 'a/b' } } }]);
+  expect(call!.attempts).toEqual([
+    { input: { key: 'a/b' }, timeoutInSeconds: 10 },
+    { input: { key: 'a/b' }, result: { kept: 'a/b', dropped: 'by ResultSelector' }, timeoutInSeconds: 10 },
+  ]);
+  // lambda:invoke's raw result is Lambda's envelope around the function's output.
+  expect(invoke!.attempts).toEqual([{ input: { FunctionName: FUNCTION, Payload: { kept: 'a/b' } }, result: { StatusCode: 200, ExecutedVersion: '$LATEST', Payload: { kept: 'a/b' } } }]);
 });
 
 test('expect a function ARN to log LambdaFunction* events and an integration Task* events, each with its data', async () => {
@@ -61,12 +65,12 @@ test('expect a function ARN to log LambdaFunction* events and an integration Tas
     'TaskScheduled', 'TaskStarted', 'TaskSucceeded',
   ]);
   expect(details('LambdaFunctionScheduled')).toEqual([
-    { resource: FUNCTION, input: '{"key":"a/b"}', inputDetails: { truncated: false } },
-    { resource: FUNCTION, input: '{"key":"a/b"}', inputDetails: { truncated: false } },
+    { resource: FUNCTION, input: '{"key":"a/b"}', inputDetails: { truncated: false }, timeoutInSeconds: 10 },
+    { resource: FUNCTION, input: '{"key":"a/b"}', inputDetails: { truncated: false }, timeoutInSeconds: 10 },
   ]);
   expect(details('LambdaFunctionSucceeded')).toEqual([{ output: '{"kept":"a/b","dropped":"by ResultSelector"}', outputDetails: { truncated: false } }]);
   expect(details('TaskScheduled')).toEqual([{ resourceType: 'lambda', resource: 'invoke', region: 'us-east-1', parameters: JSON.stringify({ FunctionName: FUNCTION, Payload: { kept: 'a/b' } }) }]);
-  expect(details('TaskSucceeded')).toEqual([{ resourceType: 'lambda', resource: 'invoke', output: '{"StatusCode":200,"Payload":{"kept":"a/b"}}', outputDetails: { truncated: false } }]);
+  expect(details('TaskSucceeded')).toEqual([{ resourceType: 'lambda', resource: 'invoke', output: '{"StatusCode":200,"ExecutedVersion":"$LATEST","Payload":{"kept":"a/b"}}', outputDetails: { truncated: false } }]);
   // The state's output (after ResultSelector and ResultPath) is the StateExited event's.
   const exited = events.find((e) => e.type === 'TaskStateExited') as { stateExitedEventDetails: { output: string } } | undefined;
   expect(JSON.parse(exited!.stateExitedEventDetails.output)).toEqual({ object: { key: 'a/b' }, other: 'x', result: { kept: 'a/b' } });

@@ -106,11 +106,13 @@ function taskEvents(step: TimelineStep, at: (ms: number) => number, resourceArn:
   };
   let attemptStart = step.startedAtMs;
   const attempt = (i: number): void => {
+    const { timeoutInSeconds, heartbeatInSeconds } = step.attempts?.[i] ?? {};
+    const limits = { ...(timeoutInSeconds !== undefined ? { timeoutInSeconds } : {}), ...(heartbeatInSeconds !== undefined ? { heartbeatInSeconds } : {}) };
     if (lambda) {
-      out.push({ timestamp: at(attemptStart), type: 'LambdaFunctionScheduled', lambdaFunctionScheduledEventDetails: { resource: resourceArn, ...data('input', inputOf(i)) } });
+      out.push({ timestamp: at(attemptStart), type: 'LambdaFunctionScheduled', lambdaFunctionScheduledEventDetails: { resource: resourceArn, ...data('input', inputOf(i)), ...(timeoutInSeconds !== undefined ? { timeoutInSeconds } : {}) } });
       out.push({ timestamp: at(attemptStart), type: 'LambdaFunctionStarted' });
     } else {
-      out.push({ timestamp: at(attemptStart), type: 'TaskScheduled', taskScheduledEventDetails: { ...resource, region, ...(includeData ? { parameters: inputOf(i) } : {}) } });
+      out.push({ timestamp: at(attemptStart), type: 'TaskScheduled', taskScheduledEventDetails: { ...resource, region, ...(includeData ? { parameters: inputOf(i) } : {}), ...limits } });
       out.push({ timestamp: at(attemptStart), type: 'TaskStarted', taskStartedEventDetails: resource });
     }
   };
