@@ -34,6 +34,13 @@ const PRODUCTION_NAMES: [string, string][] = [
   ['"region":"local"', `"region":"${REGION}"`],
 ];
 
+/**
+ * CloudWatch Logs sizes a PutLogEvents batch as "the sum of all event messages in UTF-8, plus 26 bytes for each log
+ * event" (PutLogEvents API reference). Whether ingestion is billed on that size is not documented, so the model takes
+ * the larger reading: never price a log below what it may cost.
+ */
+export const LOG_EVENT_OVERHEAD_BYTES = 26;
+
 /** `text` with every local ARN replaced by the production stage's. */
 export function withProductionNames(text: string): string {
   return PRODUCTION_NAMES.reduce((out, [local, production]) => out.split(local).join(production), text);
@@ -67,7 +74,7 @@ export function cloudWatchLogBytes(run: LocalExecutionResult, stateMachineArn: s
   let bytes = 0;
   for (const { id, previousEventId, timestamp, type, ...details } of events) {
     const line = { id: String(id), type, details: Object.values(details)[0] ?? {}, previous_event_id: String(previousEventId), event_timestamp: String(timestamp), execution_arn: run.executionArn, redrive_count: '0' };
-    bytes += Buffer.byteLength(withProductionNames(JSON.stringify(line)));
+    bytes += Buffer.byteLength(withProductionNames(JSON.stringify(line))) + LOG_EVENT_OVERHEAD_BYTES;
   }
   return bytes;
 }

@@ -113,8 +113,9 @@ export const DEFAULT_MEASURED: Measured = {
   // Measured on 2026-12-04 by `npm run bench -- --sizes 1KiB --runs 1 --methods raw --workflow-objects 200
   // --workflow-concurrency 1 --no-install` (test/bench/log-bytes.ts): every history event with its data — each Task
   // attempt's effective input and raw result — as one log line under the production stage's ARNs, for a fast path
-  // copy started with the intake's object event (14 events, about 330 B of each being the line's own envelope).
-  expressEventLogBytesPerExecution: 9_850,
+  // copy started with the intake's object event (14 events, about 330 B of each being the line's own envelope), plus
+  // the 26 B per event CloudWatch Logs counts in a batch (log-bytes.ts LOG_EVENT_OVERHEAD_BYTES).
+  expressEventLogBytesPerExecution: 10_210,
   // Measured by test/unit/cost/lambda-log-bytes.test.ts (the handlers' real output): the starter's batch tally (564 B
   // per batch of 10) + the copier's 295-B metric line.
   lambdaApplicationLogBytesPerObject: 350,
