@@ -15,8 +15,12 @@ describe('s3gcs executions against a deployed stage (SFN mocked)', () => {
   beforeEach(() => sfn.reset());
 
   it('executions --key-prefix describes each listed execution and keeps the matching ones', async () => {
-    const item = (name: string) => ({ executionArn: EXEC(name), name, status: 'SUCCEEDED' as const, stateMachineArn: SM, startDate: new Date(), stopDate: new Date() });
-    sfn.on(ListExecutionsCommand).resolves({ executions: [item('a'), item('b'), item('c')] });
+    // Newest first, as ListExecutions answers; distinct start dates, since the listing orders rows by them.
+    const item = (name: string, minute: number) => {
+      const startDate = new Date(Date.UTC(2026, 11, 4, 10, minute));
+      return { executionArn: EXEC(name), name, status: 'SUCCEEDED' as const, stateMachineArn: SM, startDate, stopDate: startDate };
+    };
+    sfn.on(ListExecutionsCommand).resolves({ executions: [item('a', 2), item('b', 1), item('c', 0)] });
     const inputs: Record<string, string> = {
       [EXEC('a')]: JSON.stringify({ bucket: 'acme', key: 'reports/1.pdf' }),
       [EXEC('b')]: JSON.stringify({ bucket: 'acme', key: 'photos/1.jpg' }),
