@@ -8,9 +8,9 @@ module.exports = {
   testTimeout: 60_000,
   maxWorkers: 2,
   // `npm test` runs with --coverage, so these gate it; focused runs (npx jest path) collect nothing and check nothing.
-  // Measured on main on 2026-12-04: statements 88.61%, branches 78.04% (of every source file, loaded by a test or not).
+  // Measured on main on 2026-12-04 (evening): statements 92.28%, branches 81.64% (of every source file, loaded by a test or not).
   // Raise them when coverage rises; never lower them to land a change.
   collectCoverageFrom: ['workflows/**/*.ts', 'handlers/**/*.ts', 'infra/**/*.ts', '!workflows/console/page/**'],
   coverageReporters: ['text-summary', 'json-summary'],
-  coverageThreshold: { global: { statements: 89, branches: 79 } },
+  coverageThreshold: { global: { statements: 91, branches: 80 } },
 };
