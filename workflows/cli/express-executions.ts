@@ -1,6 +1,7 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import type { BackupEvent } from '../backup/normalize';
 import type { ExpressExecution } from '../local/sfn-api/express-log';
+import { executionArnFor } from '../local/sfn-api/names';
 import type { LoggedExpressExecution } from './express-log-records';
 import { objectOfInput } from './sfn-ops';
 import type { Target } from './target';
@@ -67,7 +68,7 @@ export function fastPathLogUnknown(target: Target): boolean {
  */
 export function withObject({ execution, history }: LoggedExpressExecution, standardStateMachineArn: string): ExpressWithObject {
   const object = objectOfInput(execution.input);
-  const handedOffTo = handOffOf(execution, `${standardStateMachineArn.replace(':stateMachine:', ':execution:')}:${execution.name}`);
+  const handedOffTo = handOffOf(execution, executionArnFor(standardStateMachineArn, execution.name));
   return { execution, ...(object ? { object } : {}), ...(handedOffTo ? { handedOffTo } : {}), ...(history ? { history } : {}) };
 }
 

@@ -15,6 +15,7 @@ import type { AslDefinition } from '../cli/asl-diagram';
 import { fromServiceError } from '../cli/errors';
 import { expressExecutions, type ExpressWithObject } from '../cli/express-executions';
 import type { ExpressExecution } from '../local/sfn-api/express-log';
+import { isExpressExecutionArn } from '../local/sfn-api/names';
 import { describeExecution, executionHistory, mapLimit, objectOfInput, redriveExecution, startReplay } from '../cli/sfn-ops';
 import type { Target } from '../cli/target';
 import type { ExecutionDetail, ExecutionRow, GcsObjectView, ListQuery, ObjectView, StateMachineInfo } from './api-types';
@@ -79,7 +80,7 @@ export class ConsoleApi {
   }
 
   async execution(executionArn: string): Promise<ExecutionDetail> {
-    const fast = this.readsFastPathLog && executionArn.includes(':express:') ? await this.fastPathExecution(executionArn) : undefined;
+    const fast = this.readsFastPathLog && isExpressExecutionArn(executionArn) ? await this.fastPathExecution(executionArn) : undefined;
     const d = fast ? described(fast.execution) : await this.describe(executionArn, true);
     const [history, machines] = await Promise.all([fast ? fast.history ?? [] : executionHistory(this.target, executionArn), this.stateMachines()]);
     const stateMachineArn = d.stateMachineArn ?? '';

@@ -281,9 +281,6 @@ export async function deleteBackup(req: CopyRequest, ctx: CopyContext): Promise<
   throw new TransientError(`${destination} changed ${MAX_DECISIONS} times while deleting it; retry later.`);
 }
 
-/** The pinned source version, described and checked; with its bytes when one GET read it whole. */
-type SourceFacts = SourceRead;
-
 /** A whole-object GET started before the destination was read (EngineOptions.readAheadMaxBytes). */
 interface ReadAhead {
   result: Promise<SourceRead>;
@@ -306,7 +303,7 @@ async function readSource(
   where: string,
   readAhead: ReadAhead | undefined,
   toOrder: boolean,
-): Promise<SourceFacts> {
+): Promise<SourceRead> {
   if (readAhead) return readAhead.result;
   if (readsWhole(req, options) && !toOrder) return getSource(ctx.s3, pinOfRequest(req), options.singleRequestMaxBytes, (s) => checkSource(req, s, where), ctx.signal);
   const source = await headSource(ctx.s3, pinOfRequest(req), ctx.signal);

@@ -6,13 +6,12 @@ import { findExecutions } from '../execution-lookup';
 import { expressExecutions, fastPathLogUnknown, type ExpressWithObject } from '../express-executions';
 import { FAST_PATH_LOG_HELP, NO_FAST_PATH_LOG } from '../express-log-group';
 import { EXIT } from '../exit-codes';
+import { isExpressExecutionArn } from '../../local/sfn-api/names';
 import { timelineFromHistory } from '../history-timeline';
 import { parseS3Url, type S3Location } from '../s3-url';
 import { describeExecution, executionArnOf, executionHistory } from '../sfn-ops';
 import type { Target } from '../target';
 import { parsePositive, parseSince } from '../time-window';
-
-const EXPRESS_EXECUTION_ARN = /^arn:aws[a-z-]*:states:[^:]*:[^:]*:express:[^:]+:[^:]+:[^:]+$/;
 
 interface HistoryOptions extends CommonOptions {
   since: string;
@@ -48,7 +47,7 @@ export function registerHistory(program: Command, ctx: CommandContext): void {
           : undefined,
       async (out, target, search) => {
         if (fastPathLogUnknown(target)) out.note(NO_FAST_PATH_LOG);
-        const picked = search ? await executionsOfObject(target, search, opts.since) : [EXPRESS_EXECUTION_ARN.test(what) ? await fastPathExecution(target, what) : { arn: executionArnOf(target, what) }];
+        const picked = search ? await executionsOfObject(target, search, opts.since) : [isExpressExecutionArn(what) ? await fastPathExecution(target, what) : { arn: executionArnOf(target, what) }];
         const results = [];
         for (const { arn, express } of picked) {
           if (express) {
